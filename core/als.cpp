@@ -1,0 +1,173 @@
+#include "als.h"
+
+#include "metrics.h"
+#include "parallel.h"
+#include "rng.h"
+#include "solve.h"
+
+#include <Eigen/Cholesky>
+#include <chrono>
+#include <cmath>
+
+namespace mf {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// sqrt(mean (r - r̂)²) over the training ratings, r̂ clamped; per-user partial sums added in
+// user order so the result does not depend on the thread count.
+double train_rmse(const model & m, const rating_matrix & train, int threads) {
+    std::vector<double> part((size_t) train.n_users, 0.0);
+    const sparse_rows & rows = train.by_user;
+    parallel_for(
+        train.n_users, threads, 256, [] { return 0; },
+        [&](int, int64_t u) {
+            double s = 0.0;
+            for (uint64_t e = rows.ptr[u]; e < rows.ptr[u + 1]; ++e) {
+                double err = (double) rows.val[e] - (double) m.predict((int32_t) u, rows.idx[e]);
+                s += err * err;
+            }
+            part[u] = s;
+        });
+    double sum = 0.0;
+    for (double v : part) sum += v;
+    return train.nnz() > 0 ? std::sqrt(sum / (double) train.nnz()) : 0.0;
+}
+
+}  // namespace
+
+void als_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, float mu,
+                   const matrix_f * prior, const train_params & params) {
+    const int32_t dim = (int32_t) self.cols();
+    parallel_for(
+        rows.rows(), params.threads, 16, [] { return row_scratch(); },
+        [&](row_scratch & s, int64_t r) {
+            const int64_t n = rows.row_size((int32_t) r);
+            const uint64_t at = rows.ptr[r];
+            row_gather(other, rows.idx.data() + at, rows.val.data() + at, n, mu, s);
+            row_reg(dim, n, params.reg_bias, params.reg, params.reg_by_count, s.d);
+            const vector_f & d = s.d;
+            const float * pr = prior ? prior->data() + r * dim : nullptr;
+            float * x = self.data() + r * dim;
+            if (params.solver == solver_kind::cg && n > 0) {
+                row_solve_cg(s, n, d, pr, params.cg_steps, x);
+            } else {
+                row_solve_cholesky(s, n, d, pr, x);
+            }
+        });
+}
+
+matrix_f als_item_prior(const matrix_f & genres, const catalog & info, float tau) {
+    matrix_f prior = matrix_f::Zero(info.size(), genres.cols());
+    if (tau == 0.0f) return prior;
+    for (int32_t i = 0; i < info.size(); ++i) {
+        uint32_t mask = info.genres[i];
+        int n = genre_count(mask);
+        if (n == 0) continue;
+        for (int g = 0; g < genres.rows(); ++g) {
+            if (mask & (1u << g)) prior.row(i) += genres.row(g);
+        }
+        prior.row(i) *= tau / (float) n;
+    }
+    return prior;
+}
+
+void als_genre_step(const matrix_f & items, const catalog & info, const std::vector<int32_t> & item_counts,
+                    const train_params & params, matrix_f & genres) {
+    // W minimises Σ_i ω_i Σ_c λ_c (y_ic - m_iᵀ w_c)² + λ_g ‖W‖², m_ig = τ/|G_i| for g ∈ G_i, so per
+    // column c:  (MᵀΩM + (λ_g/λ_c) I) w_c = MᵀΩ y_c,  λ_0 = λ_b, λ_c = λ otherwise.
+    const int ng = (int) genres.rows();
+    const int dim = (int) genres.cols();
+    const float tau = params.genre_prior;
+    if (ng == 0 || tau == 0.0f) return;
+    Eigen::MatrixXd s = Eigen::MatrixXd::Zero(ng, ng);
+    Eigen::MatrixXd rhs = Eigen::MatrixXd::Zero(ng, dim);
+    for (int32_t i = 0; i < info.size(); ++i) {
+        uint32_t mask = info.genres[i];
+        int cnt = genre_count(mask);
+        if (cnt == 0) continue;
+        double omega = params.reg_by_count ? (double) std::max(item_counts[i], 1) : 1.0;
+        double m = (double) tau / cnt;
+        for (int g = 0; g < ng; ++g) {
+            if (!(mask & (1u << g))) continue;
+            for (int h = 0; h < ng; ++h) {
+                if (mask & (1u << h)) s(g, h) += omega * m * m;
+            }
+            rhs.row(g) += omega * m * items.row(i).cast<double>();
+        }
+    }
+    for (int part = 0; part < 2; ++part) {
+        double lam_c = part == 0 ? params.reg_bias : params.reg;
+        if (part == 1 && dim == 1) break;
+        Eigen::MatrixXd a = s;
+        a.diagonal().array() += params.reg_genre / std::max(lam_c, 1e-12);
+        Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
+        if (part == 0) {
+            Eigen::VectorXd w = ldlt.solve(rhs.col(0));
+            genres.col(0) = w.cast<float>();
+        } else {
+            Eigen::MatrixXd w = ldlt.solve(rhs.rightCols(dim - 1));
+            genres.rightCols(dim - 1) = w.cast<float>();
+        }
+    }
+}
+
+model model_train(const rating_matrix & train, const catalog & info, const std::vector<int32_t> & user_ids,
+                  const train_params & params, const test_set * test, const epoch_callback & on_epoch) {
+    model m;
+    m.params = params;
+    m.mu = (float) train.mean;
+    m.k = params.kind == model_kind::als ? params.factors : 0;
+    const int32_t dim = m.k + 1;
+    const int32_t ng = (int32_t) info.genre_names.size();
+    m.users = matrix_f::Zero(train.n_users, dim);
+    m.items = matrix_f::Zero(train.n_items, dim);
+    m.genres = matrix_f::Zero(ng, dim);
+    m.user_ids = user_ids;
+    m.items_info = info;
+    m.seen = train.by_user;
+    m.user_counts.resize((size_t) train.n_users);
+    m.item_counts.resize((size_t) train.n_items);
+    for (int32_t u = 0; u < train.n_users; ++u) m.user_counts[u] = (int32_t) train.by_user.row_size(u);
+    for (int32_t i = 0; i < train.n_items; ++i) m.item_counts[i] = (int32_t) train.by_item.row_size(i);
+
+    // q_i ~ N(0, init_std²), p_u likewise (p_u is solved first; it matters only as CG's start)
+    rng r(params.seed);
+    for (int32_t i = 0; i < train.n_items; ++i)
+        for (int32_t c = 1; c < dim; ++c) m.items(i, c) = (float) (params.init_std * r.normal());
+    for (int32_t u = 0; u < train.n_users; ++u)
+        for (int32_t c = 1; c < dim; ++c) m.users(u, c) = (float) (params.init_std * r.normal());
+
+    const int iterations = params.kind == model_kind::mean ? 1 : params.iterations;
+    const bool use_prior = params.genre_prior != 0.0f && ng > 0 && params.kind != model_kind::mean;
+    for (int epoch = 1; epoch <= iterations; ++epoch) {
+        auto t0 = std::chrono::steady_clock::now();
+        if (params.kind != model_kind::mean) {
+            als_half_step(train.by_user, m.items, m.users, m.mu, nullptr, params);
+            // genre rows before item rows: a movie without ratings then ends exactly on its
+            // prior ȳ_i under the final W, the same row cold start computes
+            matrix_f prior;
+            if (use_prior) {
+                als_genre_step(m.items, info, m.item_counts, params, m.genres);
+                prior = als_item_prior(m.genres, info, params.genre_prior);
+            }
+            als_half_step(train.by_item, m.users, m.items, m.mu, use_prior ? &prior : nullptr, params);
+        }
+        epoch_report rep;
+        rep.epoch = epoch;
+        rep.train_rmse = train_rmse(m, train, params.threads);
+        if (test && test->size() > 0) {
+            accuracy a = model_accuracy(m, *test, params.threads);
+            rep.test_rmse = a.rmse;
+            rep.test_mae = a.mae;
+        }
+        rep.seconds = seconds_since(t0);
+        if (on_epoch) on_epoch(rep);
+    }
+    return m;
+}
+
+}  // namespace mf

@@ -1,0 +1,39 @@
+#include "metrics.h"
+
+#include "parallel.h"
+
+#include <cmath>
+
+namespace mf {
+
+accuracy model_accuracy(const model & m, const test_set & test, int threads) {
+    // fixed chunks, partial sums added in chunk order: the same result for any thread count
+    const int64_t chunk = 8192;
+    const int64_t n = test.size();
+    const int64_t n_chunks = (n + chunk - 1) / chunk;
+    std::vector<double> se((size_t) n_chunks, 0.0), ae((size_t) n_chunks, 0.0);
+    parallel_for(
+        n_chunks, threads, 1, [] { return 0; },
+        [&](int, int64_t c) {
+            double s = 0.0, a = 0.0;
+            for (int64_t k = c * chunk; k < std::min(n, (c + 1) * chunk); ++k) {
+                double err = (double) test.rating[k] - (double) m.predict(test.user[k], test.item[k]);
+                s += err * err;
+                a += std::fabs(err);
+            }
+            se[c] = s;
+            ae[c] = a;
+        });
+    accuracy out;
+    out.n = n;
+    double s = 0.0, a = 0.0;
+    for (int64_t c = 0; c < n_chunks; ++c) {
+        s += se[c];
+        a += ae[c];
+    }
+    out.rmse = n > 0 ? std::sqrt(s / (double) n) : 0.0;
+    out.mae = n > 0 ? a / (double) n : 0.0;
+    return out;
+}
+
+}  // namespace mf

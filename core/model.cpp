@@ -1,0 +1,55 @@
+#include "model.h"
+
+#include <algorithm>
+
+namespace mf {
+
+const char * model_kind_name(model_kind k) {
+    switch (k) {
+    case model_kind::mean: return "mean";
+    case model_kind::bias: return "bias";
+    case model_kind::als: return "als";
+    }
+    return "?";
+}
+
+const char * solver_kind_name(solver_kind s) { return s == solver_kind::cg ? "cg" : "cholesky"; }
+
+float rating_clamp(float r) { return r < 0.5f ? 0.5f : (r > 5.0f ? 5.0f : r); }
+
+int32_t model::find_user(int32_t id) const {
+    if (user_lookup_.size() != user_ids.size()) {
+        user_lookup_.clear();
+        for (size_t r = 0; r < user_ids.size(); ++r) user_lookup_.emplace_back(user_ids[r], (int32_t) r);
+        std::sort(user_lookup_.begin(), user_lookup_.end());
+    }
+    auto it = std::lower_bound(user_lookup_.begin(), user_lookup_.end(), std::make_pair(id, INT32_MIN));
+    return it != user_lookup_.end() && it->first == id ? it->second : -1;
+}
+
+float model::predict_raw(int32_t u, int32_t i) const {
+    float s = mu;
+    if (u >= 0) s += users(u, 0);
+    s += items(i, 0);
+    if (u >= 0 && k > 0) s += users.row(u).tail(k).dot(items.row(i).tail(k));
+    return s;
+}
+
+float model::predict(int32_t u, int32_t i) const { return rating_clamp(predict_raw(u, i)); }
+
+vector_f genre_prior_row(const model & m, uint32_t mask) {
+    vector_f out = vector_f::Zero(m.k + 1);
+    float tau = m.params.genre_prior;
+    int n = 0;
+    for (int g = 0; g < m.n_genres(); ++g) {
+        if (mask & (1u << g)) {
+            out += m.genres.row(g).transpose();
+            ++n;
+        }
+    }
+    if (n == 0 || tau == 0.0f) return vector_f::Zero(m.k + 1);
+    out *= tau / (float) n;
+    return out;
+}
+
+}  // namespace mf

@@ -1,0 +1,77 @@
+// model.h - the trained model: r̂(u,i) = μ + b_u + b_i + p_uᵀ q_i.
+//
+// Rows are stored augmented: user row x_u = [b_u, p_u] and item row y_i = [b_i, q_i], both of
+// length k+1, so one ridge solve updates a bias and a vector together and a biases-only model is
+// simply k = 0. Genre rows w_g (also k+1 wide) give each item's prior mean
+//     ȳ_i = τ · mean_{g ∈ G(i)} w_g,
+// which is the cold-start row of a movie nobody has rated.
+#pragma once
+
+#include "catalog.h"
+#include "ratings.h"
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mf {
+
+using matrix_f = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using vector_f = Eigen::VectorXf;
+
+enum class model_kind : uint32_t { mean = 0, bias = 1, als = 2 };
+enum class solver_kind : uint32_t { cholesky = 0, cg = 1 };
+
+const char * model_kind_name(model_kind k);
+const char * solver_kind_name(solver_kind s);
+
+struct train_params {
+    model_kind kind = model_kind::als;
+    int32_t factors = 64;          // k (implicit: factors; Spark: rank)
+    int32_t iterations = 12;       // (Spark: maxIter)
+    float reg = 12.0f;             // λ on p_u and q_i - q̄_i (Spark: regParam)
+    float reg_bias = 5.0f;         // λ_b on b_u and b_i - b̄_i
+    float reg_genre = 1.0f;        // λ_g on w_g
+    float genre_prior = 1.0f;      // τ; 0 = plain biased ALS
+    bool reg_by_count = false;     // ALS-WR: λ n_u, λ n_i
+    solver_kind solver = solver_kind::cholesky;
+    int32_t cg_steps = 3;          // CG iterations per row per half-step (warm-started)
+    float init_std = 0.1f;         // initial factors ~ N(0, init_std² / k)
+    uint64_t seed = 42;
+    int32_t threads = 0;           // 0 = all
+};
+
+struct model {
+    train_params params;
+    float mu = 0.0f;
+    int32_t k = 0;                  // factors (0 for mean and bias models)
+    matrix_f users;                 // n_users x (k+1): [b_u, p_u]
+    matrix_f items;                 // n_items x (k+1): [b_i, q_i]
+    matrix_f genres;                // n_genres x (k+1): w_g
+    std::vector<int32_t> user_ids;  // MovieLens ids, row order
+    std::vector<int32_t> user_counts;
+    std::vector<int32_t> item_counts;  // training ratings per item
+    catalog items_info;                // ids, titles, years, genre masks of the item rows
+    sparse_rows seen;                  // training ratings by user row (idx = item row): excluded
+                                       // from recommendations, the basis of `explain --user`
+
+    int32_t n_users() const { return (int32_t) users.rows(); }
+    int32_t n_items() const { return (int32_t) items.rows(); }
+    int32_t n_genres() const { return (int32_t) genres.rows(); }
+    int32_t find_user(int32_t id) const;  // -1 when unknown (linear index built on demand)
+
+    // μ + b_u + b_i + p_uᵀ q_i, unclamped
+    float predict_raw(int32_t u, int32_t i) const;
+    // clamped to the rating scale [0.5, 5]
+    float predict(int32_t u, int32_t i) const;
+
+    mutable std::vector<std::pair<int32_t, int32_t>> user_lookup_;  // sorted (id, row)
+};
+
+float rating_clamp(float r);
+
+// ȳ = τ · mean of the genre rows of `mask` (zero when τ = 0 or the mask is empty); k+1 wide.
+vector_f genre_prior_row(const model & m, uint32_t mask);
+
+}  // namespace mf

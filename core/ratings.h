@@ -1,0 +1,89 @@
+// ratings.h - ratings as loaded (coordinate list) and as trained on (dual CSR/CSC).
+//
+// A dataset holds every rating in file order with dense indices: user index by first
+// appearance, item index = catalog row. Splits select subsets of it; a rating_matrix is built
+// from a subset, once by user (CSR) and once by item (CSC), each row in input order.
+#pragma once
+
+#include "catalog.h"
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace mf {
+
+// Dense index <-> external id, in order of first appearance.
+struct id_map {
+    std::vector<int32_t> ids;
+    std::unordered_map<int32_t, int32_t> index;
+
+    int32_t size() const { return (int32_t) ids.size(); }
+    int32_t find(int32_t id) const {
+        auto it = index.find(id);
+        return it == index.end() ? -1 : it->second;
+    }
+    int32_t get_or_add(int32_t id) {
+        auto it = index.find(id);
+        if (it != index.end()) return it->second;
+        int32_t row = size();
+        index.emplace(id, row);
+        ids.push_back(id);
+        return row;
+    }
+};
+
+struct dataset {
+    catalog items;  // item index = catalog row
+    id_map users;
+    std::vector<int32_t> user;    // dense user index per rating
+    std::vector<int32_t> item;    // dense item index per rating
+    std::vector<float> rating;
+    std::vector<int64_t> time;    // seconds since 1970, 0 when unknown
+
+    int64_t size() const { return (int64_t) rating.size(); }
+    void reserve(size_t n) {
+        user.reserve(n);
+        item.reserve(n);
+        rating.reserve(n);
+        time.reserve(n);
+    }
+    void push(int32_t u, int32_t i, float r, int64_t t) {
+        user.push_back(u);
+        item.push_back(i);
+        rating.push_back(r);
+        time.push_back(t);
+    }
+};
+
+// Compressed rows: the entries of row r are idx/val[ptr[r] .. ptr[r+1]).
+struct sparse_rows {
+    std::vector<uint64_t> ptr;
+    std::vector<int32_t> idx;
+    std::vector<float> val;
+
+    int32_t rows() const { return ptr.empty() ? 0 : (int32_t) ptr.size() - 1; }
+    int64_t nnz() const { return (int64_t) idx.size(); }
+    int64_t row_size(int32_t r) const { return (int64_t) (ptr[r + 1] - ptr[r]); }
+};
+
+struct rating_matrix {
+    int32_t n_users = 0;
+    int32_t n_items = 0;
+    sparse_rows by_user;  // CSR: row u, idx = item
+    sparse_rows by_item;  // CSC: row i, idx = user
+    double mean = 0.0;    // mean rating
+
+    int64_t nnz() const { return by_user.nnz(); }
+};
+
+// Builds the dual matrix from the ratings of `d` at positions `sel` (all ratings when sel is
+// empty and use_all is true). Counting sort: O(n), rows keep input order.
+rating_matrix rating_matrix_build(const dataset & d, const std::vector<int64_t> & sel, bool use_all,
+                                  int threads = 0);
+
+// The same from raw coordinates (used by tests and the in-browser trainer).
+rating_matrix rating_matrix_from_coo(int32_t n_users, int32_t n_items, const std::vector<int32_t> & u,
+                                     const std::vector<int32_t> & i, const std::vector<float> & r);
+
+}  // namespace mf

@@ -1,0 +1,37 @@
+// split.h - train/test splits of a dataset, deterministic per seed.
+//
+// SPEC (DESIGN.md):  random:F   a uniform fraction F of all ratings held out (exactly round(F n))
+//                    user-time:F each user's latest round(F n_u) ratings (at least one kept)
+//                    last:N     each user's last N ratings by time (at least one kept)
+//                    time:YYYY-MM-DD  ratings at or after that day (UTC) held out
+//                    none       everything is training data
+// Ties in time are broken by file order, so a split never depends on sort stability.
+#pragma once
+
+#include "ratings.h"
+#include "result.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mf {
+
+struct split_spec {
+    enum kind_t { none, random, user_time, last, time } kind = none;
+    double fraction = 0.0;  // random, user_time
+    int64_t count = 0;      // last
+    int64_t cut = 0;        // time: unix seconds
+    std::string text;       // as given
+};
+
+result<split_spec> split_parse(const std::string & text);
+
+struct split_result {
+    std::vector<int64_t> train;  // positions in the dataset, increasing
+    std::vector<int64_t> test;
+};
+
+split_result split_apply(const dataset & d, const split_spec & spec, uint64_t seed);
+
+}  // namespace mf

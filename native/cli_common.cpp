@@ -1,0 +1,159 @@
+#include "cli_common.h"
+
+#include "file_io.h"
+#include "model_file.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <cstdio>
+
+namespace mf {
+
+void data_args_add(CLI::App * cmd, data_args & a, bool data_required) {
+    CLI::Option * o = cmd->add_option("--data", a.dir,
+                                      "MovieLens folder: ratings.csv+movies.csv (ml-latest-small, 20M, 25M, 32M), "
+                                      "ratings.dat+movies.dat (1M, 10M) or u.data+u.item (100K)");
+    if (data_required) o->required();
+    cmd->add_option("--ratings", a.ratings, "ratings file replacing the folder's (e.g. u1.base, u1.test)");
+    cmd->add_option("--split", a.split,
+                    "held-out part: random:F, user-time:F, last:N, time:YYYY-MM-DD or none")
+        ->capture_default_str();
+    cmd->add_option("--seed", a.seed, "seed of the split and the initial factors")->capture_default_str();
+    cmd->add_flag("--skip-bad-lines", a.skip_bad_lines, "skip and count malformed lines instead of failing");
+    cmd->add_flag("--no-cache", a.no_cache, "neither read nor write the binary ratings cache");
+}
+
+loaded_data data_load(const data_args & a, int threads, bool quiet) {
+    auto t0 = std::chrono::steady_clock::now();
+    loaded_data out;
+    load_options opt;
+    opt.ratings_file = a.ratings;
+    opt.skip_bad_lines = a.skip_bad_lines;
+    opt.threads = threads;
+    opt.use_cache = !a.no_cache;
+    try {
+        out.d = movielens_load(a.dir, opt, &out.report);
+    } catch (const load_error & e) {
+        throw cli_error(e.what());
+    }
+    if (out.report.skipped > 0 && !quiet) {
+        std::fprintf(stderr, "mfrec: skipped %lld bad lines", (long long) out.report.skipped);
+        if (!out.report.skipped_examples.empty())
+            std::fprintf(stderr, " (first: %s)", out.report.skipped_examples[0].c_str());
+        std::fprintf(stderr, "\n");
+    }
+    result<split_spec> spec = split_parse(a.split);
+    if (!spec) throw cli_error(spec.error());
+    out.split = split_apply(out.d, *spec, a.seed);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+}
+
+test_set test_set_for_model(const model & m, const dataset & d, const std::vector<int64_t> & positions,
+                            int64_t * skipped_unknown_items) {
+    test_set t;
+    int64_t skipped = 0;
+    // dataset rows -> model rows through the MovieLens ids (the model may come from other data)
+    std::vector<int32_t> user_row((size_t) d.users.size()), item_row((size_t) d.items.size());
+    for (int32_t u = 0; u < d.users.size(); ++u) user_row[u] = m.find_user(d.users.ids[u]);
+    for (int32_t i = 0; i < d.items.size(); ++i) item_row[i] = m.items_info.find(d.items.movie_id[i]);
+    for (int64_t p : positions) {
+        int32_t i = item_row[d.item[p]];
+        if (i < 0) {
+            ++skipped;
+            continue;
+        }
+        t.user.push_back(user_row[d.user[p]]);
+        t.item.push_back(i);
+        t.rating.push_back(d.rating[p]);
+    }
+    if (skipped_unknown_items) *skipped_unknown_items = skipped;
+    return t;
+}
+
+model model_load_path(const std::string & path) {
+    std::vector<uint8_t> bytes;
+    try {
+        bytes = file_read_all(path, (uint64_t) 64 << 30);
+    } catch (const std::exception & e) {
+        throw cli_error(std::string("cannot read model: ") + e.what());
+    }
+    result<model> m = model_file_read(bytes.data(), bytes.size());
+    if (!m) throw cli_error(path + ": " + m.error());
+    return std::move(*m);
+}
+
+void model_save_path(const model & m, const std::string & path) {
+    std::vector<uint8_t> bytes = model_file_write(m);
+    file_write_atomic(path, bytes.data(), bytes.size());
+}
+
+int32_t item_row_or_throw(const model & m, int32_t movie_id) {
+    int32_t row = m.items_info.find(movie_id);
+    if (row < 0) throw cli_error("movie " + std::to_string(movie_id) + " is not in the model's catalog");
+    return row;
+}
+
+std::vector<rated_item> rate_parse(const model & m, const std::string & spec) {
+    std::vector<rated_item> out;
+    size_t at = 0;
+    int entry = 0;
+    while (at <= spec.size()) {
+        size_t comma = spec.find(',', at);
+        std::string item = spec.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+        at = comma == std::string::npos ? spec.size() + 1 : comma + 1;
+        ++entry;
+        while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+        while (!item.empty() && item.back() == ' ') item.pop_back();
+        if (item.empty()) continue;
+        std::string where = "--rate entry " + std::to_string(entry) + " '" + item + "': ";
+        size_t colon = item.find(':');
+        if (colon == std::string::npos) throw cli_error(where + "expected MOVIE:RATING, e.g. 318:5");
+        std::string id_s = item.substr(0, colon), r_s = item.substr(colon + 1);
+        char * end = nullptr;
+        long id = std::strtol(id_s.c_str(), &end, 10);
+        if (id_s.empty() || *end != 0 || id <= 0 || id > 2147483647L)
+            throw cli_error(where + "movie id '" + id_s + "' is not a positive integer");
+        double r = std::strtod(r_s.c_str(), &end);
+        if (r_s.empty() || *end != 0) throw cli_error(where + "rating '" + r_s + "' is not a number");
+        if (!(r >= 0.5 && r <= 5.0)) throw cli_error(where + "rating " + r_s + " is outside 0.5-5");
+        int32_t row = m.items_info.find((int32_t) id);
+        if (row < 0) throw cli_error(where + "movie " + id_s + " is not in the model's catalog");
+        out.push_back({row, (float) r});
+    }
+    if (out.empty()) throw cli_error("--rate: no ratings given (expected MOVIE:RATING,...)");
+    return out;
+}
+
+uint32_t genres_parse(const catalog & c, const std::string & spec) {
+    uint32_t mask = 0;
+    size_t at = 0;
+    while (at <= spec.size()) {
+        size_t bar = spec.find_first_of("|,", at);
+        std::string g = spec.substr(at, bar == std::string::npos ? std::string::npos : bar - at);
+        at = bar == std::string::npos ? spec.size() + 1 : bar + 1;
+        if (g.empty()) continue;
+        bool found = false;
+        for (size_t k = 0; k < c.genre_names.size(); ++k) {
+            if (c.genre_names[k] == g) {
+                mask |= 1u << k;
+                found = true;
+            }
+        }
+        if (!found) {
+            std::string known;
+            for (const std::string & n : c.genre_names) known += (known.empty() ? "" : ", ") + n;
+            throw cli_error("unknown genre '" + g + "' (known: " + known + ")");
+        }
+    }
+    return mask;
+}
+
+std::string genres_text(const catalog & c, uint32_t mask) {
+    std::string s;
+    for (size_t g = 0; g < c.genre_names.size(); ++g)
+        if (mask & (1u << g)) s += (s.empty() ? "" : "|") + c.genre_names[g];
+    return s;
+}
+
+}  // namespace mf

@@ -1,0 +1,57 @@
+// cli_common.h - what several commands share: data options, loading + splitting, model files,
+// the --rate list, genre names.
+#pragma once
+
+#include "als.h"
+#include "cli.h"
+#include "infer.h"
+#include "model.h"
+#include "movielens.h"
+#include "output.h"
+#include "split.h"
+
+#include <string>
+#include <vector>
+
+namespace mf {
+
+struct data_args {
+    std::string dir;
+    std::string ratings;
+    std::string split = "random:0.2";
+    uint64_t seed = 42;
+    bool skip_bad_lines = false;
+    bool no_cache = false;
+};
+
+// --data, --ratings, --split, --seed, --skip-bad-lines, --no-cache
+void data_args_add(CLI::App * cmd, data_args & a, bool data_required);
+
+struct loaded_data {
+    dataset d;
+    split_result split;
+    load_report report;
+    double seconds = 0;
+};
+
+loaded_data data_load(const data_args & a, int threads, bool quiet);
+
+// Test triplets of a split, in a model's index space (ids looked up; users unknown to the model
+// become -1 (no personal terms); ratings of movies unknown to the model are counted and skipped).
+test_set test_set_for_model(const model & m, const dataset & d, const std::vector<int64_t> & positions,
+                            int64_t * skipped_unknown_items);
+
+model model_load_path(const std::string & path);
+void model_save_path(const model & m, const std::string & path);
+
+// "MOVIE:R,MOVIE:R" with MovieLens ids -> item rows; errors name the entry.
+std::vector<rated_item> rate_parse(const model & m, const std::string & spec);
+
+// "Action|Comedy" -> mask; errors name an unknown genre and list the known ones.
+uint32_t genres_parse(const catalog & c, const std::string & spec);
+std::string genres_text(const catalog & c, uint32_t mask);
+
+// The item row of a MovieLens id, or a cli_error naming it.
+int32_t item_row_or_throw(const model & m, int32_t movie_id);
+
+}  // namespace mf

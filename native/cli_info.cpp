@@ -1,0 +1,54 @@
+// mfrec info MODEL
+#include "cli_common.h"
+
+#include <cstdio>
+#include <memory>
+
+namespace mf {
+
+void cli_add_info(CLI::App & app) {
+    auto path = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>("table");
+    CLI::App * c = app.add_subcommand("info", "what a model file holds");
+    c->add_option("model", *path, "model file")->required();
+    c->add_option("--format", *format, "table | json | csv")->capture_default_str();
+    c->callback([path, format] {
+        out_format fmt = out_format_parse(*format);
+        model m = model_load_path(*path);
+        const train_params & p = m.params;
+        out_table t;
+        t.col("key", false);
+        t.col("value", false);
+        auto add = [&](const std::string & k, const std::string & v) { t.rows.push_back({k, v}); };
+        add("model", model_kind_name(p.kind));
+        add("factors", std::to_string(m.k));
+        add("users", std::to_string(m.n_users()));
+        add("movies", std::to_string(m.n_items()));
+        int64_t rated = 0, nnz = 0;
+        for (int32_t c2 : m.item_counts) {
+            rated += c2 > 0;
+            nnz += c2;
+        }
+        add("movies with ratings", std::to_string(rated));
+        add("training ratings", std::to_string(nnz));
+        add("genres", std::to_string(m.n_genres()));
+        add("global mean", fmt_num(m.mu, 4));
+        add("iterations", std::to_string(p.iterations));
+        add("regularization", fmt_num(p.reg, 4));
+        add("reg_bias", fmt_num(p.reg_bias, 4));
+        add("reg_genre", fmt_num(p.reg_genre, 4));
+        add("genre_prior", fmt_num(p.genre_prior, 4));
+        add("reg_by_count", p.reg_by_count ? "yes" : "no");
+        add("solver", solver_kind_name(p.solver));
+        add("seed", std::to_string(p.seed));
+        if (fmt == out_format::json) {
+            json_object j;
+            for (auto & row : t.rows) j.str(row[0], row[1]);
+            std::fputs(j.render().c_str(), stdout);
+        } else {
+            std::fputs(out_table_render(t, fmt).c_str(), stdout);
+        }
+    });
+}
+
+}  // namespace mf

@@ -1,0 +1,201 @@
+// mfrec recommend / similar / explain
+#include "cli_common.h"
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+namespace mf {
+
+namespace {
+
+struct query_args {
+    std::string model_path;
+    int32_t user_id = 0;
+    bool has_user = false;
+    std::string rate;
+    int32_t movie_id = 0;
+    int32_t n = 10;
+    int32_t min_count = 0;
+    std::string genres;
+    int16_t year_min = 0, year_max = 0;
+    std::string format = "table";
+    bool include_seen = false;
+};
+
+// The visitor: an existing user's row, or a new one folded in from --rate.
+struct visitor {
+    vector_f x;
+    std::vector<rated_item> rated;
+    int32_t user_row = -1;
+};
+
+visitor visitor_make(const model & m, const query_args & a) {
+    visitor v;
+    if (!a.rate.empty() && a.has_user) throw cli_error("give either --user or --rate, not both");
+    if (a.has_user) {
+        v.user_row = m.find_user(a.user_id);
+        if (v.user_row < 0) throw cli_error("user " + std::to_string(a.user_id) + " is not in the model");
+        v.x = m.users.row(v.user_row).transpose();
+        if (m.seen.rows() == m.n_users())
+            for (uint64_t e = m.seen.ptr[v.user_row]; e < m.seen.ptr[v.user_row + 1]; ++e)
+                v.rated.push_back({m.seen.idx[e], m.seen.val[e]});
+        return v;
+    }
+    if (a.rate.empty()) throw cli_error("give --user ID or --rate \"MOVIE:R,...\"");
+    v.rated = rate_parse(m, a.rate);
+    result<vector_f> x = fold_in(m, v.rated);
+    if (!x) throw cli_error(x.error());
+    v.x = *x;
+    return v;
+}
+
+std::string movie_year(const model & m, int32_t i) {
+    return m.items_info.year[i] ? std::to_string(m.items_info.year[i]) : "";
+}
+
+void recommend_run(const query_args & a) {
+    out_format fmt = out_format_parse(a.format);
+    model m = model_load_path(a.model_path);
+    visitor v = visitor_make(m, a);
+    std::vector<float> scores = score_all(m, v.x);
+    rank_filter f;
+    if (!a.include_seen)
+        for (const rated_item & r : v.rated) f.exclude.push_back(r.item);
+    f.min_count = a.min_count;
+    f.genre_mask = a.genres.empty() ? 0 : genres_parse(m.items_info, a.genres);
+    f.year_min = a.year_min;
+    f.year_max = a.year_max;
+    std::vector<ranked_item> top = rank_top(m, scores, f, a.n);
+    out_table t;
+    t.col("rank", true);
+    t.col("movieId", true);
+    t.col("score", true);
+    t.col("ratings", true);
+    t.col("title", false);
+    t.col("genres", false);
+    for (size_t k = 0; k < top.size(); ++k) {
+        int32_t i = top[k].item;
+        t.rows.push_back({std::to_string(k + 1), std::to_string(m.items_info.movie_id[i]), fmt_num(top[k].score, 3),
+                          std::to_string(m.item_counts[i]), m.items_info.title[i],
+                          genres_text(m.items_info, m.items_info.genres[i])});
+    }
+    std::fputs(out_table_render(t, fmt).c_str(), stdout);
+}
+
+void similar_run(const query_args & a) {
+    out_format fmt = out_format_parse(a.format);
+    model m = model_load_path(a.model_path);
+    int32_t item = item_row_or_throw(m, a.movie_id);
+    result<std::vector<similar_item>> sim = similar_items(m, item, a.n, a.min_count);
+    if (!sim) throw cli_error(sim.error());
+    out_table t;
+    t.col("rank", true);
+    t.col("movieId", true);
+    t.col("similarity", true);
+    t.col("ratings", true);
+    t.col("title", false);
+    t.col("genres", false);
+    for (size_t k = 0; k < sim->size(); ++k) {
+        int32_t i = (*sim)[k].item;
+        t.rows.push_back({std::to_string(k + 1), std::to_string(m.items_info.movie_id[i]),
+                          fmt_num((*sim)[k].similarity, 3), std::to_string(m.item_counts[i]), m.items_info.title[i],
+                          genres_text(m.items_info, m.items_info.genres[i])});
+    }
+    if (fmt == out_format::table)
+        std::printf("movies like %s (%d):\n", m.items_info.title[item].c_str(), m.items_info.movie_id[item]);
+    std::fputs(out_table_render(t, fmt).c_str(), stdout);
+}
+
+void explain_run(const query_args & a) {
+    out_format fmt = out_format_parse(a.format);
+    model m = model_load_path(a.model_path);
+    visitor v = visitor_make(m, a);
+    int32_t item = item_row_or_throw(m, a.movie_id);
+    // an existing user is explained through a fold-in of their training ratings
+    if (v.user_row >= 0 && v.rated.empty()) throw cli_error("user " + std::to_string(a.user_id) + " has no training ratings in this model");
+    result<explanation> e = explain(m, v.rated, item);
+    if (!e) throw cli_error(e.error());
+    out_table t;
+    t.col("part", false);
+    t.col("movieId", true);
+    t.col("value", true);
+    t.col("detail", false);
+    t.rows.push_back({"global mean", "", fmt_num(e->mu, 4), ""});
+    t.rows.push_back({"movie bias", "", fmt_num(e->item_bias, 4), "b_i of " + m.items_info.title[item]});
+    for (const explanation::term & term : e->by_rated) {
+        float r = 0;
+        for (const rated_item & ri : v.rated)
+            if (ri.item == term.item) r = ri.rating;
+        t.rows.push_back({"rated", std::to_string(m.items_info.movie_id[term.item]), fmt_num(term.value, 4),
+                          "you rated " + fmt_num(r, 1) + ": " + m.items_info.title[term.item]});
+    }
+    out_table g;
+    g.col("part", false);
+    g.col("value", true);
+    g.rows.push_back({"global mean", fmt_num(e->mu, 4)});
+    g.rows.push_back({"your bias", fmt_num(e->user_bias, 4)});
+    for (const explanation::genre_term & gt : e->by_genre)
+        g.rows.push_back({"genre " + m.items_info.genre_names[gt.genre], fmt_num(gt.value, 4)});
+    g.rows.push_back({"this movie beyond its genres", fmt_num(e->item_own, 4)});
+    if (fmt == out_format::json) {
+        json_object j;
+        j.integer("movieId", a.movie_id);
+        j.str("title", m.items_info.title[item]);
+        j.num("score", e->score);
+        j.num("score_raw", e->score_raw);
+        j.raw("by_rated", out_table_render(t, fmt));
+        j.raw("by_genre", out_table_render(g, fmt));
+        std::fputs(j.render().c_str(), stdout);
+        return;
+    }
+    if (fmt == out_format::table)
+        std::printf("%s (%d): predicted %.3f (raw score %.4f)\n\nby rated movie (sum = raw score):\n",
+                    m.items_info.title[item].c_str(), a.movie_id, e->score, e->score_raw);
+    std::fputs(out_table_render(t, fmt).c_str(), stdout);
+    if (fmt == out_format::table) std::printf("\nby genre (sum = raw score):\n");
+    std::fputs(out_table_render(g, fmt).c_str(), stdout);
+}
+
+void add_common(CLI::App * c, std::shared_ptr<query_args> a) {
+    c->add_option("--model", a->model_path, "model file")->required();
+    c->add_option("--format", a->format, "table | json | csv")->capture_default_str();
+}
+
+void add_visitor(CLI::App * c, std::shared_ptr<query_args> a) {
+    c->add_option("--user", a->user_id, "an existing user (MovieLens id)")->each([a](const std::string &) { a->has_user = true; });
+    c->add_option("--rate", a->rate, "a new visitor's ratings: \"MOVIE:R,MOVIE:R,...\" (MovieLens ids, 0.5-5)");
+}
+
+}  // namespace
+
+void cli_add_recommend(CLI::App & app) {
+    auto a = std::make_shared<query_args>();
+    CLI::App * c = app.add_subcommand("recommend", "top-N movies for a user or a new visitor (folded in, no retraining)");
+    add_common(c, a);
+    add_visitor(c, a);
+    c->add_option("-n", a->n, "how many")->capture_default_str();
+    c->add_option("--min-ratings", a->min_count, "only movies with at least this many training ratings");
+    c->add_option("--genres", a->genres, "only movies of these genres: \"Comedy|Drama\"");
+    c->add_option("--year-min", a->year_min, "only movies from this year on");
+    c->add_option("--year-max", a->year_max, "only movies up to this year");
+    c->add_flag("--include-seen", a->include_seen, "do not exclude movies already rated");
+    c->callback([a] { recommend_run(*a); });
+
+    auto b = std::make_shared<query_args>();
+    CLI::App * s = app.add_subcommand("similar", "movies closest to a movie in the latent space (cosine)");
+    add_common(s, b);
+    s->add_option("--movie", b->movie_id, "MovieLens id")->required();
+    s->add_option("-n", b->n, "how many")->capture_default_str();
+    s->add_option("--min-ratings", b->min_count, "only movies with at least this many training ratings");
+    s->callback([b] { similar_run(*b); });
+
+    auto e = std::make_shared<query_args>();
+    CLI::App * x = app.add_subcommand("explain", "the exact decomposition of a predicted score");
+    add_common(x, e);
+    add_visitor(x, e);
+    x->add_option("--movie", e->movie_id, "MovieLens id")->required();
+    x->callback([e] { explain_run(*e); });
+}
+
+}  // namespace mf

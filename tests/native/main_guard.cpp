@@ -1,0 +1,1 @@
+// keeps the native test target non-empty while test files come and go
