@@ -28,10 +28,35 @@ void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, v
     d(0) = reg_bias * scale;
 }
 
+// A row with n < (k+1)/2 ratings: the Woodbury identity solves the same system through an
+// n x n one,  A⁻¹ = D⁻¹ - D⁻¹Zᵀ (I + Z D⁻¹ Zᵀ)⁻¹ Z D⁻¹,  O(n²k + n³) instead of O(k³).
+static void row_solve_woodbury(row_scratch & s, int64_t n, const vector_f & d, const float * prior, float * x_out) {
+    const int64_t dim = d.size();
+    row_map z(s.z_buf.data(), n, dim);
+    Eigen::Map<const vector_f> t(s.t_buf.data(), n);
+    s.b.noalias() = z.transpose() * t;
+    if (prior) s.b += d.cwiseProduct(Eigen::Map<const vector_f>(prior, dim));
+    s.p = d.cwiseInverse();                    // D⁻¹
+    s.r = s.p.cwiseProduct(s.b);               // y = D⁻¹ b
+    matrix_f zs = z * s.p.asDiagonal();        // Z D⁻¹
+    s.a.setIdentity(n, n);
+    s.a.noalias() += zs * z.transpose();       // K = I + Z D⁻¹ Zᵀ
+    s.ap.noalias() = z * s.r;                  // w = Z y
+    Eigen::LLT<matrix_cf, Eigen::Lower> llt(s.a);
+    s.t_buf_tmp = llt.solve(s.ap);             // v = K⁻¹ w
+    Eigen::Map<vector_f> x(x_out, dim);
+    x = s.r;
+    x.noalias() -= zs.transpose() * s.t_buf_tmp;  // x = y - D⁻¹ Zᵀ v
+}
+
 void row_solve_cholesky(row_scratch & s, int64_t n, const vector_f & d, const float * prior, float * x_out) {
     const int64_t dim = d.size();
     row_map z(s.z_buf.data(), n, dim);
     Eigen::Map<const vector_f> t(s.t_buf.data(), n);
+    if (n > 0 && 2 * n < dim) {
+        row_solve_woodbury(s, n, d, prior, x_out);
+        return;
+    }
     s.a.setZero(dim, dim);
     // A = ZᵀZ (lower triangle only: a symmetric rank-n update), + D
     if (n > 0) s.a.selfadjointView<Eigen::Lower>().rankUpdate(z.transpose());

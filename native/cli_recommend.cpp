@@ -50,10 +50,6 @@ visitor visitor_make(const model & m, const query_args & a) {
     return v;
 }
 
-std::string movie_year(const model & m, int32_t i) {
-    return m.items_info.year[i] ? std::to_string(m.items_info.year[i]) : "";
-}
-
 void recommend_run(const query_args & a) {
     out_format fmt = out_format_parse(a.format);
     model m = model_load_path(a.model_path);

@@ -18,9 +18,26 @@ struct train_args {
     std::string out;
     std::string format = "table";
     train_params p;
+    std::string validate;  // carve a validation part out of the training part (tuning)
     bool baselines = false;
     bool quiet = false;
 };
+
+// Replaces the split by (training part minus validation, validation): the validation part is a
+// split of the training ratings only, so tuning never sees the test part.
+void split_validation(loaded_data & ld, const std::string & spec_text, uint64_t seed) {
+    result<split_spec> spec = split_parse(spec_text);
+    if (!spec) throw cli_error("--validate: " + spec.error());
+    dataset sub;
+    sub.users = ld.d.users;
+    sub.reserve(ld.split.train.size());
+    for (int64_t p : ld.split.train) sub.push(ld.d.user[p], ld.d.item[p], ld.d.rating[p], ld.d.time[p]);
+    split_result inner = split_apply(sub, *spec, seed ^ 0x5EEDull);
+    split_result out;
+    for (int64_t q : inner.train) out.train.push_back(ld.split.train[q]);
+    for (int64_t q : inner.test) out.test.push_back(ld.split.train[q]);
+    ld.split = std::move(out);
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -49,6 +66,7 @@ void train_run(train_args & a) {
 
     auto t_all = std::chrono::steady_clock::now();
     loaded_data ld = data_load(a.data, a.p.threads, a.quiet);
+    if (!a.validate.empty()) split_validation(ld, a.validate, a.data.seed);
     rating_matrix train = rating_matrix_build(ld.d, ld.split.train, false, a.p.threads);
     model shell;  // id maps for the test set: the model's rows are the dataset's rows
     shell.user_ids = ld.d.users.ids;
@@ -101,6 +119,7 @@ void train_run(train_args & a) {
         j.num("genre_prior", a.p.genre_prior, 4);
         j.str("solver", solver_kind_name(a.p.solver));
         j.str("split", a.data.split);
+        if (!a.validate.empty()) j.str("validate", a.validate);
         j.integer("seed", (long long) a.data.seed);
         j.integer("n_train", (long long) ld.split.train.size());
         j.integer("n_test", (long long) test.size());
@@ -197,6 +216,8 @@ void cli_add_train(CLI::App & app) {
     c->add_option("--threads", a->p.threads, "threads (0 = all cores)")->capture_default_str();
     c->add_option("--out,-o", a->out, "write the model here (atomically)");
     c->add_option("--format", a->format, "table | json | csv")->capture_default_str();
+    c->add_option("--validate", a->validate,
+                  "tuning: hold out this split of the TRAINING part and report it as test (the test part is unused)");
     c->add_flag("--baselines", a->baselines, "also report the global-mean and bias baselines on the same split");
     c->add_flag("--quiet,-q", a->quiet, "no progress output on stderr");
     c->callback([a] { train_run(*a); });
