@@ -26,14 +26,15 @@ enum class solver_kind : uint32_t { cholesky = 0, cg = 1 };
 const char * model_kind_name(model_kind k);
 const char * solver_kind_name(solver_kind s);
 
+// Defaults chosen on a validation part of ml-latest-small's training part: docs/TUNING.md.
 struct train_params {
     model_kind kind = model_kind::als;
     int32_t factors = 64;          // k (implicit: factors; Spark: rank)
-    int32_t iterations = 12;       // (Spark: maxIter)
-    float reg = 12.0f;             // λ on p_u and q_i - q̄_i (Spark: regParam)
+    int32_t iterations = 20;       // (Spark: maxIter)
+    float reg = 10.0f;             // λ on p_u and q_i - q̄_i (Spark: regParam)
     float reg_bias = 5.0f;         // λ_b on b_u and b_i - b̄_i
-    float reg_genre = 1.0f;        // λ_g on w_g
-    float genre_prior = 1.0f;      // τ; 0 = plain biased ALS
+    float reg_genre = 0.1f;        // λ_g on w_g
+    float genre_prior = 0.5f;      // τ; 0 = plain biased ALS
     bool reg_by_count = false;     // ALS-WR: λ n_u, λ n_i
     solver_kind solver = solver_kind::cholesky;
     int32_t cg_steps = 3;          // CG iterations per row per half-step (warm-started)

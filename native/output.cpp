@@ -101,8 +101,10 @@ std::string out_table_render(const out_table & t, out_format f) {
         std::string pad(w[c] - text_width(s), ' ');
         return t.numeric[c] ? pad + s : s + pad;
     };
-    for (size_t c = 0; c < t.cols.size(); ++c) o += (c ? "  " : "") + cell(t.cols[c], c);
-    o += "\n";
+    std::string head;
+    for (size_t c = 0; c < t.cols.size(); ++c) head += (c ? "  " : "") + cell(t.cols[c], c);
+    while (!head.empty() && head.back() == ' ') head.pop_back();
+    o += head + "\n";
     for (const auto & row : t.rows) {
         std::string line;
         for (size_t c = 0; c < row.size(); ++c) line += (c ? "  " : "") + cell(row[c], c);

@@ -32,8 +32,8 @@ echo "== The model for recommendations: the same settings on all ratings"
 $mfrec train --data "$data" --split none --seed 42 --quiet --out build/models/default.mfm
 
 echo
-echo "== Top 10 for existing user 1"
-$mfrec recommend --model build/models/default.mfm --user 1 -n 10
+echo "== Top 10 for existing user 1 (movies with at least 20 ratings)"
+$mfrec recommend --model build/models/default.mfm --user 1 -n 10 --min-ratings 20
 
 visitor="1:5,260:5,1196:5,2571:4.5,1210:4,296:1,356:2"
 echo

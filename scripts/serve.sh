@@ -40,7 +40,7 @@ if [[ ! -d "$dir" ]]; then
 fi
 # The page's vendored map library (copied from node_modules); the page falls back to a 2-D
 # canvas map without it, so a failure here is only a warning.
-if [[ "$dir" == "$here/web" && ! -f "$here/web/vendor/regl-scatterplot.js" && -d "$here/node_modules/regl-scatterplot" ]]; then
+if [[ "$dir" == "$here/web" && -d "$here/node_modules/regl-scatterplot" ]]; then
   node "$here/web/tools/vendor.mjs" >&2 || echo "serve.sh: warning: vendoring regl-scatterplot failed; the map uses its 2-D fallback" >&2
 fi
 [[ -d "$dir/bundle" ]] || echo "serve.sh: note: $dir/bundle/ is missing (build it with: mfrec export-web --model MODEL --out web/bundle)" >&2

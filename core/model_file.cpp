@@ -1,0 +1,334 @@
+#include "model_file.h"
+
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+
+namespace mf {
+
+namespace {
+
+constexpr uint64_t params_int_count = 8;
+constexpr uint64_t params_float_count = 5;
+constexpr uint64_t rows_max = (uint64_t) std::numeric_limits<int32_t>::max();
+
+// strings as one blob plus n+1 offsets
+void strings_add(mfm_writer & w, const std::string & blob_name, const std::string & offsets_name,
+                 const std::vector<std::string> & v) {
+    std::string blob;
+    std::vector<uint64_t> off(v.size() + 1, 0);
+    for (size_t i = 0; i < v.size(); ++i) {
+        blob += v[i];
+        off[i + 1] = blob.size();
+    }
+    w.add_bytes(blob_name, blob.data(), blob.size());
+    w.add_u64(offsets_name, off.data(), off.size());
+}
+
+status strings_read(const mfm_reader & r, const std::string & blob_name, const std::string & offsets_name,
+                    uint64_t n, std::vector<std::string> & out) {
+    auto blob = r.bytes(blob_name);
+    if (!blob) return status::fail(blob.error());
+    auto off = r.u64(offsets_name, n == mfm_any ? mfm_any : n + 1);
+    if (!off) return status::fail(off.error());
+    if (off->size() == 0) return status::fail("section " + offsets_name + ": empty (at least one offset, 0)");
+    const uint64_t count = off->size() - 1;
+    if ((*off)[0] != 0) {
+        return status::fail("section " + offsets_name + ": first offset " + std::to_string((*off)[0]) + ", 0 expected");
+    }
+    for (uint64_t i = 0; i < count; ++i) {
+        if ((*off)[i + 1] < (*off)[i]) {
+            return status::fail("section " + offsets_name + ": offset " + std::to_string(i + 1) + " (" +
+                                std::to_string((*off)[i + 1]) + ") is below the one before (" +
+                                std::to_string((*off)[i]) + ")");
+        }
+    }
+    if ((*off)[count] != blob->size()) {
+        return status::fail("section " + offsets_name + ": last offset " + std::to_string((*off)[count]) + ", but " +
+                            blob_name + " has " + std::to_string(blob->size()) + " bytes");
+    }
+    out.resize((size_t) count);
+    const char * base = reinterpret_cast<const char *>(blob->data);
+    for (uint64_t i = 0; i < count; ++i) {
+        out[(size_t) i].assign(base + (*off)[i], (size_t) ((*off)[i + 1] - (*off)[i]));
+    }
+    return {};
+}
+
+template <class T>
+status vector_read(const result<mfm_array<T>> & a, std::vector<T> & out) {
+    if (!a) return status::fail(a.error());
+    out.assign(a->begin(), a->end());
+    return {};
+}
+
+status matrix_read(const mfm_reader & r, const std::string & name, uint64_t rows, uint64_t cols, matrix_f & out) {
+    auto a = r.f32(name, rows, cols);
+    if (!a) return status::fail(a.error());
+    if (a->rows > rows_max) return status::fail("section " + name + ": " + std::to_string(a->rows) + " rows, too many");
+    out.resize((Eigen::Index) a->rows, (Eigen::Index) a->cols);
+    if (a->size() > 0) std::memcpy(out.data(), a->data, (size_t) a->size() * sizeof(float));
+    return {};
+}
+
+// a 1-D section's length, bounded by int32
+result<uint64_t> rows_of(const mfm_reader & r, const std::string & name) {
+    const mfm_section * s = r.find(name);
+    if (!s) return result<uint64_t>::fail("section " + name + ": missing");
+    if (s->shape[0] > rows_max) {
+        return result<uint64_t>::fail("section " + name + ": " + std::to_string(s->shape[0]) + " rows, too many");
+    }
+    return s->shape[0];
+}
+
+std::string shape_str(Eigen::Index rows, Eigen::Index cols) {
+    return std::to_string(rows) + "×" + std::to_string(cols);
+}
+
+template <class T>
+status unique_ids(const std::vector<T> & ids, const std::string & section) {
+    std::unordered_map<T, size_t> seen;
+    seen.reserve(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+        auto ins = seen.emplace(ids[i], i);
+        if (!ins.second) {
+            return status::fail("section " + section + ": id " + std::to_string(ids[i]) + " appears twice (rows " +
+                                std::to_string(ins.first->second) + " and " + std::to_string(i) + ")");
+        }
+    }
+    return {};
+}
+
+status counts_ok(const std::vector<int32_t> & c, const std::string & section) {
+    for (size_t i = 0; i < c.size(); ++i) {
+        if (c[i] < 0) {
+            return status::fail("section " + section + ": row " + std::to_string(i) + " has a negative count (" +
+                                std::to_string(c[i]) + ")");
+        }
+    }
+    return {};
+}
+
+status length_is(size_t got, size_t want, const std::string & section, const char * what) {
+    if (got == want) return {};
+    return status::fail("section " + section + ": " + std::to_string(want) + " rows expected (" + what + "), " +
+                        std::to_string(got) + " found");
+}
+
+}  // namespace
+
+std::vector<uint8_t> model_file_write(const model & m) {
+    const train_params & p = m.params;
+    mfm_writer w;
+    w.add_text("kind", model_file_kind);
+    w.add_i32("k", &m.k, 1);
+    w.add_f32("mu", &m.mu, 1);
+    const int64_t pi[params_int_count] = {(int64_t) p.kind, p.factors, p.iterations, p.reg_by_count ? 1 : 0,
+                                          (int64_t) p.solver, p.cg_steps, (int64_t) p.seed, p.threads};
+    w.add_i64("params_int", pi, params_int_count);
+    const float pf[params_float_count] = {p.reg, p.reg_bias, p.reg_genre, p.genre_prior, p.init_std};
+    w.add_f32("params_float", pf, params_float_count);
+    w.add_i32("user_ids", m.user_ids.data(), m.user_ids.size());
+    w.add_i32("user_counts", m.user_counts.data(), m.user_counts.size());
+    w.add_f32("user_factors", m.users.data(), m.users.rows(), m.users.cols());
+    const catalog & c = m.items_info;
+    w.add_i32("item_ids", c.movie_id.data(), c.movie_id.size());
+    w.add_i32("item_counts", m.item_counts.data(), m.item_counts.size());
+    w.add_f32("item_factors", m.items.data(), m.items.rows(), m.items.cols());
+    w.add_i16("item_years", c.year.data(), c.year.size());
+    w.add_u32("item_genres", c.genres.data(), c.genres.size());
+    strings_add(w, "item_titles", "item_title_offsets", c.title);
+    strings_add(w, "genre_names", "genre_name_offsets", c.genre_names);
+    w.add_f32("genre_factors", m.genres.data(), m.genres.rows(), m.genres.cols());
+    // each user's training ratings (CSR): seen movies are excluded from recommendations
+    if (m.seen.rows() > 0) {
+        w.add_u64("seen_ptr", m.seen.ptr.data(), m.seen.ptr.size());
+        w.add_i32("seen_items", m.seen.idx.data(), m.seen.idx.size());
+        w.add_f32("seen_ratings", m.seen.val.data(), m.seen.val.size());
+    }
+    return w.finish();
+}
+
+result<model> model_file_read(const uint8_t * data, size_t size) {
+    auto r = mfm_open(data, size);
+    if (!r) return result<model>::fail(r.error());
+    return model_file_decode(*r);
+}
+
+result<model> model_file_decode(const mfm_reader & r) {
+    using R = result<model>;
+#define MF_TRY(expr)                                   \
+    do {                                               \
+        status st_ = (expr);                           \
+        if (!st_) return R::fail(std::move(st_.error)); \
+    } while (0)
+
+    auto kind = r.text("kind");
+    if (!kind) return R::fail(kind.error() + " (not an mfrec model file)");
+    if (*kind == web_bundle_kind) {
+        return R::fail("this is a web bundle, not a model (the web page reads it; mfrec commands need the "
+                       "model file written by mfrec train)");
+    }
+    if (*kind != model_file_kind) {
+        return R::fail("section kind: \"" + kind->substr(0, 40) + "\" is not a model (\"model\" expected)");
+    }
+    model m;
+    auto k = r.i32("k", 1);
+    if (!k) return R::fail(k.error());
+    if ((*k)[0] < 0 || (*k)[0] >= std::numeric_limits<int32_t>::max()) {
+        return R::fail("section k: " + std::to_string((*k)[0]) + " is not a valid number of factors");
+    }
+    m.k = (*k)[0];
+    const uint64_t K = (uint64_t) m.k + 1;
+    auto mu = r.f32("mu", 1);
+    if (!mu) return R::fail(mu.error());
+    m.mu = (*mu)[0];
+
+    auto pi = r.i64("params_int");
+    if (!pi) return R::fail(pi.error());
+    if (pi->size() < params_int_count) {
+        return R::fail("section params_int: at least " + std::to_string(params_int_count) + " values expected, " +
+                       std::to_string(pi->size()) + " found");
+    }
+    static const char * int_names[params_int_count] = {"kind", "factors", "iterations", "reg_by_count",
+                                                        "solver", "cg_steps", "seed", "threads"};
+    for (size_t i = 0; i < params_int_count; ++i) {
+        const int64_t v = (*pi)[i];
+        if (i != 6 && (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())) {
+            return R::fail("section params_int: " + std::string(int_names[i]) + " = " + std::to_string(v) +
+                           " out of range");
+        }
+    }
+    train_params & p = m.params;
+    p.kind = (model_kind) (uint32_t) (*pi)[0];
+    p.factors = (int32_t) (*pi)[1];
+    p.iterations = (int32_t) (*pi)[2];
+    p.reg_by_count = (*pi)[3] != 0;
+    p.solver = (solver_kind) (uint32_t) (*pi)[4];
+    p.cg_steps = (int32_t) (*pi)[5];
+    p.seed = (uint64_t) (*pi)[6];
+    p.threads = (int32_t) (*pi)[7];
+    if ((*pi)[3] != 0 && (*pi)[3] != 1) {
+        return R::fail("section params_int: reg_by_count = " + std::to_string((*pi)[3]) + ", 0 or 1 expected");
+    }
+    auto pf = r.f32("params_float");
+    if (!pf) return R::fail(pf.error());
+    if (pf->size() < params_float_count) {
+        return R::fail("section params_float: at least " + std::to_string(params_float_count) + " values expected, " +
+                       std::to_string(pf->size()) + " found");
+    }
+    p.reg = (*pf)[0];
+    p.reg_bias = (*pf)[1];
+    p.reg_genre = (*pf)[2];
+    p.genre_prior = (*pf)[3];
+    p.init_std = (*pf)[4];
+
+    // users: user_ids fixes n
+    auto nu = rows_of(r, "user_ids");
+    if (!nu) return R::fail(nu.error());
+    MF_TRY(vector_read(r.i32("user_ids", *nu), m.user_ids));
+    MF_TRY(vector_read(r.i32("user_counts", *nu), m.user_counts));
+    MF_TRY(matrix_read(r, "user_factors", *nu, K, m.users));
+
+    // items: item_ids fixes m
+    auto ni = rows_of(r, "item_ids");
+    if (!ni) return R::fail(ni.error());
+    catalog & c = m.items_info;
+    MF_TRY(vector_read(r.i32("item_ids", *ni), c.movie_id));
+    MF_TRY(vector_read(r.i32("item_counts", *ni), m.item_counts));
+    MF_TRY(matrix_read(r, "item_factors", *ni, K, m.items));
+    MF_TRY(vector_read(r.i16("item_years", *ni), c.year));
+    MF_TRY(vector_read(r.u32("item_genres", *ni), c.genres));
+    MF_TRY(strings_read(r, "item_titles", "item_title_offsets", *ni, c.title));
+
+    MF_TRY(strings_read(r, "genre_names", "genre_name_offsets", mfm_any, c.genre_names));
+    MF_TRY(matrix_read(r, "genre_factors", mfm_any, K, m.genres));
+
+    if (r.has("seen_ptr")) {  // optional: absent in models without training ratings
+        MF_TRY(vector_read(r.u64("seen_ptr", *nu + 1), m.seen.ptr));
+        const uint64_t nnz = m.seen.ptr.back();
+        MF_TRY(vector_read(r.i32("seen_items", nnz), m.seen.idx));
+        MF_TRY(vector_read(r.f32("seen_ratings", nnz), m.seen.val));
+    }
+
+    MF_TRY(model_file_check(m));
+    c.index.reserve(c.movie_id.size());
+    for (size_t i = 0; i < c.movie_id.size(); ++i) c.index.emplace(c.movie_id[i], (int32_t) i);
+#undef MF_TRY
+    return m;
+}
+
+status model_file_check(const model & m) {
+    const train_params & p = m.params;
+    if ((uint32_t) p.kind > (uint32_t) model_kind::als) {
+        return status::fail("section params_int: kind = " + std::to_string((uint32_t) p.kind) + " unknown");
+    }
+    if ((uint32_t) p.solver > (uint32_t) solver_kind::cg) {
+        return status::fail("section params_int: solver = " + std::to_string((uint32_t) p.solver) + " unknown");
+    }
+    if (m.k < 0) return status::fail("section k: " + std::to_string(m.k) + " is negative");
+    const Eigen::Index K = (Eigen::Index) m.k + 1;
+    const struct {
+        const matrix_f & mat;
+        const char * name;
+    } mats[] = {{m.users, "user_factors"}, {m.items, "item_factors"}, {m.genres, "genre_factors"}};
+    for (const auto & x : mats) {
+        if (x.mat.cols() != K) {
+            return status::fail(std::string("section ") + x.name + ": " + shape_str(x.mat.rows(), K) +
+                                " expected (k = " + std::to_string(m.k) + "), " +
+                                shape_str(x.mat.rows(), x.mat.cols()) + " found");
+        }
+    }
+    const size_t nu = (size_t) m.user_ids.size();
+    const catalog & c = m.items_info;
+    const size_t ni = c.movie_id.size();
+    status s;
+    if (!(s = length_is((size_t) m.users.rows(), nu, "user_factors", "one per user id"))) return s;
+    if (!(s = length_is(m.user_counts.size(), nu, "user_counts", "one per user id"))) return s;
+    if (!(s = length_is((size_t) m.items.rows(), ni, "item_factors", "one per item id"))) return s;
+    if (!(s = length_is(m.item_counts.size(), ni, "item_counts", "one per item id"))) return s;
+    if (!(s = length_is(c.year.size(), ni, "item_years", "one per item id"))) return s;
+    if (!(s = length_is(c.genres.size(), ni, "item_genres", "one per item id"))) return s;
+    if (!(s = length_is(c.title.size(), ni, "item_title_offsets", "one title per item id"))) return s;
+    if (c.genre_names.size() > (size_t) genre_max) {
+        return status::fail("section genre_name_offsets: " + std::to_string(c.genre_names.size()) +
+                            " genre names, at most " + std::to_string(genre_max));
+    }
+    if (m.genres.rows() > genre_max) {
+        return status::fail("section genre_factors: " + std::to_string(m.genres.rows()) + " genre rows, at most " +
+                            std::to_string(genre_max));
+    }
+    if (!(s = unique_ids(m.user_ids, "user_ids"))) return s;
+    if (!(s = unique_ids(c.movie_id, "item_ids"))) return s;
+    if (!(s = counts_ok(m.user_counts, "user_counts"))) return s;
+    if (!(s = counts_ok(m.item_counts, "item_counts"))) return s;
+    if (!m.seen.ptr.empty()) {
+        const sparse_rows & sr = m.seen;
+        if (sr.ptr.size() != nu + 1 || sr.ptr[0] != 0 || sr.ptr.back() != sr.idx.size() || sr.val.size() != sr.idx.size())
+            return status::fail("section seen_ptr: " + std::to_string(nu + 1) + " offsets from 0 to the number of "
+                                "seen_items expected");
+        for (size_t u = 0; u < nu; ++u) {
+            if (sr.ptr[u + 1] < sr.ptr[u])
+                return status::fail("section seen_ptr: offsets decrease at user row " + std::to_string(u));
+        }
+        for (size_t e = 0; e < sr.idx.size(); ++e) {
+            if (sr.idx[e] < 0 || (size_t) sr.idx[e] >= ni)
+                return status::fail("section seen_items: entry " + std::to_string(e) + " is item row " +
+                                    std::to_string(sr.idx[e]) + ", outside the " + std::to_string(ni) + " items");
+        }
+    }
+    const int ng = (int) c.genre_names.size();
+    const uint32_t allowed = ng >= 32 ? ~0u : ((1u << ng) - 1u);
+    for (size_t i = 0; i < ni; ++i) {
+        if (c.genres[i] & ~allowed) {
+            int bit = 0;
+            while (!((c.genres[i] & ~allowed) >> bit & 1u)) ++bit;
+            return status::fail("section item_genres: row " + std::to_string(i) + " (movie " +
+                                std::to_string(c.movie_id[i]) + ") uses genre bit " + std::to_string(bit) +
+                                ", but genre_names has " + std::to_string(ng) + " names");
+        }
+    }
+    return {};
+}
+
+}  // namespace mf

@@ -1,0 +1,177 @@
+// movielens.cpp - layout detection, catalog + ratings loading, the cache around them.
+#include "movielens.h"
+
+#include "movielens_io.h"
+#include "movielens_parse.h"
+#include "rating_cache.h"
+
+#include <chrono>
+
+namespace mf {
+
+namespace {
+
+struct layout_files {
+    std::string layout;
+    std::string ratings, movies, genre;
+    movies_format mfmt = movies_format::csv;
+    ratings_format rfmt = ratings_format::csv;
+};
+
+bool is_file(const std::string & path) {
+    file_info fi = file_stat(path);
+    return fi.exists && !fi.is_dir;
+}
+
+std::string base_name(const std::string & path) {
+    size_t slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string dir_name(const std::string & path) {
+    size_t slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+layout_files detect_layout(const std::string & dir, const load_options & opt) {
+    file_info di = file_stat(dir);
+    if (!di.exists) throw load_error(dir + ": no such directory");
+    if (!di.is_dir) throw load_error(dir + ": not a directory");
+    struct candidate {
+        const char * layout;
+        const char * ratings;
+        const char * movies;
+        movies_format mfmt;
+        ratings_format rfmt;
+    };
+    static const candidate cands[] = {
+        {"csv", "ratings.csv", "movies.csv", movies_format::csv, ratings_format::csv},
+        {"dat", "ratings.dat", "movies.dat", movies_format::dat, ratings_format::dat},
+        {"100k", "u.data", "u.item", movies_format::item, ratings_format::tab},
+    };
+    for (const candidate & c : cands) {
+        std::string movies = path_join(dir, c.movies);
+        std::string ratings = opt.ratings_file.empty() ? path_join(dir, c.ratings) : opt.ratings_file;
+        if (!is_file(movies) || (opt.ratings_file.empty() && !is_file(ratings))) continue;
+        layout_files l;
+        l.layout = c.layout;
+        l.movies = movies;
+        l.ratings = ratings;
+        l.mfmt = c.mfmt;
+        l.rfmt = c.rfmt;
+        if (c.mfmt == movies_format::item) l.genre = path_join(dir, "u.genre");
+        return l;
+    }
+    if (!opt.ratings_file.empty())
+        throw load_error(dir + ": no MovieLens movies file found (expected movies.csv, movies.dat or u.item)");
+    throw load_error(dir + ": no MovieLens files found (expected ratings.csv+movies.csv, ratings.dat+movies.dat or u.data+u.item)");
+}
+
+catalog load_catalog_file(const std::string & path, movies_format f, const std::string & genre_path, line_errors & errs) {
+    mapped_file file(path);
+    catalog cat;
+    cat.genres_init_movielens();
+    std::vector<std::string> item_genres;
+    if (f == movies_format::item) {
+        if (!genre_path.empty() && is_file(genre_path)) {
+            mapped_file g(genre_path);
+            item_genres = parse_u_genre(g.data(), g.size(), genre_path);
+        } else {
+            item_genres = ml100k_genres();
+        }
+    }
+    parse_movies(file.data(), file.size(), f, path, item_genres, cat, errs);
+    return cat;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+catalog movielens_load_catalog(const std::string & path) {
+    std::string base = base_name(path);
+    auto ends = [&](const char * suffix) {
+        std::string s = suffix;
+        return base.size() >= s.size() && base.compare(base.size() - s.size(), s.size(), s) == 0;
+    };
+    movies_format f;
+    if (ends(".csv")) f = movies_format::csv;
+    else if (ends(".dat")) f = movies_format::dat;
+    else if (ends(".item")) f = movies_format::item;
+    else throw load_error(path + ": not a MovieLens movies file (expected movies.csv, movies.dat or u.item)");
+    if (!is_file(path)) throw load_error(path + ": no such file");
+    line_errors errs;
+    return load_catalog_file(path, f, f == movies_format::item ? path_join(dir_name(path), "u.genre") : "", errs);
+}
+
+dataset movielens_load(const std::string & dir, const load_options & opt, load_report * report) {
+    auto t0 = std::chrono::steady_clock::now();
+    layout_files L = detect_layout(dir, opt);
+    if (!is_file(L.ratings)) throw load_error(L.ratings + ": no such file");
+    load_report rep;
+    rep.layout = L.layout;
+    rep.ratings_path = L.ratings;
+    rep.movies_path = L.movies;
+
+    std::string cache_path, key;
+    dataset d;
+    if (opt.use_cache) {
+        cache_path = rating_cache_path(L.ratings);
+        std::vector<std::string> sources = {L.ratings, L.movies};
+        if (!L.genre.empty()) sources.push_back(L.genre);
+        key = rating_cache_key(sources, "layout " + L.layout);
+        cache_meta m;
+        std::string why;
+        if (rating_cache_read(cache_path, key, d, m, opt.threads, &why)) {
+            if (m.skipped == 0 || opt.skip_bad_lines) {
+                rep.lines = m.lines;
+                rep.skipped = m.skipped;
+                rep.skipped_examples = m.skipped_examples;
+                rep.unknown_movies = m.unknown_movies;
+                rep.unknown_movie_ratings = m.unknown_movie_ratings;
+                rep.from_cache = true;
+                rep.seconds = seconds_since(t0);
+                if (report) *report = rep;
+                return d;
+            }
+            why = "the cache holds a load that skipped bad lines";
+        }
+        d = dataset();
+        rep.cache_note = why;
+    }
+
+    line_errors errs;
+    errs.skip = opt.skip_bad_lines;
+    d.items = load_catalog_file(L.movies, L.mfmt, L.genre, errs);
+    ratings_stats st;
+    {
+        mapped_file file(L.ratings);
+        ratings_format f = opt.ratings_file.empty() ? L.rfmt : ratings_format_sniff(L.ratings, file.data(), file.size(), L.rfmt);
+        parse_ratings(file.data(), file.size(), f, L.ratings, opt.threads, 64 * 1024, d, errs, st);
+    }
+    rep.lines = st.lines;
+    rep.skipped = errs.skipped;
+    rep.skipped_examples = errs.examples;
+    rep.unknown_movies = st.unknown_movies;
+    rep.unknown_movie_ratings = st.unknown_movie_ratings;
+
+    if (opt.use_cache) {
+        cache_meta m;
+        m.layout = rep.layout;
+        m.lines = rep.lines;
+        m.skipped = rep.skipped;
+        m.skipped_examples = rep.skipped_examples;
+        m.unknown_movies = rep.unknown_movies;
+        m.unknown_movie_ratings = rep.unknown_movie_ratings;
+        std::string why;
+        if (!rating_cache_write(cache_path, key, d, m, &why)) rep.cache_note = why;
+    }
+    rep.seconds = seconds_since(t0);
+    if (report) *report = rep;
+    return d;
+}
+
+}  // namespace mf

@@ -1,0 +1,205 @@
+#include "movielens_io.h"
+
+#include "movielens.h"
+#include "parallel.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mf {
+
+namespace {
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+struct fd_guard {
+    int fd;
+    ~fd_guard() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+}  // namespace
+
+mapped_file::mapped_file(const std::string & path, bool populate) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw load_error(path + ": cannot open: " + errno_text(errno));
+    fd_guard guard{fd};
+    struct stat st;
+    if (::fstat(fd, &st) != 0) throw load_error(path + ": cannot stat: " + errno_text(errno));
+    if (S_ISDIR(st.st_mode)) throw load_error(path + ": is a directory, expected a file");
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        size_t n = (size_t) st.st_size;
+        int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+        if (populate) flags |= MAP_POPULATE;
+#else
+        (void) populate;
+#endif
+        void * p = ::mmap(nullptr, n, PROT_READ, flags, fd, 0);
+        if (p != MAP_FAILED) {
+            map_ = p;
+            data_ = (const char *) p;
+            size_ = n;
+            return;
+        }
+    }
+    // fallback: read() the whole file (pipes, special files, mmap refused)
+    size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t) st.st_size : 65536;
+    buf_.resize(cap);
+    size_t have = 0;
+    for (;;) {
+        if (have == buf_.size()) buf_.resize(buf_.size() * 2);
+        ssize_t r = ::read(fd, buf_.data() + have, buf_.size() - have);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            throw load_error(path + ": cannot read: " + errno_text(errno));
+        }
+        if (r == 0) break;
+        have += (size_t) r;
+    }
+    buf_.resize(have);
+    data_ = buf_.data();
+    size_ = have;
+}
+
+mapped_file::~mapped_file() {
+    if (map_) ::munmap(map_, size_);
+}
+
+file_info file_stat(const std::string & path) {
+    file_info fi;
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return fi;
+    fi.exists = true;
+    fi.is_dir = S_ISDIR(st.st_mode);
+    fi.size = (uint64_t) st.st_size;
+    fi.mtime_ns = (int64_t) st.st_mtim.tv_sec * 1000000000LL + (int64_t) st.st_mtim.tv_nsec;
+    return fi;
+}
+
+std::string path_join(const std::string & dir, const std::string & name) {
+    if (dir.empty()) return name;
+    if (dir.back() == '/') return dir + name;
+    return dir + "/" + name;
+}
+
+// ---- hash: the xxHash64 structure (primes, 4 lanes, avalanche), enough to catch corruption
+namespace {
+
+constexpr uint64_t P1 = 11400714785074694791ULL;
+constexpr uint64_t P2 = 14029467366897019727ULL;
+constexpr uint64_t P3 = 1609587929392839161ULL;
+constexpr uint64_t P4 = 9650029242287828579ULL;
+constexpr uint64_t P5 = 2870177450012600261ULL;
+
+inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+inline uint64_t rd64(const unsigned char * p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+inline uint32_t rd32(const unsigned char * p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
+inline uint64_t round64(uint64_t acc, uint64_t in) {
+    acc += in * P2;
+    acc = rotl(acc, 31);
+    return acc * P1;
+}
+inline uint64_t merge64(uint64_t acc, uint64_t v) {
+    acc ^= round64(0, v);
+    return acc * P1 + P4;
+}
+
+}  // namespace
+
+uint64_t hash64(const void * data, size_t n, uint64_t seed) {
+    const unsigned char * p = (const unsigned char *) data;
+    const unsigned char * end = p + n;
+    uint64_t h;
+    if (n >= 32) {
+        uint64_t v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1;
+        const unsigned char * limit = end - 32;
+        do {
+            v1 = round64(v1, rd64(p));
+            v2 = round64(v2, rd64(p + 8));
+            v3 = round64(v3, rd64(p + 16));
+            v4 = round64(v4, rd64(p + 24));
+            p += 32;
+        } while (p <= limit);
+        h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
+        h = merge64(h, v1);
+        h = merge64(h, v2);
+        h = merge64(h, v3);
+        h = merge64(h, v4);
+    } else {
+        h = seed + P5;
+    }
+    h += (uint64_t) n;
+    while (p + 8 <= end) {
+        h ^= round64(0, rd64(p));
+        h = rotl(h, 27) * P1 + P4;
+        p += 8;
+    }
+    if (p + 4 <= end) {
+        h ^= (uint64_t) rd32(p) * P1;
+        h = rotl(h, 23) * P2 + P3;
+        p += 4;
+    }
+    while (p < end) {
+        h ^= (*p) * P5;
+        h = rotl(h, 11) * P1;
+        ++p;
+    }
+    h ^= h >> 33;
+    h *= P2;
+    h ^= h >> 29;
+    h *= P3;
+    h ^= h >> 32;
+    return h;
+}
+
+uint64_t file_head_tail_hash(const std::string & path, uint64_t size) {
+    constexpr size_t span = 64 * 1024;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    fd_guard guard{fd};
+    std::vector<char> buf(2 * span);
+    auto read_at = [&](char * dst, size_t n, uint64_t off) -> size_t {
+        size_t got = 0;
+        while (got < n) {
+            ssize_t r = ::pread(fd, dst + got, n - got, (off_t) (off + got));
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) break;
+            got += (size_t) r;
+        }
+        return got;
+    };
+    size_t head = read_at(buf.data(), (size_t) std::min<uint64_t>(size, span), 0);
+    size_t tail = 0;
+    if (size > span) {
+        uint64_t off = size > 2 * span ? size - span : span;
+        tail = read_at(buf.data() + head, (size_t) (size - off), off);
+    }
+    return hash64(buf.data(), head + tail, size);
+}
+
+int threads_for(int requested, size_t bytes, size_t min_bytes) {
+    int t = requested > 0 ? requested : parallel_default_threads();
+    if (min_bytes == 0) min_bytes = 1;
+    size_t cap = bytes / min_bytes;
+    if (cap < 1) cap = 1;
+    if ((size_t) t > cap) t = (int) cap;
+    if (t > 256) t = 256;
+    return t < 1 ? 1 : t;
+}
+
+}  // namespace mf

@@ -1,0 +1,89 @@
+// movielens_io.h - file access for the loaders and the cache: a read-only mapped file (POSIX
+// mmap, read() fallback), file identity (size, mtime), a fast 64-bit hash, threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <vector>
+
+namespace mf {
+
+// The whole file, read-only. Throws load_error when the file cannot be opened or read.
+class mapped_file {
+public:
+    explicit mapped_file(const std::string & path, bool populate = false);
+    ~mapped_file();
+    mapped_file(const mapped_file &) = delete;
+    mapped_file & operator=(const mapped_file &) = delete;
+
+    const char * data() const { return data_; }
+    size_t size() const { return size_; }
+    bool mapped() const { return map_ != nullptr; }
+
+private:
+    const char * data_ = nullptr;
+    size_t size_ = 0;
+    void * map_ = nullptr;
+    std::vector<char> buf_;
+};
+
+struct file_info {
+    bool exists = false;
+    bool is_dir = false;
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+};
+
+file_info file_stat(const std::string & path);
+
+// "dir/name" without doubling the slash.
+std::string path_join(const std::string & dir, const std::string & name);
+
+// xxHash64-style hash (four 64-bit lanes over 32-byte stripes); runs at memory bandwidth.
+uint64_t hash64(const void * data, size_t n, uint64_t seed);
+
+// Hash of the first and last 64 KiB of a file (read with pread); 0 when unreadable.
+uint64_t file_head_tail_hash(const std::string & path, uint64_t size);
+
+// Runs fn(t) for t in [0, threads) on std::threads (t = 0 on the caller); rethrows the first
+// exception a worker threw.
+template <class F>
+void run_threads(int threads, F fn);
+
+// Threads to use: `requested` (0 = hardware threads) capped so each gets >= min_bytes of `bytes`.
+int threads_for(int requested, size_t bytes, size_t min_bytes);
+
+}  // namespace mf
+
+// ---- templates
+#include <thread>
+
+namespace mf {
+
+template <class F>
+void run_threads(int threads, F fn) {
+    if (threads <= 1) {
+        fn(0);
+        return;
+    }
+    std::vector<std::exception_ptr> errs((size_t) threads);
+    std::vector<std::thread> pool;
+    pool.reserve((size_t) threads - 1);
+    auto guarded = [&](int t) {
+        try {
+            fn(t);
+        } catch (...) {
+            errs[(size_t) t] = std::current_exception();
+        }
+    };
+    for (int t = 1; t < threads; ++t) pool.emplace_back(guarded, t);
+    guarded(0);
+    for (std::thread & th : pool) th.join();
+    for (auto & e : errs) {
+        if (e) std::rethrow_exception(e);
+    }
+}
+
+}  // namespace mf

@@ -1,0 +1,503 @@
+// movielens_ratings.cpp - the parallel ratings parser.
+//
+// 1. The data (after the header) is cut into one byte range per thread at line starts.
+// 2. Each thread counts its '\n's: an exact upper bound of its records, so every thread writes
+//    straight into its slice of the dataset arrays with no merge copy.
+// 3. Each thread parses its lines: a fast path for well-formed lines (hand-written integers, the
+//    "d.d" rating shortcut, fast_float otherwise), and on any surprise the slow path, which
+//    splits the line properly and either accepts it or names the bad field. Movie ids become
+//    catalog rows on the fly (flat table of the catalog's ids when they are < 2^26); each thread
+//    lists the users new to its range, in order.
+// 4. Slices are closed up (only when lines were blank or bad); movies the table did not know are
+//    looked up or appended to the catalog in file order; users get dense indices by first
+//    appearance in file order (the per-range lists merged in range order), mapped in parallel
+//    through a flat table (ids < 2^26) or, for bigger ids, a hash map in one ordered pass.
+#include "movielens_io.h"
+#include "movielens_parse.h"
+
+#include <fast_float/fast_float.h>
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <cstring>
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace mf {
+
+namespace {
+
+constexpr int32_t flat_limit = 1 << 26;
+
+size_t count_newlines(const char * b, const char * e) {
+    size_t c = 0;
+#if defined(__AVX2__)
+    const __m256i nl = _mm256_set1_epi8('\n');
+    while (e - b >= 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *) b);
+        c += (size_t) __builtin_popcount((unsigned) _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl)));
+        b += 32;
+    }
+#endif
+    for (; b < e; ++b) c += *b == '\n';
+    return c;
+}
+
+inline unsigned digit(char c) { return (unsigned) (unsigned char) c - '0'; }
+
+template <ratings_format F>
+inline bool is_sep(const char * p) {
+    if (F == ratings_format::csv) return *p == ',';
+    if (F == ratings_format::tab) return *p == '\t';
+    return p[0] == ':' && p[1] == ':';
+}
+template <ratings_format F>
+constexpr int sep_len() {
+    return F == ratings_format::dat ? 2 : 1;
+}
+
+// positive int32 of at most 10 digits; stops at the first non-digit
+inline bool fast_id(const char *& p, int32_t & v) {
+    const char * s = p;
+    uint64_t x = 0;
+    unsigned d;
+    while ((d = digit(*p)) < 10) {
+        x = x * 10 + d;
+        ++p;
+        if (p - s > 10) return false;
+    }
+    if (x == 0 || x > (uint64_t) INT32_MAX) return false;
+    v = (int32_t) x;
+    return true;
+}
+
+// One line starting at p; a '\n' is guaranteed before `limit`. On success p moves past the '\n'.
+template <ratings_format F>
+inline bool fast_line(const char *& p, const char * limit, int32_t & u, int32_t & m, float & r, int64_t & ts) {
+    const char * q = p;
+    if (!fast_id(q, u) || !is_sep<F>(q)) return false;
+    q += sep_len<F>();
+    if (!fast_id(q, m) || !is_sep<F>(q)) return false;
+    q += sep_len<F>();
+    unsigned a = digit(q[0]);
+    if (a >= 10) return false;
+    float rr;
+    unsigned b;
+    if (q[1] == '.' && (b = digit(q[2])) < 10 && is_sep<F>(q + 3)) {
+        rr = (float) (a * 10 + b) / 10.0f;  // correctly rounded, as fast_float would give
+        q += 3;
+    } else if (is_sep<F>(q + 1)) {
+        rr = (float) a;
+        q += 1;
+    } else {
+        auto res = fast_float::from_chars(q, limit, rr);
+        if (res.ec != std::errc() || !is_sep<F>(res.ptr)) return false;
+        q = res.ptr;
+    }
+    if (!(rr >= 0.5f && rr <= 5.0f)) return false;
+    q += sep_len<F>();
+    bool neg = *q == '-';
+    q += neg;
+    const char * s = q;
+    int64_t t = 0;
+    unsigned d;
+    while ((d = digit(*q)) < 10) {
+        t = t * 10 + d;
+        ++q;
+        if (q - s > 18) return false;
+    }
+    if (q == s) return false;
+    if (*q == '\r') ++q;
+    if (*q != '\n') return false;
+    p = q + 1;
+    r = rr;
+    ts = neg ? -t : t;
+    return true;
+}
+
+enum class slow_result { record, blank, bad };
+
+// A line [b, e) without its '\n': splits it into fields and checks each; sets `msg` when bad.
+slow_result slow_line(const char * b, const char * e, ratings_format f, std::vector<std::string> & fields, int32_t & u,
+                      int32_t & m, float & r, int64_t & ts, std::string & msg) {
+    if (e > b && e[-1] == '\r') --e;
+    if (b == e) return slow_result::blank;
+    static const char * names[] = {"userId", "movieId", "rating", "timestamp"};
+    if (f == ratings_format::csv) {
+        std::string err;
+        size_t ef = 0;
+        if (!split_csv(b, e, fields, err, ef)) {
+            msg = (ef < 4 ? std::string("field '") + names[ef] + "': " : std::string()) + err;
+            return slow_result::bad;
+        }
+    } else if (f == ratings_format::dat) {
+        split_sep(b, e, "::", 2, fields);
+    } else {
+        split_sep(b, e, "\t", 1, fields);
+    }
+    if (fields.size() != 4) {
+        msg = "expected 4 fields, found " + std::to_string(fields.size());
+        return slow_result::bad;
+    }
+    std::string bad;
+    int k = 0;
+    if (!(bad = parse_id_field(fields[0], u)).empty()) k = 0;
+    else if (!(bad = parse_id_field(fields[1], m)).empty()) k = 1;
+    else if (!(bad = parse_rating_field(fields[2], r)).empty()) k = 2;
+    else if (!(bad = parse_time_field(fields[3], ts)).empty()) k = 3;
+    if (bad.empty()) return slow_result::record;
+    msg = std::string("field '") + names[k] + "': " + bad;
+    return slow_result::bad;
+}
+
+struct range_state {
+    const char * b = nullptr;  // range [b, e) of the file, starting at a line start
+    const char * e = nullptr;
+    size_t newlines = 0;
+    int64_t first_line = 0;  // file line number of the range's first line
+    int64_t out = 0;         // first output slot
+    int64_t count = 0;       // records written
+    int64_t lines = 0;       // non-blank lines seen
+    int64_t unmapped = 0;    // items left as ~movie id (not in the flat table)
+    std::vector<int32_t> new_users;  // user ids new to this range, in order (flat ids only)
+    bool big_user = false;           // a user id >= flat_limit was seen
+    line_errors errs;
+    bool failed = false;  // strict mode: stopped at `error`
+    std::string error;
+};
+
+struct parse_job {
+    ratings_format f;
+    const std::string * name;
+    bool skip;
+    int32_t * user;  // raw user ids
+    int32_t * item;  // catalog rows, or ~movie id when the flat table does not know the movie
+    float * rating;
+    int64_t * time;
+    const int32_t * item_of;  // movie id -> catalog row (-1: none), ids < item_of_size
+    uint32_t item_of_size;
+    std::atomic<int> first_failed{INT_MAX};
+};
+
+template <ratings_format F>
+void parse_range(parse_job & job, range_state & rs, int t) {
+    const char * p = rs.b;
+    const char * e = rs.e;
+    // the last '\n' of the range: lines before it are terminated (the fast path relies on it)
+    const char * fast_end = p;
+    if (e > p) {
+        const char * q = e;
+        while (q > p && q[-1] != '\n') --q;
+        fast_end = q;
+    }
+    int64_t k = rs.out;
+    int64_t unmapped = 0;
+    int32_t prev_user = -1;
+    std::vector<uint64_t> seen;  // bitmap of user ids met in this range
+    std::vector<std::string> fields;
+    const char * counted = p;  // newlines before `counted` are in `line_base`
+    int64_t line_base = rs.first_line;
+    const int32_t * item_of = job.item_of;
+    const uint32_t item_of_size = job.item_of_size;
+    // movie ids -> catalog rows, a cache-resident chunk at a time: independent table lookups in
+    // a tight loop overlap their cache misses (inside the parse loop they stalled it)
+    int64_t mapped = k;
+    auto map_items = [&]() {
+        int32_t * it = job.item;
+        for (int64_t j = mapped; j < k; ++j) {
+            int32_t m = it[j];
+            int32_t row = (uint32_t) m < item_of_size ? item_of[m] : -1;
+            if (row < 0) {
+                row = ~m;
+                ++unmapped;
+            }
+            it[j] = row;
+        }
+        mapped = k;
+    };
+    auto record = [&](int32_t u, int32_t m, float r, int64_t ts) {
+        job.user[k] = u;
+        job.item[k] = m;
+        job.rating[k] = r;
+        job.time[k] = ts;
+        ++k;
+        if (u != prev_user) {  // MovieLens files are grouped by user: rare
+            prev_user = u;
+            if (u >= flat_limit) {
+                rs.big_user = true;
+            } else {
+                size_t w = (size_t) u >> 6;
+                if (w >= seen.size()) seen.resize(std::max(w + 1, seen.size() * 2), 0);
+                uint64_t bit = 1ull << (u & 63);
+                if (!(seen[w] & bit)) {
+                    seen[w] |= bit;
+                    rs.new_users.push_back(u);
+                }
+            }
+        }
+    };
+    // returns false when parsing must stop
+    auto slow = [&](const char * ls, const char * le) -> bool {
+        int32_t u = 0, m = 0;
+        float r = 0;
+        int64_t ts = 0;
+        std::string msg;
+        slow_result s = slow_line(ls, le, job.f, fields, u, m, r, ts, msg);
+        if (s == slow_result::blank) return true;
+        ++rs.lines;
+        if (s == slow_result::record) {
+            record(u, m, r, ts);
+            return true;
+        }
+        line_base += (int64_t) count_newlines(counted, ls);
+        counted = ls;
+        std::string full = *job.name + ":" + std::to_string(line_base) + ": " + msg;
+        if (job.skip) {
+            rs.errs.add(full);
+            return true;
+        }
+        rs.failed = true;
+        rs.error = full;
+        int cur = job.first_failed.load();
+        while (t < cur && !job.first_failed.compare_exchange_weak(cur, t)) {
+        }
+        return false;
+    };
+    int64_t n_fast = 0;
+    bool stop = false;
+    while (p < fast_end) {
+        int32_t u, m;
+        float r;
+        int64_t ts;
+        if (fast_line<F>(p, e, u, m, r, ts)) {
+            record(u, m, r, ts);
+            if ((++n_fast & 0xFFF) == 0) {
+                map_items();
+                if (job.first_failed.load(std::memory_order_relaxed) < t) {
+                    stop = true;  // strict mode: an earlier range failed, its error wins
+                    break;
+                }
+            }
+            continue;
+        }
+        const char * ls = p;
+        const char * nl = (const char *) std::memchr(ls, '\n', (size_t) (fast_end - ls));
+        p = nl + 1;
+        if (!slow(ls, nl)) {
+            stop = true;
+            break;
+        }
+    }
+    if (!stop && fast_end < e) slow(fast_end, e);
+    map_items();
+    rs.lines += n_fast;
+    rs.count = k - rs.out;
+    rs.unmapped = unmapped;
+}
+
+void parse_range_any(parse_job & job, range_state & rs, int t) {
+    switch (job.f) {
+        case ratings_format::csv: parse_range<ratings_format::csv>(job, rs, t); break;
+        case ratings_format::dat: parse_range<ratings_format::dat>(job, rs, t); break;
+        case ratings_format::tab: parse_range<ratings_format::tab>(job, rs, t); break;
+    }
+}
+
+std::string trim(const std::string & s) {
+    size_t b = 0, e = s.size();
+    while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+    return s.substr(b, e - b);
+}
+
+// Checks the CSV header; returns the offset of the first data byte.
+size_t skip_csv_header(const char * data, size_t n, size_t start, const std::string & name) {
+    const char * b = data + start;
+    const char * end = data + n;
+    const char * nl = (const char *) std::memchr(b, '\n', (size_t) (end - b));
+    const char * e = nl ? nl : end;
+    const char * ce = (e > b && e[-1] == '\r') ? e - 1 : e;
+    std::vector<std::string> f;
+    std::string err;
+    size_t ef = 0;
+    bool ok = split_csv(b, ce, f, err, ef);
+    if (!ok || f.size() != 4 || trim(f[0]) != "userId" || trim(f[1]) != "movieId" || trim(f[2]) != "rating" ||
+        trim(f[3]) != "timestamp") {
+        throw load_error(name + ":1: expected the header \"userId,movieId,rating,timestamp\", found " +
+                         (b == end ? std::string("an empty file") : field_show(b, (size_t) (ce - b))));
+    }
+    return nl ? (size_t) (nl + 1 - data) : n;
+}
+
+}  // namespace
+
+ratings_format ratings_format_sniff(const std::string & path, const char * data, size_t n, ratings_format fallback) {
+    size_t dot = path.rfind('.');
+    std::string ext = dot == std::string::npos ? "" : path.substr(dot);
+    for (char & c : ext) c = (char) (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (ext == ".csv") return ratings_format::csv;
+    size_t len = std::min<size_t>(n, 4096);
+    const char * nl = (const char *) std::memchr(data, '\n', len);
+    std::string first(data, nl ? (size_t) (nl - data) : len);
+    if (first.find("::") != std::string::npos) return ratings_format::dat;
+    if (first.find('\t') != std::string::npos) return ratings_format::tab;
+    if (first.find(',') != std::string::npos) return ratings_format::csv;
+    return fallback;
+}
+
+void parse_ratings(const char * data, size_t n, ratings_format f, const std::string & name, int threads,
+                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st) {
+    size_t start = 0;
+    if (n >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) start = 3;
+    int64_t first_line = 1;
+    if (f == ratings_format::csv) {
+        start = skip_csv_header(data, n, start, name);
+        first_line = 2;
+    }
+    const char * b = data + start;
+    const char * e = data + n;
+    size_t bytes = (size_t) (e - b);
+    int T = threads_for(threads, bytes, min_bytes_per_thread);
+
+    // 1. ranges at line starts
+    std::vector<range_state> rs((size_t) T);
+    const char * cut = b;
+    for (int t = 0; t < T; ++t) {
+        rs[(size_t) t].b = cut;
+        const char * want = b + (size_t) ((double) bytes * (t + 1) / T);
+        if (t == T - 1 || want >= e) {
+            want = e;
+        } else if (want < cut) {
+            want = cut;
+        } else {
+            const char * nl = (const char *) std::memchr(want, '\n', (size_t) (e - want));
+            want = nl ? nl + 1 : e;
+        }
+        rs[(size_t) t].e = want;
+        cut = want;
+    }
+    // 2. newline counts: line numbers and output slots
+    run_threads(T, [&](int t) { rs[(size_t) t].newlines = count_newlines(rs[(size_t) t].b, rs[(size_t) t].e); });
+    int64_t slots = 0, line = first_line;
+    for (range_state & r : rs) {
+        r.first_line = line;
+        r.out = slots;
+        line += (int64_t) r.newlines;
+        bool partial = r.e > r.b && r.e[-1] != '\n';
+        slots += (int64_t) r.newlines + (partial ? 1 : 0);
+        r.errs.skip = errs.skip;
+    }
+    if (T > 1) {
+        run_threads(2, [&](int t) {
+            if (t == 0) {
+                d.user.resize((size_t) slots);
+                d.item.resize((size_t) slots);
+            } else {
+                d.rating.resize((size_t) slots);
+                d.time.resize((size_t) slots);
+            }
+        });
+    } else {
+        d.user.resize((size_t) slots);
+        d.item.resize((size_t) slots);
+        d.rating.resize((size_t) slots);
+        d.time.resize((size_t) slots);
+    }
+
+    // 3. parse; items are mapped on the fly through a flat table of the catalog
+    catalog & cat = d.items;
+    const int32_t known_rows = cat.size();
+    int32_t max_movie = 0;
+    for (int32_t id : cat.movie_id) max_movie = std::max(max_movie, id);
+    std::vector<int32_t> item_of;
+    if (max_movie < flat_limit) {
+        item_of.assign((size_t) max_movie + 1, -1);
+        for (int32_t row = 0; row < known_rows; ++row) item_of[(size_t) cat.movie_id[(size_t) row]] = row;
+    }
+    parse_job job;
+    job.f = f;
+    job.name = &name;
+    job.skip = errs.skip;
+    job.user = d.user.data();
+    job.item = d.item.data();
+    job.rating = d.rating.data();
+    job.time = d.time.data();
+    job.item_of = item_of.data();
+    job.item_of_size = (uint32_t) item_of.size();
+    run_threads(T, [&](int t) { parse_range_any(job, rs[(size_t) t], t); });
+    for (range_state & r : rs) {
+        if (r.failed) throw load_error(r.error);
+        errs.merge(r.errs);
+        st.lines += r.lines;
+    }
+
+    // 4a. close up the slices
+    int64_t total = 0;
+    for (range_state & r : rs) {
+        if (r.out != total && r.count > 0) {
+            size_t from = (size_t) r.out, to = (size_t) total, cnt = (size_t) r.count;
+            std::memmove(&d.user[to], &d.user[from], cnt * sizeof(int32_t));
+            std::memmove(&d.item[to], &d.item[from], cnt * sizeof(int32_t));
+            std::memmove(&d.rating[to], &d.rating[from], cnt * sizeof(float));
+            std::memmove(&d.time[to], &d.time[from], cnt * sizeof(int64_t));
+        }
+        r.out = total;
+        total += r.count;
+    }
+    d.user.resize((size_t) total);
+    d.item.resize((size_t) total);
+    d.rating.resize((size_t) total);
+    d.time.resize((size_t) total);
+
+    // 4b. movies the flat table did not know, in file order: found in the catalog's map
+    // (big ids) or added to the catalog
+    int64_t unmapped = 0;
+    for (const range_state & r : rs) unmapped += r.unmapped;
+    if (unmapped > 0) {
+        for (int32_t & it : d.item) {
+            if (it >= 0) continue;
+            int32_t id = ~it;
+            int32_t row = cat.find(id);
+            if (row < 0) {
+                row = cat.add(id, "", 0);
+                ++st.unknown_movies;
+            }
+            if (row >= known_rows) ++st.unknown_movie_ratings;
+            it = row;
+        }
+    }
+
+    // 4c. users: dense index by first appearance in file order
+    bool big = false;
+    for (const range_state & r : rs) big = big || r.big_user;
+    if (!big) {
+        int32_t max_user = 0;
+        for (const range_state & r : rs)
+            for (int32_t u : r.new_users) max_user = std::max(max_user, u);
+        std::vector<int32_t> user_of((size_t) max_user + 1, -1);
+        for (const range_state & r : rs) {
+            for (int32_t u : r.new_users) {
+                if (user_of[(size_t) u] < 0) user_of[(size_t) u] = d.users.get_or_add(u);
+            }
+        }
+        run_threads(T, [&](int t) {
+            const range_state & r = rs[(size_t) t];
+            int32_t * us = d.user.data() + r.out;
+            for (int64_t k = 0; k < r.count; ++k) us[k] = user_of[(size_t) us[k]];
+        });
+    } else {
+        int32_t prev = -1, prev_idx = -1;
+        for (int32_t & u : d.user) {
+            if (u != prev) {
+                prev = u;
+                prev_idx = d.users.get_or_add(u);
+            }
+            u = prev_idx;
+        }
+    }
+}
+
+}  // namespace mf

@@ -1,0 +1,82 @@
+// rating_cache.h - a binary cache of a loaded dataset, `<ratings file>.mfcache` beside the
+// ratings file, so that a second load of ML-32M takes a fraction of a second.
+//
+// Format (version 1, little-endian, all offsets in bytes from the start of the file):
+//   0    char[8]  magic "MFRCACHE"
+//   8    u32      version = 1
+//   12   u32      0x01020304 (byte order of the writer; another order is rejected)
+//   16   u64      file size (a truncated or extended file is rejected)
+//   24   u64      n_ratings, n_users, n_items, n_genres  (4 x u64)
+//   56   u32      number of sections = 10, u32 reserved (0)
+//   64   10 x {u64 offset, u64 bytes, u64 hash}   sections, in this order:
+//          0 key        the identity of the sources (below), text
+//          1 meta       layout, report counts, skipped examples, genre names, titles
+//                       (u64 counts and u32-length-prefixed strings)
+//          2 user_ids   int32[n_users]      MovieLens user id of each dense user
+//          3 movie_id   int32[n_items]      catalog rows
+//          4 year       int16[n_items]
+//          5 genres     uint32[n_items]
+//          6 user       int32[n_ratings]    dense user per rating, file order
+//          7 item       int32[n_ratings]    catalog row per rating
+//          8 rating     float32[n_ratings]
+//          9 time       int64[n_ratings]
+//   304  u64      hash64 of bytes [0, 304)
+//   sections start at 64-byte aligned offsets >= 320, in order, without overlap; each section's
+//   size must equal count x element size.
+// Checksum: every byte of every section is verified on every read (no sampling). A section's
+// hash is hash64 (xxHash64-style, movielens_io.h) of the array of its 1 MiB blocks' hashes
+// (block k hashed with seed k), seeded with the section's size. Reading maps the file and
+// copies each section out block by block, hashing each block while it is in cache; sections
+// run in parallel. Nothing read is used before every checksum has matched.
+// After the checksums, the contents are checked too: user < n_users, item < n_items, ids
+// positive and unique, n_genres <= 32, genre masks within n_genres bits.
+//
+// Key: the ratings file's and the movies file's (and u.genre's) absolute path, size, mtime in
+// ns and a hash of the first and last 64 KiB, plus the parse format. Any difference = stale.
+// Stale or corrupt caches are never used: the loader parses the text and rewrites the cache
+// (temp file in the same directory, fsync, rename), silently skipping the write when the
+// directory is not writable.
+#pragma once
+
+#include "ratings.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mf {
+
+// What the loader reports about the text it parsed, kept with the data.
+struct cache_meta {
+    std::string layout;
+    int64_t lines = 0;
+    int64_t skipped = 0;
+    std::vector<std::string> skipped_examples;
+    int64_t unknown_movies = 0;
+    int64_t unknown_movie_ratings = 0;
+};
+
+constexpr uint32_t rating_cache_version = 1;
+
+// `ratings path` + ".mfcache"
+std::string rating_cache_path(const std::string & ratings_path);
+
+// The key of a set of source files (missing files are part of the key as missing) and a note
+// (parse format, ...).
+std::string rating_cache_key(const std::vector<std::string> & sources, const std::string & note);
+
+// Reads a cache file. On failure returns false with the reason in *why ("no cache", "stale: …",
+// "corrupt: …"); `d` and `meta` are then unspecified.
+bool rating_cache_read(const std::string & path, const std::string & key, dataset & d, cache_meta & meta,
+                       int threads, std::string * why);
+
+// The same from bytes in memory (fuzzing, tests).
+bool rating_cache_decode(const char * data, size_t n, const std::string & key, dataset & d, cache_meta & meta,
+                         int threads, std::string * why);
+
+// Writes the cache atomically. Returns false with the reason when it could not.
+bool rating_cache_write(const std::string & path, const std::string & key, const dataset & d, const cache_meta & meta,
+                        std::string * why);
+
+}  // namespace mf

@@ -1,0 +1,514 @@
+// bindings.cpp - the JS API of the wasm core (embind); docs/WEB_API.md is its reference.
+//
+//   const M = await createMfrec();
+//   const r = M.Recommender.fromBundle(u8);     // a web bundle or a model file
+//   const x = r.foldIn(items, ratings);          // the visitor row [b_u, p_u]
+//   const top = r.rank(x, items, 10, 0, 0, 0, 20);
+//   r.delete();
+//
+// Errors: the core returns mf::result; a failure becomes a JS `Error` with the core's message.
+// The modules are built without C++ exceptions, so a thrown JS error unwinds the wasm frames
+// without running destructors. Every entry point therefore does its work inside an inner
+// scope (arguments moved into it, so their emval handles are released too) and throws only
+// after leaving it, with the message kept in a static buffer: a rejected call leaks nothing.
+//
+// Item arguments are item rows (0..numItems-1), never MovieLens ids: r.itemIds() maps rows to ids.
+#include "als.h"
+#include "bundle.h"
+#include "infer.h"
+#include "ratings_csv.h"
+#include "split.h"
+
+#include <emscripten.h>
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+using emscripten::val;
+using namespace mf;
+
+namespace {
+
+std::string g_error;  // the message of the error being thrown (outlives the throw)
+
+EM_JS(void, mfrec_throw_error, (const char * msg), { throw new Error(UTF8ToString(msg)); });
+
+[[noreturn]] void throw_pending() {
+    mfrec_throw_error(g_error.c_str());
+    __builtin_unreachable();
+}
+
+// A failure inside a binding's inner scope: records the message, returns false.
+bool fail(const std::string & msg) {
+    g_error = msg;
+    return false;
+}
+
+bool is_array_like(const val & v) {
+    return v.isArray() || val::global("ArrayBuffer").call<bool>("isView", v);
+}
+
+template <class T>
+bool to_vector(const val & v, const char * what, std::vector<T> & out) {
+    if (!is_array_like(v)) return fail(std::string(what) + ": a typed array or an array expected");
+    out = emscripten::convertJSArrayToNumberVector<T>(v);
+    return true;
+}
+
+template <class T>
+val typed_copy(const T * p, size_t n) {
+    return val(emscripten::typed_memory_view(n, p)).call<val>("slice");
+}
+
+}  // namespace
+
+class Recommender {
+public:
+    explicit Recommender(web_model w) : w_(std::move(w)) { index_titles(); }
+
+    static Recommender * fromBundle(val bytes_in) {
+        Recommender * out = nullptr;
+        bool ok = true;
+        {
+            val bytes = std::move(bytes_in);
+            std::vector<uint8_t> b;
+            ok = to_vector(bytes, "fromBundle", b);
+            if (ok) {
+                result<web_model> w = web_model_read(b.data(), b.size());
+                if (!w) ok = fail(w.error());
+                else out = new Recommender(std::move(*w));
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    int numItems() const { return m().n_items(); }
+    int factors() const { return m().k; }
+    float globalMean() const { return m().mu; }
+    int coldThreshold() const { return w_.extras.cold_threshold; }
+    std::string quantization() const { return bundle_quant_name(w_.extras.quant); }
+    int trainedUsers() const { return w_.extras.trained_users; }
+    // the row of a MovieLens id, -1 when the catalog has no such movie
+    int findItem(int movie_id) const { return m().items_info.find(movie_id); }
+
+    val genreNames() const {
+        val a = val::array();
+        for (const std::string & g : m().items_info.genre_names) a.call<void>("push", val(g));
+        return a;
+    }
+    val itemIds() const { return typed_copy(m().items_info.movie_id.data(), m().items_info.movie_id.size()); }
+    val years() const { return typed_copy(m().items_info.year.data(), m().items_info.year.size()); }
+    val genreMasks() const { return typed_copy(m().items_info.genres.data(), m().items_info.genres.size()); }
+    val counts() const { return typed_copy(m().item_counts.data(), m().item_counts.size()); }
+    val titlesBlob() const { return typed_copy(titles_.data(), titles_.size()); }
+    val titleOffsets() const { return typed_copy(title_off_.data(), title_off_.size()); }
+    val mapXY() const { return typed_copy(w_.extras.item_xy.data(), w_.extras.item_xy.size()); }
+
+    bool isCold(int item) const {
+        if (item < 0 || item >= numItems()) {
+            fail("isCold: item row " + std::to_string(item) + " is outside 0.." + std::to_string(numItems() - 1));
+            throw_pending();
+        }
+        return m().item_counts[item] < w_.extras.cold_threshold;
+    }
+
+    val foldIn(val items_in, val ratings_in) const {
+        val out = val::undefined();
+        bool ok = true;
+        {
+            val items = std::move(items_in), ratings = std::move(ratings_in);
+            std::vector<rated_item> rated;
+            ok = rated_from(items, ratings, "foldIn", rated);
+            if (ok) {
+                result<vector_f> x = fold_in(m(), rated);
+                if (!x) ok = fail("foldIn: " + x.error());
+                else out = typed_copy(x->data(), (size_t) x->size());
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    val scoreAll(val x_in) const {
+        val out = val::undefined();
+        bool ok = true;
+        {
+            val xv = std::move(x_in);
+            vector_f x;
+            ok = user_row(xv, "scoreAll", x);
+            if (ok) {
+                std::vector<float> s = score_all(m(), x);
+                out = typed_copy(s.data(), s.size());
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    val rank(val x_in, val exclude_in, int min_count, double genre_mask, int year_min, int year_max, int n) const {
+        val out = val::undefined();
+        bool ok = true;
+        {
+            val xv = std::move(x_in), ex = std::move(exclude_in);
+            vector_f x;
+            rank_filter f;
+            ok = user_row(xv, "rank", x);
+            if (ok && !(ex.isUndefined() || ex.isNull())) ok = to_vector(ex, "rank: exclude", f.exclude);
+            uint32_t mask = 0;
+            if (ok) ok = mask_from(genre_mask, "rank", mask);
+            if (ok && (year_min < 0 || year_min > 32767 || year_max < 0 || year_max > 32767))
+                ok = fail("rank: years must be within 0-32767 (0 = unbounded)");
+            if (ok && n < 0) ok = fail("rank: n must be 0 or more");
+            if (ok) {
+                f.min_count = min_count;
+                f.genre_mask = mask;
+                f.year_min = (int16_t) year_min;
+                f.year_max = (int16_t) year_max;
+                std::vector<ranked_item> top = rank_top(m(), score_all(m(), x), f, n);
+                std::vector<int32_t> items(top.size());
+                std::vector<float> scores(top.size()), raw(top.size());
+                for (size_t i = 0; i < top.size(); ++i) {
+                    items[i] = top[i].item;
+                    scores[i] = top[i].score;
+                    raw[i] = top[i].raw;
+                }
+                out = val::object();
+                out.set("items", typed_copy(items.data(), items.size()));
+                out.set("scores", typed_copy(scores.data(), scores.size()));
+                out.set("raw", typed_copy(raw.data(), raw.size()));
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    val explain(val items_in, val ratings_in, int item) const {
+        val out = val::undefined();
+        bool ok = true;
+        {
+            val items = std::move(items_in), ratings = std::move(ratings_in);
+            std::vector<rated_item> rated;
+            ok = rated_from(items, ratings, "explain", rated);
+            if (ok) {
+                result<explanation> e = mf::explain(m(), rated, item);
+                if (!e) {
+                    ok = fail("explain: " + e.error());
+                } else {
+                    out = val::object();
+                    out.set("score", e->score);
+                    out.set("scoreRaw", e->score_raw);
+                    out.set("mu", e->mu);
+                    out.set("itemBias", e->item_bias);
+                    out.set("userBias", e->user_bias);
+                    out.set("itemOwn", e->item_own);
+                    val by_rated = val::array();
+                    for (const explanation::term & t : e->by_rated) {
+                        val o = val::object();
+                        o.set("item", t.item);
+                        o.set("value", t.value);
+                        by_rated.call<void>("push", o);
+                    }
+                    out.set("byRated", by_rated);
+                    val by_genre = val::array();
+                    for (const explanation::genre_term & t : e->by_genre) {
+                        val o = val::object();
+                        o.set("genre", t.genre);
+                        o.set("value", t.value);
+                        by_genre.call<void>("push", o);
+                    }
+                    out.set("byGenre", by_genre);
+                }
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    val similar(int item, int n, int min_count) const {
+        val out = val::undefined();
+        bool ok = true;
+        {
+            result<std::vector<similar_item>> s = similar_items(m(), item, n, min_count);
+            if (!s) {
+                ok = fail("similar: " + s.error());
+            } else {
+                std::vector<int32_t> items(s->size());
+                std::vector<float> sim(s->size());
+                for (size_t i = 0; i < s->size(); ++i) {
+                    items[i] = (*s)[i].item;
+                    sim[i] = (*s)[i].similarity;
+                }
+                out = val::object();
+                out.set("items", typed_copy(items.data(), items.size()));
+                out.set("similarity", typed_copy(sim.data(), sim.size()));
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    double coldStart(val x_in, double genre_mask) const {
+        double out = 0;
+        bool ok = true;
+        {
+            val xv = std::move(x_in);
+            vector_f x;
+            uint32_t mask = 0;
+            ok = user_row(xv, "coldStart", x) && mask_from(genre_mask, "coldStart", mask);
+            if (ok) out = cold_start_score(m(), x, mask);
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    val project(val x_in) const {
+        val out = val::undefined();
+        bool ok = true;
+        {
+            val xv = std::move(x_in);
+            vector_f x;
+            ok = user_row(xv, "project", x);
+            if (ok) {
+                Eigen::Vector2f p = w_.extras.map.project_user(x.data() + 1);
+                out = typed_copy(p.data(), 2);
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    val projectGenres(double genre_mask) const {
+        val out = val::undefined();
+        bool ok = true;
+        {
+            uint32_t mask = 0;
+            ok = mask_from(genre_mask, "projectGenres", mask);
+            if (ok) {
+                vector_f y = cold_start_row(m(), mask);
+                Eigen::Vector2f p = w_.extras.map.project_item(y.data() + 1);
+                out = typed_copy(p.data(), 2);
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    // the model as a web bundle ("int8" | "f16" | "f32"), e.g. to keep a model trained in the
+    // browser; the bundle keeps this model's map and cold threshold
+    val toBundle(std::string quant) const {
+        val out = val::undefined();
+        bool ok = true;
+        {
+            bundle_options o;
+            o.cold_threshold = w_.extras.cold_threshold;
+            if (!bundle_quant_parse(quant, o.quant)) {
+                ok = fail("toBundle: quantization '" + quant + "' unknown (int8, f16 or f32)");
+            } else {
+                std::vector<uint8_t> b = bundle_write(w_, o);
+                out = typed_copy(b.data(), b.size());
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    const model & m() const { return w_.m; }
+    const web_model & web() const { return w_; }
+
+private:
+    web_model w_;
+    std::vector<uint8_t> titles_;
+    std::vector<uint32_t> title_off_;
+
+    void index_titles() {
+        const std::vector<std::string> & t = m().items_info.title;
+        title_off_.assign(t.size() + 1, 0);
+        size_t total = 0;
+        for (const std::string & s : t) total += s.size();
+        titles_.reserve(total);
+        for (size_t i = 0; i < t.size(); ++i) {
+            titles_.insert(titles_.end(), t[i].begin(), t[i].end());
+            title_off_[i + 1] = (uint32_t) titles_.size();
+        }
+    }
+
+    bool rated_from(const val & items, const val & ratings, const char * fn, std::vector<rated_item> & out) const {
+        std::vector<int32_t> it;
+        std::vector<float> r;
+        if (!to_vector(items, (std::string(fn) + ": items").c_str(), it)) return false;
+        if (!to_vector(ratings, (std::string(fn) + ": ratings").c_str(), r)) return false;
+        if (it.size() != r.size())
+            return fail(std::string(fn) + ": " + std::to_string(it.size()) + " items but " + std::to_string(r.size()) +
+                        " ratings");
+        out.resize(it.size());
+        for (size_t i = 0; i < it.size(); ++i) out[i] = {it[i], r[i]};
+        return true;
+    }
+
+    bool user_row(const val & v, const char * fn, vector_f & x) const {
+        std::vector<float> a;
+        if (!to_vector(v, (std::string(fn) + ": visitor row").c_str(), a)) return false;
+        if ((int) a.size() != m().k + 1)
+            return fail(std::string(fn) + ": the visitor row has " + std::to_string(a.size()) + " values, " +
+                        std::to_string(m().k + 1) + " expected (foldIn's result)");
+        for (float f : a)
+            if (!std::isfinite(f)) return fail(std::string(fn) + ": the visitor row holds a non-finite value");
+        x = Eigen::Map<const vector_f>(a.data(), (Eigen::Index) a.size());
+        return true;
+    }
+
+    static bool mask_from(double v, const char * fn, uint32_t & mask) {
+        if (!(v >= 0 && v <= 4294967295.0) || v != std::floor(v))
+            return fail(std::string(fn) + ": genre mask must be an integer within 0..2^32-1");
+        mask = (uint32_t) v;
+        return true;
+    }
+};
+
+namespace {
+
+// M.trainFromCsv(csvBytes, catalogFrom, options, progressFn)
+val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progress_in) {
+    val out = val::undefined();
+    bool ok = true;
+    {
+        val csv = std::move(csv_in), opts = std::move(opts_in), progress = std::move(progress_in);
+        auto t0 = std::chrono::steady_clock::now();
+        std::vector<uint8_t> bytes;
+        ok = to_vector(csv, "trainFromCsv: csvBytes", bytes);
+        train_params p;
+        double test_fraction = 0.2;
+        uint64_t seed = 42;
+        if (ok && !(opts.isUndefined() || opts.isNull())) {
+            auto num = [&](const char * k, double & dst) {
+                val v = opts[k];
+                if (v.isUndefined() || v.isNull()) return true;
+                if (!v.isNumber()) return fail(std::string("trainFromCsv: option ") + k + " must be a number");
+                dst = v.as<double>();
+                if (!std::isfinite(dst)) return fail(std::string("trainFromCsv: option ") + k + " must be finite");
+                return true;
+            };
+            double factors = p.factors, iterations = p.iterations, reg = p.reg, reg_bias = p.reg_bias,
+                   prior = p.genre_prior, threads = p.threads, sd = (double) seed;
+            ok = num("factors", factors) && num("iterations", iterations) && num("regularization", reg) &&
+                 num("regBias", reg_bias) && num("genrePrior", prior) && num("threads", threads) && num("seed", sd) &&
+                 num("testFraction", test_fraction);
+            if (ok && !(factors >= 1 && factors <= 512)) ok = fail("trainFromCsv: factors must be within 1-512");
+            if (ok && !(iterations >= 1 && iterations <= 1000)) ok = fail("trainFromCsv: iterations must be within 1-1000");
+            if (ok && !(reg > 0 && reg_bias > 0)) ok = fail("trainFromCsv: regularization and regBias must be positive");
+            if (ok && !(prior >= 0)) ok = fail("trainFromCsv: genrePrior must be 0 or more");
+            if (ok && !(test_fraction >= 0 && test_fraction < 1)) ok = fail("trainFromCsv: testFraction must be within [0, 1)");
+            if (ok && !(threads >= 0 && threads <= 256)) ok = fail("trainFromCsv: threads must be within 0-256");
+            if (ok && !(sd >= 0 && sd <= 9007199254740991.0)) ok = fail("trainFromCsv: seed must be a non-negative integer");
+            p.factors = (int32_t) factors;
+            p.iterations = (int32_t) iterations;
+            p.reg = (float) reg;
+            p.reg_bias = (float) reg_bias;
+            p.genre_prior = (float) prior;
+            p.threads = (int32_t) threads;
+            seed = (uint64_t) sd;
+            p.seed = seed;
+        }
+#if defined(__EMSCRIPTEN_PTHREADS__)
+        // every std::thread comes from the worker pool (a blocked caller cannot wait for a new one)
+        if (p.threads <= 0 || p.threads > MFREC_POOL_THREADS + 1) p.threads = MFREC_POOL_THREADS + 1;
+#else
+        p.threads = 1;
+#endif
+        if (ok && !(progress.isUndefined() || progress.isNull()) && progress.typeOf().as<std::string>() != "function")
+            ok = fail("trainFromCsv: progressFn must be a function");
+        if (ok) {
+            result<dataset> d = ratings_csv_parse(bytes.data(), bytes.size(), from.m().items_info);
+            std::vector<uint8_t>().swap(bytes);
+            if (!d) {
+                ok = fail(d.error());
+            } else if (d->size() == 0) {
+                ok = fail("ratings.csv: no ratings");
+            } else {
+                split_spec spec;
+                if (test_fraction > 0) {
+                    spec.kind = split_spec::random;
+                    spec.fraction = test_fraction;
+                }
+                split_result sp = split_apply(*d, spec, seed);
+                rating_matrix train = rating_matrix_build(*d, sp.train, false, p.threads);
+                test_set test;
+                for (int64_t pos : sp.test) {
+                    test.user.push_back(d->user[pos]);
+                    test.item.push_back(d->item[pos]);
+                    test.rating.push_back(d->rating[pos]);
+                }
+                double train_rmse = 0, test_rmse = -1;
+                epoch_callback cb = [&](const epoch_report & r) {
+                    train_rmse = r.train_rmse;
+                    test_rmse = r.test_rmse;
+                    if (!progress.isUndefined() && !progress.isNull())
+                        progress(r.epoch, r.seconds, r.train_rmse, r.test_rmse < 0 ? val::null() : val(r.test_rmse));
+                };
+                model mdl = model_train(train, d->items, d->users.ids, p, test.size() ? &test : nullptr, cb);
+                const int64_t n_train = train.nnz(), n_test = test.size();
+                auto rec = new Recommender(web_model_from_model(std::move(mdl), from.coldThreshold()));
+                out = val::object();
+                out.set("recommender", val(rec, emscripten::allow_raw_pointers()));
+                out.set("trainRmse", train_rmse);
+                out.set("testRmse", n_test ? val(test_rmse) : val::null());
+                out.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+                out.set("nTrain", (double) n_train);
+                out.set("nTest", (double) n_test);
+                out.set("threads", p.threads);
+            }
+        }
+    }
+    if (!ok) throw_pending();
+    return out;
+}
+
+bool threaded_build() {
+#if defined(__EMSCRIPTEN_PTHREADS__)
+    return true;
+#else
+    return false;
+#endif
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(mfrec) {
+    using namespace emscripten;
+    class_<Recommender>("Recommender")
+        .class_function("fromBundle", &Recommender::fromBundle, allow_raw_pointers())
+        .function("numItems", &Recommender::numItems)
+        .function("factors", &Recommender::factors)
+        .function("globalMean", &Recommender::globalMean)
+        .function("genreNames", &Recommender::genreNames)
+        .function("itemIds", &Recommender::itemIds)
+        .function("years", &Recommender::years)
+        .function("genreMasks", &Recommender::genreMasks)
+        .function("counts", &Recommender::counts)
+        .function("titlesBlob", &Recommender::titlesBlob)
+        .function("titleOffsets", &Recommender::titleOffsets)
+        .function("mapXY", &Recommender::mapXY)
+        .function("foldIn", &Recommender::foldIn)
+        .function("scoreAll", &Recommender::scoreAll)
+        .function("rank", &Recommender::rank)
+        .function("explain", &Recommender::explain)
+        .function("similar", &Recommender::similar)
+        .function("coldStart", &Recommender::coldStart)
+        .function("isCold", &Recommender::isCold)
+        .function("coldThreshold", &Recommender::coldThreshold)
+        .function("project", &Recommender::project)
+        .function("projectGenres", &Recommender::projectGenres)
+        // additions beyond the brief's API
+        .function("findItem", &Recommender::findItem)
+        .function("quantization", &Recommender::quantization)
+        .function("trainedUsers", &Recommender::trainedUsers)
+        .function("toBundle", &Recommender::toBundle);
+    function("trainFromCsv", &train_from_csv);
+    function("threaded", &threaded_build);
+}

@@ -1,0 +1,447 @@
+// The latent map: every movie as a point (PCA of its item vector), coloured by main genre, with
+// zoom, pan, hover and click. Drawn by regl-scatterplot (WebGL) when WebGL works, otherwise by a
+// small 2-D canvas renderer with the same interactions. A transparent 2-D overlay on top draws
+// the visitor, the hypothetical movie, search hits, rated movies and the opened movie.
+
+const GENRE_COLORS = {
+  Action: '#f97316', Adventure: '#eab308', Animation: '#22c55e', Children: '#86efac', Comedy: '#facc15',
+  Crime: '#b91c1c', Documentary: '#a16207', Drama: '#3b82f6', Fantasy: '#a855f7', 'Film-Noir': '#64748b',
+  Horror: '#7f1d1d', IMAX: '#06b6d4', Musical: '#d946ef', Mystery: '#6366f1', Romance: '#ec4899',
+  'Sci-Fi': '#14b8a6', Thriller: '#ef4444', War: '#65a30d', Western: '#c2410c',
+};
+const SPARE = ['#0ea5e9', '#f43f5e', '#84cc16', '#8b5cf6', '#f59e0b', '#10b981', '#e879f9', '#94a3b8'];
+export const NO_GENRE_COLOR = '#9ca3af';
+
+export function genrePalette(genreNames) {
+  let spare = 0;
+  const colors = genreNames.map((g) => GENRE_COLORS[g] || SPARE[spare++ % SPARE.length]);
+  colors.push(NO_GENRE_COLOR);   // class index genreNames.length: no genre
+  return colors;
+}
+
+function hexToRgb(hex) {
+  const v = parseInt(hex.slice(1), 16);
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+}
+
+function webglWorks() {
+  try {
+    const c = document.createElement('canvas');
+    const gl = c.getContext('webgl');
+    if (!gl) return false;
+    // regl-scatterplot renders into a float framebuffer
+    const ok = !!gl.getExtension('OES_texture_float');
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return ok;
+  } catch {
+    return false;
+  }
+}
+
+export class LatentMap {
+  // container: positioned element; opts: {onHover(row|null), onClick(row), renderer: 'auto'|'webgl'|'2d'}
+  constructor(container, opts = {}) {
+    this.el = container;
+    this.opts = opts;
+    this.tooltip = container.querySelector('.map-tooltip');
+    this.base = document.createElement('canvas');
+    this.base.className = 'base';
+    this.overlay = document.createElement('canvas');
+    this.overlay.className = 'overlay';
+    container.prepend(this.base);
+    this.base.after(this.overlay);
+    this.renderer = null;
+    this.n = 0;
+    this.visitor = null;     // [xn, yn] normalised, target
+    this.visitorShown = null;  // animated position
+    this.hypo = null;
+    this.highlights = [];
+    this.rated = [];
+    this.focusRow = -1;
+    this.hoverRow = -1;
+    this.view = null;        // regl camera view matrix
+    this.z = 1; this.ox = 0; this.oy = 0;   // 2-D renderer view
+    this._dirty2d = false;
+    this._overlayQueued = false;
+    this.resizeObs = new ResizeObserver(() => this._resize());
+    this.resizeObs.observe(container);
+  }
+
+  get width() { return this.el.clientWidth; }
+  get height() { return this.el.clientHeight; }
+
+  // xy: Float32Array(2n) in model space; classes: Uint8Array(n) palette indices; label(row) -> string
+  async setData(xy, classes, palette, label) {
+    this.n = classes.length;
+    this.label = label;
+    this.palette = palette;
+    this._normalise(xy);
+    this.classes = classes;
+    let want = this.opts.renderer || 'auto';
+    if (want === 'auto') want = webglWorks() ? 'webgl' : '2d';
+    if (this.renderer === 'webgl' && this.sp) {
+      try { this.sp.destroy(); } catch { /* ignore */ }
+      this.sp = null;
+    }
+    if (want === 'webgl') {
+      try {
+        await this._initWebgl();
+        this.renderer = 'webgl';
+      } catch (e) {
+        console.warn('map: WebGL renderer unavailable, using the 2-D canvas:', e);
+        want = '2d';
+      }
+    }
+    if (want === '2d') {
+      this._init2d();
+      this.renderer = '2d';
+    }
+    this.el.dataset.renderer = this.renderer;
+    this._scheduleOverlay();
+  }
+
+  // centre on the median, scale so 99% of points fall within ±0.92, clamp the rest to ±1
+  _normalise(xy) {
+    const n = this.n;
+    const xs = new Float32Array(n), ys = new Float32Array(n);
+    for (let i = 0; i < n; i++) { xs[i] = xy[2 * i]; ys[i] = xy[2 * i + 1]; }
+    const med = (a) => { const s = Float32Array.from(a).sort(); return s.length ? s[s.length >> 1] : 0; };
+    const cx = med(xs), cy = med(ys);
+    const dev = new Float32Array(n);
+    for (let i = 0; i < n; i++) dev[i] = Math.max(Math.abs(xs[i] - cx), Math.abs(ys[i] - cy));
+    dev.sort();
+    const q = n ? dev[Math.min(n - 1, Math.floor(n * 0.99))] : 1;
+    const s = q > 0 ? 0.92 / q : 1;
+    this.norm = { cx, cy, s };
+    this.nx = new Float32Array(n);
+    this.ny = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      this.nx[i] = Math.max(-1, Math.min(1, (xs[i] - cx) * s));
+      this.ny[i] = Math.max(-1, Math.min(1, (ys[i] - cy) * s));
+    }
+  }
+
+  toNorm(x, y) {
+    const { cx, cy, s } = this.norm;
+    return [Math.max(-1.05, Math.min(1.05, (x - cx) * s)), Math.max(-1.05, Math.min(1.05, (y - cy) * s))];
+  }
+
+  // normalised -> CSS pixels in the map element
+  toScreen(xn, yn) {
+    const W = this.width, H = this.height;
+    if (this.renderer === 'webgl') {
+      const v = this.view;
+      if (!v) return [NaN, NaN];
+      const v0 = v[0] * xn + v[4] * yn + v[12];
+      const v1 = v[1] * xn + v[5] * yn + v[13];
+      return [(W * (v0 / (W / H) + 1)) / 2, H * (0.5 - v1 / 2)];
+    }
+    const unit = Math.min(W, H) / 2;
+    return [W / 2 + (xn * this.z + this.ox) * unit, H / 2 - (yn * this.z + this.oy) * unit];
+  }
+
+  // ---------------- WebGL (regl-scatterplot)
+  async _initWebgl() {
+    const { default: createScatterplot } = await import('../vendor/regl-scatterplot.js');
+    const W = this.width, H = this.height;
+    this.base.width = W; this.base.height = H;
+    const cs = getComputedStyle(this.el);
+    const bg = cs.getPropertyValue('--map-bg').trim() || '#ffffff';
+    const n = this.n;
+    const sp = createScatterplot({
+      canvas: this.base,
+      width: W,
+      height: H,
+      pointSize: n > 50000 ? 2 : n > 15000 ? 3 : 4,
+      opacity: n > 50000 ? 0.55 : 0.8,
+      pointColor: this.palette,
+      pointColorHover: '#111827',
+      pointColorActive: cs.getPropertyValue('--accent').trim() || '#4f46e5',
+      pointSizeSelected: 4,
+      pointOutlineWidth: 2,
+      colorBy: 'valueA',
+      backgroundColor: bg,
+      lassoOnLongPress: false,
+      deselectOnEscape: true,
+      deselectOnDblClick: true,
+      showReticle: false,
+      syncEvents: false,
+    });
+    this.sp = sp;
+    await sp.draw({ x: this.nx, y: this.ny, valueA: Array.from(this.classes) }, { zDataType: 'categorical' });
+    this.view = Float32Array.from(sp.get('cameraView'));
+    sp.subscribe('view', ({ view }) => { this.view = view; this._scheduleOverlay(); });
+    sp.subscribe('pointOver', (i) => { this.hoverRow = i; this._showTip(i); });
+    sp.subscribe('pointOut', () => { this.hoverRow = -1; this._hideTip(); });
+    sp.subscribe('select', ({ points }) => {
+      if (points && points.length === 1) this.opts.onClick?.(points[0]);
+    });
+  }
+
+  // ---------------- 2-D canvas renderer
+  _init2d() {
+    if (this._2dReady) { this._draw2dSoon(); return; }
+    this._2dReady = true;
+    const c = this.base;
+    this.rgb = this.palette.map(hexToRgb);
+    let drag = null;
+    c.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const r = c.getBoundingClientRect();
+      const sx = e.clientX - r.left, sy = e.clientY - r.top;
+      const [xn, yn] = this._fromScreen(sx, sy);
+      const f = Math.exp(-e.deltaY * (e.deltaMode ? 0.05 : 0.0015));
+      this.z = Math.max(0.5, Math.min(400, this.z * f));
+      const unit = Math.min(this.width, this.height) / 2;
+      this.ox = (sx - this.width / 2) / unit - xn * this.z;
+      this.oy = -(sy - this.height / 2) / unit - yn * this.z;
+      this._draw2dSoon();
+    }, { passive: false });
+    c.addEventListener('pointerdown', (e) => {
+      drag = { x: e.clientX, y: e.clientY, ox: this.ox, oy: this.oy, moved: false };
+      c.setPointerCapture(e.pointerId);
+    });
+    c.addEventListener('pointermove', (e) => {
+      const r = c.getBoundingClientRect();
+      if (drag && e.buttons) {
+        const unit = Math.min(this.width, this.height) / 2;
+        const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+        if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+        this.ox = drag.ox + dx / unit;
+        this.oy = drag.oy - dy / unit;
+        this._hideTip();
+        this._draw2dSoon();
+        return;
+      }
+      const i = this._pick(e.clientX - r.left, e.clientY - r.top);
+      if (i !== this.hoverRow) {
+        this.hoverRow = i;
+        if (i >= 0) this._showTip(i); else this._hideTip();
+        this._scheduleOverlay();
+      }
+    });
+    c.addEventListener('pointerup', (e) => {
+      const r = c.getBoundingClientRect();
+      if (drag && !drag.moved) {
+        const i = this._pick(e.clientX - r.left, e.clientY - r.top);
+        if (i >= 0) this.opts.onClick?.(i);
+      }
+      drag = null;
+    });
+    c.addEventListener('pointerleave', () => { this.hoverRow = -1; this._hideTip(); this._scheduleOverlay(); });
+    this._draw2dSoon();
+  }
+
+  _fromScreen(sx, sy) {
+    const unit = Math.min(this.width, this.height) / 2;
+    return [((sx - this.width / 2) / unit - this.ox) / this.z, (-(sy - this.height / 2) / unit - this.oy) / this.z];
+  }
+
+  _pick(sx, sy) {
+    if (this.renderer !== '2d' || !this.sx) return -1;
+    let best = -1, bd = 64;   // 8 px
+    const X = this.sx, Y = this.sy;
+    for (let i = 0; i < this.n; i++) {
+      const dx = X[i] - sx, dy = Y[i] - sy;
+      const d = dx * dx + dy * dy;
+      if (d < bd) { bd = d; best = i; }
+    }
+    return best;
+  }
+
+  _draw2dSoon() {
+    if (this._dirty2d) return;
+    this._dirty2d = true;
+    requestAnimationFrame(() => { this._dirty2d = false; this._draw2d(); });
+  }
+
+  _draw2d() {
+    const dpr = window.devicePixelRatio || 1;
+    const W = this.width, H = this.height;
+    const c = this.base;
+    const pw = Math.max(1, Math.round(W * dpr)), ph = Math.max(1, Math.round(H * dpr));
+    if (c.width !== pw || c.height !== ph) { c.width = pw; c.height = ph; }
+    const ctx = c.getContext('2d');
+    const img = ctx.createImageData(pw, ph);
+    const buf = new Uint32Array(img.data.buffer);
+    const cols = this.rgb.map(([r, g, b]) => (255 << 24) | (b << 16) | (g << 8) | r);   // little-endian ABGR
+    const n = this.n;
+    const unit = Math.min(W, H) / 2;
+    this.sx = this.sx && this.sx.length === n ? this.sx : new Float32Array(n);
+    this.sy = this.sy && this.sy.length === n ? this.sy : new Float32Array(n);
+    const size = Math.max(1, Math.round((n > 50000 ? 1.5 : n > 15000 ? 2 : 3) * dpr * Math.min(2.5, Math.sqrt(this.z))));
+    for (let i = 0; i < n; i++) {
+      const x = W / 2 + (this.nx[i] * this.z + this.ox) * unit;
+      const y = H / 2 - (this.ny[i] * this.z + this.oy) * unit;
+      this.sx[i] = x; this.sy[i] = y;
+      const px = Math.round(x * dpr - size / 2), py = Math.round(y * dpr - size / 2);
+      if (px < 0 || py < 0 || px + size > pw || py + size > ph) continue;
+      const col = cols[this.classes[i]];
+      for (let a = 0; a < size; a++) {
+        const o = (py + a) * pw + px;
+        for (let b = 0; b < size; b++) buf[o + b] = col;
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+    this._drawOverlay();
+  }
+
+  _resize() {
+    if (!this.renderer) return;
+    if (this.renderer === 'webgl' && this.sp) {
+      this.sp.set({ width: this.width, height: this.height });
+    } else {
+      this._draw2dSoon();
+    }
+    this._scheduleOverlay();
+  }
+
+  resetView() {
+    if (this.renderer === 'webgl' && this.sp) this.sp.reset();
+    else { this.z = 1; this.ox = 0; this.oy = 0; this._draw2dSoon(); }
+  }
+
+  // ---------------- tooltip
+  _showTip(i) {
+    if (!this.tooltip || i < 0 || i >= this.n) return;
+    const [x, y] = this.renderer === 'webgl' && this.sp ? this.sp.getScreenPosition(i) : [this.sx[i], this.sy[i]];
+    this.tooltip.textContent = this.label(i);
+    this.tooltip.style.left = `${Math.max(80, Math.min(this.width - 80, x))}px`;
+    this.tooltip.style.top = `${y}px`;
+    this.tooltip.hidden = false;
+    this.opts.onHover?.(i);
+  }
+
+  _hideTip() {
+    if (this.tooltip) this.tooltip.hidden = true;
+    this.opts.onHover?.(null);
+  }
+
+  // ---------------- overlay
+  setVisitor(xy) {
+    const target = xy ? this.toNorm(xy[0], xy[1]) : null;
+    this.visitor = target;
+    this.el.dataset.visitor = target ? `${target[0].toFixed(5)},${target[1].toFixed(5)}` : '';
+    if (!target) { this.visitorShown = null; this._scheduleOverlay(); return; }
+    const from = this.visitorShown || target;
+    const t0 = performance.now();
+    const step = (now) => {
+      if (this.visitor !== target) return;   // superseded
+      const t = Math.min(1, (now - t0) / 450);
+      const e = 1 - (1 - t) ** 3;
+      this.visitorShown = [from[0] + (target[0] - from[0]) * e, from[1] + (target[1] - from[1]) * e];
+      this._drawOverlay();
+      if (t < 1) requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }
+
+  setHypothetical(xy) {
+    this.hypo = xy ? this.toNorm(xy[0], xy[1]) : null;
+    this._scheduleOverlay();
+  }
+
+  setHighlights(rows) { this.highlights = rows || []; this._scheduleOverlay(); }
+  setRated(rows) { this.rated = rows || []; this._scheduleOverlay(); }
+
+  focus(row) {
+    this.focusRow = row;
+    if (this.renderer === 'webgl' && this.sp) {
+      if (row >= 0) this.sp.select([row], { preventEvent: true });
+      else this.sp.deselect({ preventEvent: true });
+    }
+    this._scheduleOverlay();
+  }
+
+  _scheduleOverlay() {
+    if (this._overlayQueued) return;
+    this._overlayQueued = true;
+    requestAnimationFrame(() => { this._overlayQueued = false; this._drawOverlay(); });
+  }
+
+  _drawOverlay() {
+    const dpr = window.devicePixelRatio || 1;
+    const W = this.width, H = this.height;
+    const c = this.overlay;
+    const pw = Math.max(1, Math.round(W * dpr)), ph = Math.max(1, Math.round(H * dpr));
+    if (c.width !== pw || c.height !== ph) { c.width = pw; c.height = ph; }
+    const ctx = c.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, W, H);
+    if (!this.n || !this.renderer) return;
+    const css = getComputedStyle(this.el);
+    const accent = css.getPropertyValue('--accent').trim() || '#4f46e5';
+    const star = css.getPropertyValue('--star-on').trim() || '#f5a623';
+    const text = css.getPropertyValue('--text').trim() || '#111';
+    const bg = css.getPropertyValue('--map-bg').trim() || '#fff';
+    const at = (i) => this.toScreen(this.nx[i], this.ny[i]);
+    const inside = ([x, y]) => x > -20 && y > -20 && x < W + 20 && y < H + 20;
+
+    // search hits
+    if (this.highlights.length) {
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = accent;
+      ctx.beginPath();
+      for (const i of this.highlights) {
+        const p = at(i);
+        if (!inside(p)) continue;
+        ctx.moveTo(p[0] + 5, p[1]);
+        ctx.arc(p[0], p[1], 5, 0, Math.PI * 2);
+      }
+      ctx.stroke();
+    }
+    // rated movies
+    if (this.rated.length) {
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = star;
+      ctx.beginPath();
+      for (const i of this.rated) {
+        const p = at(i);
+        if (!inside(p)) continue;
+        ctx.moveTo(p[0] + 4, p[1]);
+        ctx.arc(p[0], p[1], 4, 0, Math.PI * 2);
+      }
+      ctx.stroke();
+    }
+    // opened movie
+    if (this.focusRow >= 0 && this.focusRow < this.n) {
+      const [x, y] = at(this.focusRow);
+      ctx.lineWidth = 2.5;
+      ctx.strokeStyle = text;
+      ctx.beginPath(); ctx.arc(x, y, 9, 0, Math.PI * 2); ctx.stroke();
+    }
+    // 2-D renderer hover ring (regl draws its own)
+    if (this.renderer === '2d' && this.hoverRow >= 0) {
+      const [x, y] = at(this.hoverRow);
+      ctx.lineWidth = 2; ctx.strokeStyle = text;
+      ctx.beginPath(); ctx.arc(x, y, 6, 0, Math.PI * 2); ctx.stroke();
+    }
+    const label = (x, y, s, color) => {
+      ctx.font = '600 12px system-ui, sans-serif';
+      ctx.lineWidth = 3; ctx.strokeStyle = bg; ctx.fillStyle = color;
+      ctx.strokeText(s, x + 11, y + 4); ctx.fillText(s, x + 11, y + 4);
+    };
+    // hypothetical movie: diamond
+    if (this.hypo) {
+      const [x, y] = this.toScreen(this.hypo[0], this.hypo[1]);
+      ctx.beginPath();
+      ctx.moveTo(x, y - 9); ctx.lineTo(x + 9, y); ctx.lineTo(x, y + 9); ctx.lineTo(x - 9, y); ctx.closePath();
+      ctx.fillStyle = star; ctx.fill();
+      ctx.lineWidth = 2; ctx.strokeStyle = text; ctx.stroke();
+      label(x, y, 'hypothetical', text);
+    }
+    // the visitor
+    if (this.visitorShown) {
+      const [x, y] = this.toScreen(this.visitorShown[0], this.visitorShown[1]);
+      this.el.dataset.visitorScreen = `${x.toFixed(1)},${y.toFixed(1)}`;
+      ctx.beginPath(); ctx.arc(x, y, 11, 0, Math.PI * 2);
+      ctx.fillStyle = accent; ctx.globalAlpha = 0.25; ctx.fill(); ctx.globalAlpha = 1;
+      ctx.beginPath(); ctx.arc(x, y, 6.5, 0, Math.PI * 2);
+      ctx.fillStyle = '#111'; ctx.fill();
+      ctx.lineWidth = 2.5; ctx.strokeStyle = '#fff'; ctx.stroke();
+      ctx.lineWidth = 2; ctx.strokeStyle = accent;
+      ctx.beginPath(); ctx.arc(x, y, 9, 0, Math.PI * 2); ctx.stroke();
+      label(x + 2, y, 'You', text);
+    }
+  }
+}
