@@ -59,6 +59,28 @@ constexpr int sep_len() {
     return F == ratings_format::dat ? 2 : 1;
 }
 
+// x/10 for x in [0, 100), correctly rounded: what fast_float gives for "a.b"
+struct tenths {
+    float v[100];
+    tenths() {
+        for (int x = 0; x < 100; ++x) v[x] = (float) x / 10.0f;
+    }
+};
+const tenths tenths_table;
+
+// 8 ASCII digits at p (8 readable bytes) -> their value; false when one is not a digit
+inline bool eight_digits(const char * p, uint64_t & out) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    if ((((v + 0x4646464646464646ull) | (v - 0x3030303030303030ull)) & 0x8080808080808080ull) != 0) return false;
+    v -= 0x3030303030303030ull;  // little-endian: first digit in the low byte
+    v = (v * 10) + (v >> 8);
+    v = (((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+         (((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
+    out = v;
+    return true;
+}
+
 // positive int32 of at most 10 digits; stops at the first non-digit
 inline bool fast_id(const char *& p, int32_t & v) {
     const char * s = p;
@@ -87,22 +109,30 @@ inline bool fast_line(const char *& p, const char * limit, int32_t & u, int32_t 
     float rr;
     unsigned b;
     if (q[1] == '.' && (b = digit(q[2])) < 10 && is_sep<F>(q + 3)) {
-        rr = (float) (a * 10 + b) / 10.0f;  // correctly rounded, as fast_float would give
+        unsigned tenths = a * 10 + b;  // "d.d"
+        if (tenths < 5 || tenths > 50) return false;
+        rr = tenths_table.v[tenths];
         q += 3;
     } else if (is_sep<F>(q + 1)) {
+        if (a < 1 || a > 5) return false;  // "d"
         rr = (float) a;
         q += 1;
     } else {
         auto res = fast_float::from_chars(q, limit, rr);
         if (res.ec != std::errc() || !is_sep<F>(res.ptr)) return false;
+        if (!(rr >= 0.5f && rr <= 5.0f)) return false;
         q = res.ptr;
     }
-    if (!(rr >= 0.5f && rr <= 5.0f)) return false;
     q += sep_len<F>();
     bool neg = *q == '-';
     q += neg;
     const char * s = q;
     int64_t t = 0;
+    uint64_t eight;
+    if (limit - q >= 8 && eight_digits(q, eight)) {  // unix times have 9-10 digits
+        t = (int64_t) eight;
+        q += 8;
+    }
     unsigned d;
     while ((d = digit(*q)) < 10) {
         t = t * 10 + d;

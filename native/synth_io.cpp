@@ -88,10 +88,22 @@ std::string synth_json(const synth_options & opt, const synth_stats & st) {
     j.num("noise_std", st.noise, 4);
     j.raw("thresholds", json_array(std::vector<double>(st.thresholds.begin(), st.thresholds.end()), 6));
     j.str("thresholds_method",
-          "quantiles of x over a pilot of every (users/4096)-th user at the target histogram's cumulative shares");
+          "a first pass over all users bins x (2^17 bins on [-6, 13]); thresholds at the target histogram's "
+          "cumulative shares, linear within a bin");
     j.num("popularity_log_std", sh.pop_sigma, 4);
+    j.num("popularity_head_z", sh.pop_head_z, 4);
+    j.num("popularity_head_log_std", sh.pop_head_sigma, 4);
     j.num("popularity_id_corr", sh.pop_id_corr, 4);
+    j.num("cover_share", sh.cover_share, 4);
     j.num("user_median_target", sh.user_median, 2);
+    j.num("user_floor", sh.user_floor, 4);
+    j.num("user_cap_share", sh.user_cap_share, 4);
+    j.str("activity",
+          "n_u = min + floor/round of cap*(1-exp(-c*max(0, a-user_floor)/cap)), a = exp(sigma*z), "
+          "sigma = sqrt(2 ln(excess mean / excess median target)), c by bisection so the total is exact");
+    j.str("timestamps",
+          "per user: one sitting (40%, 10-60 s per rating), weeks (35%, lognormal median 20 days, log-std 1.5) "
+          "or years (25%, median 3 years, log-std 0.7); start uniform; n sorted uniforms, strictly increasing");
     j.raw("target_histogram", json_array(std::vector<double>(sh.hist.begin(), sh.hist.end()), 4));
     std::vector<double> counts(st.hist.begin(), st.hist.end()), shares;
     for (double c : counts) shares.push_back(c / (double) st.ratings);

@@ -71,8 +71,8 @@ class Recommender {
 public:
     explicit Recommender(web_model w) : w_(std::move(w)) { index_titles(); }
 
-    static Recommender * fromBundle(val bytes_in) {
-        Recommender * out = nullptr;
+    static std::unique_ptr<Recommender> fromBundle(val bytes_in) {
+        std::unique_ptr<Recommender> out;
         bool ok = true;
         {
             val bytes = std::move(bytes_in);
@@ -81,7 +81,7 @@ public:
             if (ok) {
                 result<web_model> w = web_model_read(b.data(), b.size());
                 if (!w) ok = fail(w.error());
-                else out = new Recommender(std::move(*w));
+                else out = std::make_unique<Recommender>(std::move(*w));
             }
         }
         if (!ok) throw_pending();
@@ -453,9 +453,9 @@ val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progre
                 };
                 model mdl = model_train(train, d->items, d->users.ids, p, test.size() ? &test : nullptr, cb);
                 const int64_t n_train = train.nnz(), n_test = test.size();
-                auto rec = new Recommender(web_model_from_model(std::move(mdl), from.coldThreshold()));
+                auto rec = std::make_unique<Recommender>(web_model_from_model(std::move(mdl), from.coldThreshold()));
                 out = val::object();
-                out.set("recommender", val(rec, emscripten::allow_raw_pointers()));
+                out.set("recommender", val(std::move(rec)));  // JS owns it: .delete()
                 out.set("trainRmse", train_rmse);
                 out.set("testRmse", n_test ? val(test_rmse) : val::null());
                 out.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -482,7 +482,7 @@ bool threaded_build() {
 EMSCRIPTEN_BINDINGS(mfrec) {
     using namespace emscripten;
     class_<Recommender>("Recommender")
-        .class_function("fromBundle", &Recommender::fromBundle, allow_raw_pointers())
+        .class_function("fromBundle", &Recommender::fromBundle)
         .function("numItems", &Recommender::numItems)
         .function("factors", &Recommender::factors)
         .function("globalMean", &Recommender::globalMean)

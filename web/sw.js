@@ -10,6 +10,7 @@ const PRECACHE = [
   'js/training.js', 'js/train-worker.js',
   'vendor/regl-scatterplot.js', 'vendor/regl.js', 'vendor/pub-sub-es.js',
   'wasm/mfrec.js', 'wasm/mfrec.wasm', 'bundle/bundle.mfm',
+  'wasm/mfrec_mt.js', 'wasm/mfrec_mt.wasm', 'wasm/mfrec_mt.worker.js', 'js/bench.js', 'bench.html',
 ];
 
 self.addEventListener('install', (event) => {
