@@ -1,6 +1,9 @@
 #include "metrics.h"
 
+#include "gram.h"
 #include "parallel.h"
+
+#include <algorithm>
 
 #include <cmath>
 
@@ -15,14 +18,9 @@ accuracy model_accuracy(const model & m, const test_set & test, int threads) {
     parallel_for(
         n_chunks, threads, 1, [] { return 0; },
         [&](int, int64_t c) {
-            double s = 0.0, a = 0.0;
-            for (int64_t k = c * chunk; k < std::min(n, (c + 1) * chunk); ++k) {
-                double err = (double) test.rating[k] - (double) m.predict(test.user[k], test.item[k]);
-                s += err * err;
-                a += std::fabs(err);
-            }
-            se[c] = s;
-            ae[c] = a;
+            const int64_t b = c * chunk, e = std::min(n, (c + 1) * chunk);
+            kern::sse_pairs(m.users.data(), m.items.data(), (int) m.items.cols(), test.user.data() + b,
+                            test.item.data() + b, test.rating.data() + b, e - b, m.mu, se[c], ae[c]);
         });
     accuracy out;
     out.n = n;

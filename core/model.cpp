@@ -1,5 +1,7 @@
 #include "model.h"
 
+#include "gram.h"
+
 #include <algorithm>
 
 namespace mf {
@@ -31,7 +33,8 @@ float model::predict_raw(int32_t u, int32_t i) const {
     float s = mu;
     if (u >= 0) s += users(u, 0);
     s += items(i, 0);
-    if (u >= 0 && k > 0) s += users.row(u).tail(k).dot(items.row(i).tail(k));
+    // the same loop as the RMSE passes (kern::sse_row, kern::sse_pairs)
+    if (u >= 0 && k > 0) s += kern::dot_any(users.data() + (int64_t) u * (k + 1) + 1, items.data() + (int64_t) i * (k + 1) + 1, k);
     return s;
 }
 

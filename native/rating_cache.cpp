@@ -415,6 +415,14 @@ bool rating_cache_write(const std::string & path, const std::string & key, const
         ::unlink(tmp.c_str());
         return fail(why, "cannot write " + path + ": " + std::strerror(err));
     }
+    // make the rename itself durable
+    size_t slash = path.find_last_of('/');
+    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
     return true;
 }
 

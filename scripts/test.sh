@@ -5,12 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-scripts/build.sh all
 
-echo "== native tests"
+echo "== native build and tests"
+scripts/build.sh native
 ctest --test-dir build --output-on-failure --no-tests=error -j "$(nproc)"
 
-echo "== wasm tests (node)"
+echo "== wasm build and tests (node)"
+scripts/build.sh wasm
 ctest --test-dir build-wasm --output-on-failure --no-tests=error
 
 echo "== browser tests (headless Chromium)"

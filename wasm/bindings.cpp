@@ -16,6 +16,7 @@
 #include "als.h"
 #include "bundle.h"
 #include "infer.h"
+#include "parallel.h"
 #include "ratings_csv.h"
 #include "split.h"
 
@@ -55,6 +56,10 @@ bool is_array_like(const val & v) {
 
 template <class T>
 bool to_vector(const val & v, const char * what, std::vector<T> & out) {
+    if (v.instanceof(val::global("ArrayBuffer"))) {  // bytes given as an ArrayBuffer
+        out = emscripten::convertJSArrayToNumberVector<T>(val::global("Uint8Array").new_(v));
+        return true;
+    }
     if (!is_array_like(v)) return fail(std::string(what) + ": a typed array or an array expected");
     out = emscripten::convertJSArrayToNumberVector<T>(v);
     return true;
@@ -417,7 +422,8 @@ val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progre
         }
 #if defined(__EMSCRIPTEN_PTHREADS__)
         // every std::thread comes from the worker pool (a blocked caller cannot wait for a new one)
-        if (p.threads <= 0 || p.threads > MFREC_POOL_THREADS + 1) p.threads = MFREC_POOL_THREADS + 1;
+        if (p.threads <= 0) p.threads = parallel_default_threads();  // navigator.hardwareConcurrency
+        if (p.threads > MFREC_POOL_THREADS + 1) p.threads = MFREC_POOL_THREADS + 1;
 #else
         p.threads = 1;
 #endif

@@ -301,6 +301,9 @@ async function main() {
   throwsMatching(() => M.Recommender.fromBundle(modelBytes.subarray(0, 4000)), /truncated/, 'truncated bytes');
   throwsMatching(() => M.Recommender.fromBundle(new Uint8Array(10)), /magic/, 'not an mfrec file');
   throwsMatching(() => M.Recommender.fromBundle(42), /typed array/, 'not bytes');
+  const fromBuffer = M.Recommender.fromBundle(modelBytes.slice().buffer);  // an ArrayBuffer works too
+  check(fromBuffer.numItems() === n, 'fromBundle(ArrayBuffer)');
+  fromBuffer.delete();
   throwsMatching(() => r.foldIn(Int32Array.of(n + 5), Float32Array.of(4)), /outside the model/, 'bad item row');
   throwsMatching(() => r.foldIn(Int32Array.of(1), Float32Array.of(7)), /outside 0\.5-5/, 'bad rating');
   throwsMatching(() => r.foldIn(Int32Array.of(1, 2), Float32Array.of(4)), /2 items but 1 ratings/, 'length mismatch');

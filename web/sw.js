@@ -7,7 +7,7 @@ const CACHE = 'mfrec-v1';
 const PRECACHE = [
   './', 'index.html', 'css/app.css', 'favicon.svg', 'manifest.webmanifest',
   'js/app.js', 'js/dom.js', 'js/catalog.js', 'js/ratings.js', 'js/stars.js', 'js/map.js', 'js/loader.js',
-  'js/training.js', 'js/train-worker.js',
+  'js/training.js', 'js/train-worker.js', 'js/search-worker.js',
   'vendor/regl-scatterplot.js', 'vendor/regl.js', 'vendor/pub-sub-es.js',
   'wasm/mfrec.js', 'wasm/mfrec.wasm', 'bundle/bundle.mfm',
   'wasm/mfrec_mt.js', 'wasm/mfrec_mt.wasm', 'wasm/mfrec_mt.worker.js', 'js/bench.js', 'bench.html',

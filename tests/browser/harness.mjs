@@ -35,7 +35,7 @@ export function startServer(extra = [], dir = null) {
           url: m[1],
           pid: child.pid,
           stop: () => new Promise((res) => {
-            if (child.exitCode !== null) return res();
+            if (child.exitCode !== null || child.signalCode !== null) return res();
             child.once('exit', () => res());
             child.kill('SIGTERM');
           }),

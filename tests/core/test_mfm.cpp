@@ -1,6 +1,8 @@
 // g++ 12 -O3 reports false array-bounds errors on the byte edits below (a known GCC 12 issue)
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Warray-bounds"
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
 // test_mfm.cpp - the .mfm container: CRC-32, writer/reader round trip, every open-time check
 // with its message, typed getters, float16 conversion.
 #include "crc32.h"

@@ -483,3 +483,91 @@ TEST_CASE("the real ml-latest-small", "[load]") {
     CHECK(d.items.title[0] == "Toy Story (1995)");
     for (const std::string & title : d.items.title) REQUIRE(mf::utf8_valid(title.data(), title.size()));
 }
+
+// ---- benchmark (hidden): MFREC_BENCH_DIR=/tmp/mlbig mfrec_native_tests "[.bench]"
+// Generates an ML-32M-sized ratings.csv (32,000,204 lines, or MFREC_BENCH_LINES) + movies.csv in
+// that directory when absent (never inside the repository), then times the loads.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <sys/resource.h>
+
+namespace {
+
+double cpu_seconds() {
+    rusage r;
+    getrusage(RUSAGE_SELF, &r);
+    return (double) r.ru_utime.tv_sec + (double) r.ru_stime.tv_sec + 1e-6 * (double) (r.ru_utime.tv_usec + r.ru_stime.tv_usec);
+}
+
+void bench_generate(const fs::path & dir, long lines) {
+    std::mt19937_64 rng(1);
+    std::vector<int> ids;
+    {
+        std::ofstream m(dir / "movies.csv", std::ios::binary);
+        m << "movieId,title,genres\n";
+        int id = 0;
+        for (int k = 0; k < 87585; ++k) {
+            id += 1 + (int) (rng() % 6);
+            ids.push_back(id);
+            if (k % 10 == 0) m << id << ",\"Movie, The " << k << " (" << 1900 + k % 120 << ")\",Drama|Comedy\n";
+            else m << id << ",Movie " << k << " (" << 1900 + k % 120 << "),Action|Thriller\n";
+        }
+    }
+    std::FILE * f = std::fopen((dir / "ratings.csv").c_str(), "wb");
+    REQUIRE(f);
+    std::fputs("userId,movieId,rating,timestamp\n", f);
+    std::string buf;
+    int user = 1;
+    for (long left = lines; left > 0; ++user) {
+        long cnt = std::min<long>(left, 20 + (long) (rng() % 300));
+        for (long j = 0; j < cnt; ++j) {
+            size_t ix = rng() % 3 == 0 ? (size_t) (rng() % ids.size()) : (size_t) (rng() % 2000);
+            int half = 1 + (int) (rng() % 10);
+            buf += std::to_string(user) + "," + std::to_string(ids[ix]) + "," + std::to_string(half / 2) + "." +
+                   (half % 2 ? "5" : "0") + "," + std::to_string(800000000 + (long) (rng() % 900000000)) + "\n";
+            if (buf.size() > (1u << 20)) {
+                std::fwrite(buf.data(), 1, buf.size(), f);
+                buf.clear();
+            }
+        }
+        left -= cnt;
+    }
+    std::fwrite(buf.data(), 1, buf.size(), f);
+    std::fclose(f);
+}
+
+}  // namespace
+
+TEST_CASE("bench: parse and cache an ML-32M-sized ratings.csv", "[.bench]") {
+    const char * env = std::getenv("MFREC_BENCH_DIR");
+    if (!env) {
+        WARN("set MFREC_BENCH_DIR to a scratch directory outside the repository");
+        return;
+    }
+    fs::path dir = env;
+    fs::create_directories(dir);
+    if (!fs::exists(dir / "ratings.csv")) {
+        long lines = std::getenv("MFREC_BENCH_LINES") ? std::atol(std::getenv("MFREC_BENCH_LINES")) : 32000204L;
+        bench_generate(dir, lines);
+    }
+    double mb = (double) fs::file_size(dir / "ratings.csv") / 1e6;
+    fs::remove(dir / "ratings.csv.mfcache");
+    auto run = [&](const char * what, int threads, bool cache) {
+        mf::load_options o;
+        o.threads = threads;
+        o.use_cache = cache;
+        mf::load_report rep;
+        double c0 = cpu_seconds();
+        auto t0 = std::chrono::steady_clock::now();
+        mf::dataset d = mf::movielens_load(dir.string(), o, &rep);
+        double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::printf("%-34s %9lld ratings  %6.3f s  %7.0f MB/s  (process cpu %.3f s)%s\n", what, (long long) d.size(), s,
+                    mb / s, cpu_seconds() - c0, rep.from_cache ? "  [from cache]" : "");
+    };
+    std::printf("ratings.csv: %.0f MB\n", mb);
+    for (int k = 0; k < 2; ++k) run("parse, 1 thread", 1, false);
+    for (int k = 0; k < 2; ++k) run("parse, 2 threads", 2, false);
+    run("parse + write cache, 2 threads", 2, true);
+    for (int k = 0; k < 2; ++k) run("read cache, 2 threads", 2, true);
+}

@@ -6,7 +6,7 @@ import { Catalog } from './catalog.js';
 import { RatingStore } from './ratings.js';
 import { createStars } from './stars.js';
 import { LatentMap, genrePalette } from './map.js';
-import { fetchBytes, loadModule, openBundle, LoadError } from './loader.js';
+import { fetchBytes, loadModule, openBundle, LoadError, searchIndexInWorker } from './loader.js';
 import { setupTraining, loadTrainedBundle, forgetTrainedBundle } from './training.js';
 
 const BUNDLE_URL = new URL('../bundle/bundle.mfm', import.meta.url).href;
@@ -33,8 +33,11 @@ const S = {
   hypoMask: 0,
   timings: { foldIn: [], rank: [] },
 };
+const bootT = {};
+const markT = (k) => { bootT[k] = Math.round(performance.now()); };
 window.__mfrec = {
   S,
+  boot: bootT,
   interactiveMs: null,
   ready: false,
   errors: [],
@@ -73,42 +76,62 @@ function bootFail(err) {
 }
 
 async function boot() {
-  $('boot-retry').addEventListener('click', () => location.reload());
+  $('boot-retry').addEventListener('click', async () => {
+    // a damaged file must not come back from the offline cache
+    const kind = $('boot').dataset.error;
+    if (kind === 'corrupt' || kind === 'truncated' || kind === 'wasm') {
+      try {
+        const cache = await caches.open('mfrec-v1');
+        await Promise.all([BUNDLE_URL, MODULE_URL, new URL('../wasm/mfrec.wasm', import.meta.url).href].map((u) => cache.delete(u)));
+      } catch { /* no Cache API */ }
+    }
+    location.reload();
+  });
   bootProgress(null, 'Starting the engine…');
+  markT('start');
   const moduleP = loadModule(MODULE_URL);
-  moduleP.catch(() => {});
+  moduleP.then(() => markT('module'), () => {});
   let bytes;
+  const bytesP = fetchBytes(BUNDLE_URL, (got, total) => {
+    if (total) bootProgress(got / total, `Downloading the model… ${fmtBytes(got)} of ${fmtBytes(total)}`);
+    else bootProgress(null, `Downloading the model… ${fmtBytes(got)}`);
+  });
+  bytesP.catch(() => {});
   const trained = params.has('shipped') ? null : await loadTrainedBundle().catch(() => null);
   try {
-    bytes = await fetchBytes(BUNDLE_URL, (got, total) => {
-      if (total) bootProgress(got / total, `Downloading the model… ${fmtBytes(got)} of ${fmtBytes(total)}`);
-      else bootProgress(null, `Downloading the model… ${fmtBytes(got)}`);
-    });
+    bytes = await bytesP;
   } catch (e) {
     if (!trained) return bootFail(e);
     console.warn('shipped bundle unavailable, using the trained one', e);
   }
+  markT('bundle');
   bootProgress(1, 'Opening the model…');
   let M;
   try { M = await moduleP; } catch (e) { return bootFail(e); }
   S.M = M;
   S.bundleBytes = bytes || null;
+  // the title search index is built in a worker from the same bytes while the engine opens them
+  let indexP = null;
   try {
     if (trained) {
       try {
-        useModel(openBundle(M, trained.bytes), 'trained', trained.info);
+        indexP = searchIndexInWorker(trained.bytes);
+        useModel(openBundle(M, trained.bytes), 'trained', trained.info, { index: false });
       } catch (e) {
         console.warn('stored trained model unusable, dropping it', e);
         await forgetTrainedBundle();
         if (!bytes) throw e;
-        useModel(openBundle(M, bytes), 'shipped');
+        indexP = searchIndexInWorker(bytes);
+        useModel(openBundle(M, bytes), 'shipped', null, { index: false });
       }
     } else {
-      useModel(openBundle(M, bytes), 'shipped');
+      indexP = searchIndexInWorker(bytes);
+      useModel(openBundle(M, bytes), 'shipped', null, { index: false });
     }
   } catch (e) {
     return bootFail(e);
   }
+  markT('model');
   $('boot').hidden = true;
   $('app').hidden = false;
   const search = $('search');
@@ -116,7 +139,13 @@ async function boot() {
   if (!params.has('nofocus')) search.focus();
 
   wireStatic();
+  markT('wired');
   refresh();
+  markT('refreshed');
+  const idx = await indexP;
+  if (!S.cat.adoptSearchIndex(idx)) S.cat.buildSearchIndex();
+  markT(idx ? 'searchIndexWorker' : 'searchIndex');
+  if (search.value.trim()) runSearch();   // typed while the index was being built
   // interactive once the first frame with search, ratings and picks is painted and the main
   // thread is free again (input is handled from then on); the map comes after
   requestAnimationFrame(() => setTimeout(async () => {
@@ -130,11 +159,13 @@ async function boot() {
 }
 
 // Installs a model (shipped or trained) as the current one.
-function useModel(r, source, info = null) {
+function useModel(r, source, info = null, { index = true } = {}) {
   if (S.r && S.r !== r) { try { S.r.delete(); } catch { /* ignore */ } }
   S.r = r;
+  markT('fromBundle');
   S.cat = new Catalog(r);
-  S.cat.buildSearchIndex();
+  markT('catalog');
+  if (index) S.cat.buildSearchIndex();
   S.modelSource = source;
   S.trainedInfo = info;
   S.open.clear();
@@ -247,6 +278,10 @@ function rate(id, v) {
 // ------------------------------------------------------------------ search
 function runSearch() {
   const q = $('search').value;
+  if (!S.cat.searchReady) {
+    $('search-count').textContent = q.trim() ? 'Indexing titles…' : '';
+    return;   // run again once the index is there
+  }
   const t0 = performance.now();
   const res = S.cat.search(q, 40);
   const ms = performance.now() - t0;

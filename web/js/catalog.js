@@ -69,6 +69,46 @@ export function decodeTitles(blob, offsets) {
   return titles;
 }
 
+// Titles are one line each in the search haystack: a line break inside one would shift the rest.
+export function sanitizeTitles(titles) {
+  for (let i = 0; i < titles.length; i++) {
+    const t = titles[i];
+    if (t.includes('\n') || t.includes('\r')) titles[i] = t.replace(/[\r\n]+/g, ' ');
+  }
+  return titles;
+}
+
+// The search index of a list of titles: one haystack string of normalized titles separated by
+// "\n" (plus, for titles whose article moved, the display form, so "the matrix" finds "Matrix,
+// The"), the start of every line and the title row of every line. Pure: also runs in a worker.
+export function buildSearchIndex(titles) {
+  const n = titles.length;
+  const extra = [];
+  const extraRow = [];
+  for (let i = 0; i < n; i++) {
+    const t = titles[i];
+    if (t.includes(', ')) {
+      const y = YEAR_RE.exec(t);
+      const d = displayTitle(t, y ? Number(y[1]) : 0);
+      if (d.name !== t.replace(YEAR_RE, '')) { extra.push(d.name + (d.year ? ` ${d.year}` : '')); extraRow.push(i); }
+    }
+  }
+  const all = extra.length ? `${titles.join('\n')}\n${extra.join('\n')}` : titles.join('\n');
+  const hay = '\n' + normalizeText(all) + '\n';
+  const lines = n + extra.length;
+  const starts = new Int32Array(lines + 1);
+  let p = 0;
+  for (let l = 0; l < lines; l++) {
+    starts[l] = p + 1;
+    p = hay.indexOf('\n', p + 1);
+  }
+  starts[lines] = hay.length;
+  const lineRow = new Int32Array(lines);
+  for (let i = 0; i < n; i++) lineRow[i] = i;
+  for (let k = 0; k < extra.length; k++) lineRow[n + k] = extraRow[k];
+  return { n, hay, starts, lineRow };
+}
+
 export class Catalog {
   // r: a Recommender (wasm object). Copies everything it needs out of wasm memory.
   constructor(r) {
@@ -80,11 +120,7 @@ export class Catalog {
     this.years = r.years();
     this.masks = r.genreMasks();
     this.counts = r.counts();
-    this.titles = decodeTitles(r.titlesBlob(), r.titleOffsets());
-    // one title per line in the search haystack: a line break inside a title would shift them
-    for (let i = 0; i < this.titles.length; i++) {
-      if (this.titles[i].includes('\n') || this.titles[i].includes('\r')) this.titles[i] = this.titles[i].replace(/[\r\n]+/g, ' ');
-    }
+    this.titles = sanitizeTitles(decodeTitles(r.titlesBlob(), r.titleOffsets()));
     this.xy = r.mapXY();
     this.coldThreshold = typeof r.coldThreshold === 'function' ? r.coldThreshold() : 0;
     this.row = new Map();
@@ -140,34 +176,21 @@ export class Catalog {
   }
 
   // ---- search
-  // One haystack string of normalized titles separated by "\n" (plus the display form for
-  // titles whose article moved, so "the matrix" finds "Matrix, The"), and the start of every line.
   buildSearchIndex() {
-    const n = this.n;
-    const extra = [];
-    const extraRow = [];
-    for (let i = 0; i < n; i++) {
-      const t = this.titles[i];
-      if (t.includes(', ')) {
-        const d = this.display(i);
-        if (d.name !== t.replace(YEAR_RE, '')) { extra.push(d.name + (d.year ? ` ${d.year}` : '')); extraRow.push(i); }
-      }
-    }
-    const all = extra.length ? `${this.titles.join('\n')}\n${extra.join('\n')}` : this.titles.join('\n');
-    const hay = '\n' + normalizeText(all) + '\n';
-    const lines = n + extra.length;
-    const starts = new Int32Array(lines + 1);
-    let p = 0;
-    for (let l = 0; l < lines; l++) {
-      starts[l] = p + 1;
-      p = hay.indexOf('\n', p + 1);
-    }
-    starts[lines] = hay.length;
-    const lineRow = new Int32Array(lines);
-    for (let i = 0; i < n; i++) lineRow[i] = i;
-    for (let k = 0; k < extra.length; k++) lineRow[n + k] = extraRow[k];
-    this._search = { hay, starts, lineRow };
+    this._search = buildSearchIndex(this.titles);
   }
+
+  // An index built elsewhere (a worker, from the same bundle bytes): used only if it fits.
+  adoptSearchIndex(idx) {
+    if (!idx || idx.n !== this.n || !(idx.starts instanceof Int32Array) || !(idx.lineRow instanceof Int32Array)
+        || idx.starts.length !== idx.lineRow.length + 1 || typeof idx.hay !== 'string'
+        || idx.starts[idx.starts.length - 1] !== idx.hay.length) return false;
+    for (let l = 0; l < idx.lineRow.length; l++) if (!(idx.lineRow[l] >= 0 && idx.lineRow[l] < this.n)) return false;
+    this._search = { hay: idx.hay, starts: idx.starts, lineRow: idx.lineRow };
+    return true;
+  }
+
+  get searchReady() { return this._search !== null; }
 
   _lineOf(pos) {
     const s = this._search.starts;
@@ -205,7 +228,15 @@ export class Catalog {
         for (const w of others) if (!text.includes(w)) return;
       }
       stamp[row] = gen;
-      const cls = hay.startsWith(q, a) ? 0 : (pos === a || hay.charCodeAt(pos - 1) === 32) ? 1 : 2;
+      let cls;
+      if (hay.startsWith(q, a)) {
+        // the whole title (its year aside) is the query: first of all
+        const e = a + q.length;
+        const c = hay.charCodeAt(e);
+        cls = c === 10 || (c === 32 && /^\d{4}\n/.test(hay.substr(e + 1, 5))) ? 0 : 1;
+      } else {
+        cls = pos === a || hay.charCodeAt(pos - 1) === 32 ? 2 : 3;
+      }
       rows.push(row);
       keys.push(cls * 1e9 - counts[row]);
     };

@@ -90,3 +90,57 @@ export function openBundle(M, bytes) {
       'Rebuild it with mfrec export-web, or try again if the download was interrupted.');
   }
 }
+
+// The payloads of named sections of an .mfm container (docs/FORMAT.md), for work that can start
+// before the engine has opened the bundle (the search index, in a worker). Bounds-checked; null on
+// anything unexpected. Not a validation: the engine checks the whole file (CRCs included) and
+// decides whether the bundle is usable.
+export function mfmSections(bytes, names) {
+  try {
+    if (!(bytes instanceof Uint8Array) || bytes.length < 64) return null;
+    const magic = String.fromCharCode(...bytes.subarray(0, 8));
+    if (magic !== 'MFRECMFM') return null;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const u64 = (o) => dv.getUint32(o, true) + dv.getUint32(o + 4, true) * 4294967296;
+    if (dv.getUint32(8, true) !== 1 || dv.getUint32(12, true) !== 0x01020304) return null;
+    const count = dv.getUint32(24, true);
+    const table = u64(32);
+    if (count > 4096 || table + count * 96 > bytes.length) return null;
+    const out = {};
+    for (let s = 0; s < count; s++) {
+      const e = table + s * 96;
+      let name = '';
+      for (let c = 0; c < 32 && bytes[e + c]; c++) name += String.fromCharCode(bytes[e + c]);
+      if (!names.includes(name)) continue;
+      const off = u64(e + 64), size = u64(e + 72);
+      if (off + size > bytes.length) return null;
+      out[name] = bytes.subarray(off, off + size);
+    }
+    return names.every((n) => out[n]) ? out : null;
+  } catch {
+    return null;
+  }
+}
+
+// Builds the title search index in a worker from the bundle's title sections, while the main
+// thread opens the bundle. Resolves to the index, or null (then the page builds it itself).
+export function searchIndexInWorker(bytes) {
+  if (typeof Worker !== 'function') return Promise.resolve(null);
+  const sec = mfmSections(bytes, ['item_titles', 'item_title_offsets']);
+  if (!sec || sec.item_title_offsets.length % 4) return Promise.resolve(null);
+  const blob = sec.item_titles.slice();
+  const offsets = sec.item_title_offsets.slice();
+  return new Promise((resolve) => {
+    let worker;
+    try {
+      worker = new Worker(new URL('./search-worker.js', import.meta.url), { type: 'module', name: 'mfrec-search-index' });
+    } catch {
+      resolve(null);
+      return;
+    }
+    const done = (v) => { resolve(v); worker.terminate(); };
+    worker.onerror = () => done(null);
+    worker.onmessage = ({ data }) => done(data && data.ok ? data : null);
+    worker.postMessage({ blob: blob.buffer, offsets: offsets.buffer }, [blob.buffer, offsets.buffer]);
+  });
+}

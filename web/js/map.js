@@ -19,6 +19,13 @@ export function genrePalette(genreNames) {
   return colors;
 }
 
+// identity within ±0.9, then smoothly towards ±1 (monotone): outliers stay apart and visible
+function squash(v) {
+  const a = Math.abs(v);
+  if (!(a > 0.9)) return Number.isFinite(v) ? v : 0;
+  return Math.sign(v) * (0.9 + 0.1 * Math.tanh((a - 0.9) / 0.1));
+}
+
 function hexToRgb(hex) {
   const v = parseInt(hex.slice(1), 16);
   return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
@@ -100,30 +107,30 @@ export class LatentMap {
     this._scheduleOverlay();
   }
 
-  // centre on the median, scale so 99% of points fall within ±0.92, clamp the rest to ±1
+  // centre on the middle of the 1st-99th percentile box, scale its larger half-side to 0.85;
+  // the few points beyond are pulled in smoothly (monotone), never piled up on the border
   _normalise(xy) {
     const n = this.n;
     const xs = new Float32Array(n), ys = new Float32Array(n);
     for (let i = 0; i < n; i++) { xs[i] = xy[2 * i]; ys[i] = xy[2 * i + 1]; }
-    const med = (a) => { const s = Float32Array.from(a).sort(); return s.length ? s[s.length >> 1] : 0; };
-    const cx = med(xs), cy = med(ys);
-    const dev = new Float32Array(n);
-    for (let i = 0; i < n; i++) dev[i] = Math.max(Math.abs(xs[i] - cx), Math.abs(ys[i] - cy));
-    dev.sort();
-    const q = n ? dev[Math.min(n - 1, Math.floor(n * 0.99))] : 1;
-    const s = q > 0 ? 0.92 / q : 1;
+    const q = (a, p) => (a.length ? a[Math.min(a.length - 1, Math.max(0, Math.floor(p * (a.length - 1))))] : 0);
+    const sx = Float32Array.from(xs).sort(), sy = Float32Array.from(ys).sort();
+    const x0 = q(sx, 0.01), x1 = q(sx, 0.99), y0 = q(sy, 0.01), y1 = q(sy, 0.99);
+    const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+    const half = Math.max(x1 - x0, y1 - y0) / 2;
+    const s = half > 0 ? 0.85 / half : 1;
     this.norm = { cx, cy, s };
     this.nx = new Float32Array(n);
     this.ny = new Float32Array(n);
     for (let i = 0; i < n; i++) {
-      this.nx[i] = Math.max(-1, Math.min(1, (xs[i] - cx) * s));
-      this.ny[i] = Math.max(-1, Math.min(1, (ys[i] - cy) * s));
+      this.nx[i] = squash((xs[i] - cx) * s);
+      this.ny[i] = squash((ys[i] - cy) * s);
     }
   }
 
   toNorm(x, y) {
     const { cx, cy, s } = this.norm;
-    return [Math.max(-1.05, Math.min(1.05, (x - cx) * s)), Math.max(-1.05, Math.min(1.05, (y - cy) * s))];
+    return [squash((x - cx) * s), squash((y - cy) * s)];
   }
 
   // normalised -> CSS pixels in the map element
@@ -155,7 +162,7 @@ export class LatentMap {
       pointSize: n > 50000 ? 2 : n > 15000 ? 3 : 4,
       opacity: n > 50000 ? 0.55 : 0.8,
       pointColor: this.palette,
-      pointColorHover: '#111827',
+      pointColorHover: cs.getPropertyValue('--text').trim() || '#111827',
       pointColorActive: cs.getPropertyValue('--accent').trim() || '#4f46e5',
       pointSizeSelected: 4,
       pointOutlineWidth: 2,
@@ -308,6 +315,7 @@ export class LatentMap {
     this.tooltip.textContent = this.label(i);
     this.tooltip.style.left = `${Math.max(80, Math.min(this.width - 80, x))}px`;
     this.tooltip.style.top = `${y}px`;
+    this.tooltip.classList.toggle('below', y < 40);
     this.tooltip.hidden = false;
     this.opts.onHover?.(i);
   }

@@ -1,0 +1,61 @@
+// gram.h - the vector kernels of the ALS row solve: packing partner rows, the lower-triangle
+// Gram matrix, a small Cholesky, the implicit ZᵀZ product of conjugate gradient, and the
+// prediction loops of the RMSE passes. gram_impl.h has the code and the layout it assumes.
+//
+// One instruction set per build (AVX-512F, AVX2+FMA, or portable C++), chosen at compile time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+namespace mf {
+
+// A float buffer aligned to 64 bytes, grown on demand (contents are not kept when it grows).
+class aligned_floats {
+public:
+    float * data() { return p_.get(); }
+    const float * data() const { return p_.get(); }
+    size_t size() const { return n_; }
+    void reserve_at_least(size_t n) {
+        if (n <= n_) return;
+        size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+        p_.reset(static_cast<float *>(std::aligned_alloc(64, bytes)));
+        if (!p_) throw std::bad_alloc();
+        n_ = n;
+    }
+
+private:
+    struct freer {
+        void operator()(float * p) const { std::free(p); }
+    };
+    std::unique_ptr<float, freer> p_;
+    size_t n_ = 0;
+};
+
+namespace kern {
+
+int lanes();          // floats per vector register of this build
+int padded(int d);    // d rounded up to a multiple of lanes()
+
+void pack_rows(const float * base, int64_t stride, const int32_t * idx, const float * val, int64_t T, float mu,
+               bool given, int d, int dp, float * Z, float * tgt, float * b, float * dg);
+void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first);
+bool chol_factor(float * A, int d, int dp);
+void chol_solve(const float * L, int d, int dp, float * x);
+void zz_apply(const float * Z, int64_t n, int dp, const float * tgt, const float * v, float * out);
+float dot_padded(const float * a, const float * b, int dp);
+float dot_any(const float * a, const float * b, int n);
+void axpy_padded(float c, const float * x, float * y, int dp);
+
+// r̂ = mu + a[0] + b[0] + a[1..dim)ᵀb[1..dim), clamped to [0.5, 5] (exactly model::predict).
+// Σ (val_e - r̂(a, base + idx[e]·dim))² over n ratings of one row.
+double sse_row(const float * a, const float * base, int dim, const int32_t * idx, const float * val, int64_t n,
+               float mu);
+// Σ (r_e - r̂(U + u_e·dim, I + i_e·dim))² and Σ |…| over n (user, item, rating) triplets.
+void sse_pairs(const float * U, const float * I, int dim, const int32_t * u, const int32_t * i, const float * r,
+               int64_t n, float mu, double & se, double & ae);
+
+}  // namespace kern
+}  // namespace mf

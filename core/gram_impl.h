@@ -1,0 +1,428 @@
+// gram_impl.h - the kernels of one ALS row solve (included by gram.cpp; tests include it a
+// second time with MFREC_GRAM_FORCE_PORTABLE to check the portable fallback against Eigen).
+//
+// Layout: the n partner rows of one row are packed, T at a time, into an aligned buffer Z of
+// rows dp = pad(k+1) wide: z_t = [1, q_j, 0, …] (the bias dimension is the column of ones).
+// Matrices are column-major with leading dimension dp; only their lower triangle is meaningful
+// (the kernels also write some entries above the diagonal, which nothing reads).
+//
+// One instruction set per build, chosen at compile time: AVX-512F (-march=native on a machine
+// that has it), AVX2+FMA (the portable native build), or plain C++ on W = 4 lanes (wasm and
+// everything else). Every result depends only on the inputs and the build, never on threads.
+//
+// Include with MFREC_GRAM_NS defined to the namespace (inside mf) that receives the functions.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#if defined(MFREC_GRAM_FORCE_PORTABLE)
+#define MFREC_ISA 0
+#elif defined(__AVX512F__)
+#define MFREC_ISA 2
+#elif defined(__AVX2__) && defined(__FMA__)
+#define MFREC_ISA 1
+#else
+#define MFREC_ISA 0
+#endif
+
+#if MFREC_ISA > 0
+#include <immintrin.h>
+#endif
+
+#if defined(__GNUC__)
+#define MFREC_PREFETCH(p) __builtin_prefetch((const void *) (p), 0, 3)
+#define MFREC_INLINE inline __attribute__((always_inline))
+#else
+#define MFREC_PREFETCH(p) ((void) 0)
+#define MFREC_INLINE inline
+#endif
+
+namespace mf {
+namespace MFREC_GRAM_NS {
+
+namespace {
+
+// ---- a few vector operations on W float lanes
+#if MFREC_ISA == 2
+constexpr int W = 16;
+struct vf { __m512 v; };
+MFREC_INLINE vf vzero() { return {_mm512_setzero_ps()}; }
+MFREC_INLINE vf vset1(float x) { return {_mm512_set1_ps(x)}; }
+MFREC_INLINE vf vload(const float * p) { return {_mm512_load_ps(p)}; }
+MFREC_INLINE vf vloadu(const float * p) { return {_mm512_loadu_ps(p)}; }
+MFREC_INLINE void vstore(float * p, vf a) { _mm512_store_ps(p, a.v); }
+MFREC_INLINE void vstoreu(float * p, vf a) { _mm512_storeu_ps(p, a.v); }
+MFREC_INLINE vf vfma(vf a, vf b, vf c) { return {_mm512_fmadd_ps(a.v, b.v, c.v)}; }   // a b + c
+MFREC_INLINE vf vfnma(vf a, vf b, vf c) { return {_mm512_fnmadd_ps(a.v, b.v, c.v)}; } // c - a b
+MFREC_INLINE vf vadd(vf a, vf b) { return {_mm512_add_ps(a.v, b.v)}; }
+MFREC_INLINE vf vsub(vf a, vf b) { return {_mm512_sub_ps(a.v, b.v)}; }
+MFREC_INLINE vf vmul(vf a, vf b) { return {_mm512_mul_ps(a.v, b.v)}; }
+MFREC_INLINE float vhsum(vf a) { return _mm512_reduce_add_ps(a.v); }
+// the first n < W lanes of p (the others 0), never touching memory past p + n
+MFREC_INLINE vf vload_tail(const float * p, int n) { return {_mm512_maskz_loadu_ps((__mmask16) ((1u << n) - 1u), p)}; }
+MFREC_INLINE void vstore_tail(float * p, vf a, int n) { _mm512_mask_storeu_ps(p, (__mmask16) ((1u << n) - 1u), a.v); }
+MFREC_INLINE vf vset_lane0(vf a, float x) { return {_mm512_mask_mov_ps(a.v, (__mmask16) 1, _mm512_set1_ps(x))}; }
+#elif MFREC_ISA == 1
+constexpr int W = 8;
+struct vf { __m256 v; };
+alignas(64) static const int32_t tail_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+MFREC_INLINE __m256i tail_mask(int n) { return _mm256_loadu_si256((const __m256i *) (tail_mask_table + 8 - n)); }
+MFREC_INLINE vf vzero() { return {_mm256_setzero_ps()}; }
+MFREC_INLINE vf vset1(float x) { return {_mm256_set1_ps(x)}; }
+MFREC_INLINE vf vload(const float * p) { return {_mm256_load_ps(p)}; }
+MFREC_INLINE vf vloadu(const float * p) { return {_mm256_loadu_ps(p)}; }
+MFREC_INLINE void vstore(float * p, vf a) { _mm256_store_ps(p, a.v); }
+MFREC_INLINE void vstoreu(float * p, vf a) { _mm256_storeu_ps(p, a.v); }
+MFREC_INLINE vf vfma(vf a, vf b, vf c) { return {_mm256_fmadd_ps(a.v, b.v, c.v)}; }
+MFREC_INLINE vf vfnma(vf a, vf b, vf c) { return {_mm256_fnmadd_ps(a.v, b.v, c.v)}; }
+MFREC_INLINE vf vadd(vf a, vf b) { return {_mm256_add_ps(a.v, b.v)}; }
+MFREC_INLINE vf vsub(vf a, vf b) { return {_mm256_sub_ps(a.v, b.v)}; }
+MFREC_INLINE vf vmul(vf a, vf b) { return {_mm256_mul_ps(a.v, b.v)}; }
+MFREC_INLINE float vhsum(vf a) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a.v), _mm256_extractf128_ps(a.v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+MFREC_INLINE vf vload_tail(const float * p, int n) { return {_mm256_maskload_ps(p, tail_mask(n))}; }
+MFREC_INLINE void vstore_tail(float * p, vf a, int n) { _mm256_maskstore_ps(p, tail_mask(n), a.v); }
+MFREC_INLINE vf vset_lane0(vf a, float x) { return {_mm256_blend_ps(a.v, _mm256_set1_ps(x), 1)}; }
+#else
+constexpr int W = 4;
+struct vf { float a[4]; };
+MFREC_INLINE vf vzero() { return {{0.0f, 0.0f, 0.0f, 0.0f}}; }
+MFREC_INLINE vf vset1(float x) { return {{x, x, x, x}}; }
+MFREC_INLINE vf vload(const float * p) { return {{p[0], p[1], p[2], p[3]}}; }
+MFREC_INLINE vf vloadu(const float * p) { return {{p[0], p[1], p[2], p[3]}}; }
+MFREC_INLINE void vstore(float * p, vf a) { for (int l = 0; l < 4; ++l) p[l] = a.a[l]; }
+MFREC_INLINE void vstoreu(float * p, vf a) { for (int l = 0; l < 4; ++l) p[l] = a.a[l]; }
+// fused like the SIMD paths (std::fma), so every ISA rounds the same way per lane
+MFREC_INLINE vf vfma(vf a, vf b, vf c) {
+    vf r;
+    for (int l = 0; l < 4; ++l) r.a[l] = std::fma(a.a[l], b.a[l], c.a[l]);
+    return r;
+}
+MFREC_INLINE vf vfnma(vf a, vf b, vf c) {
+    vf r;
+    for (int l = 0; l < 4; ++l) r.a[l] = std::fma(-a.a[l], b.a[l], c.a[l]);
+    return r;
+}
+MFREC_INLINE vf vadd(vf a, vf b) { return {{a.a[0] + b.a[0], a.a[1] + b.a[1], a.a[2] + b.a[2], a.a[3] + b.a[3]}}; }
+MFREC_INLINE vf vsub(vf a, vf b) { return {{a.a[0] - b.a[0], a.a[1] - b.a[1], a.a[2] - b.a[2], a.a[3] - b.a[3]}}; }
+MFREC_INLINE vf vmul(vf a, vf b) { return {{a.a[0] * b.a[0], a.a[1] * b.a[1], a.a[2] * b.a[2], a.a[3] * b.a[3]}}; }
+MFREC_INLINE float vhsum(vf a) { return (a.a[0] + a.a[2]) + (a.a[1] + a.a[3]); }
+MFREC_INLINE vf vload_tail(const float * p, int n) {
+    vf r = vzero();
+    for (int l = 0; l < n; ++l) r.a[l] = p[l];
+    return r;
+}
+MFREC_INLINE void vstore_tail(float * p, vf a, int n) { for (int l = 0; l < n; ++l) p[l] = a.a[l]; }
+MFREC_INLINE vf vset_lane0(vf a, float x) {
+    a.a[0] = x;
+    return a;
+}
+#endif
+
+// columns per Gram tile (a divisor of W, so tiles never straddle a diagonal vector block badly)
+constexpr int NR = W / 2 > 0 ? W / 2 : 1;
+
+// acc[m][c] = Σ_t Z[t, i0 + mW ..] Z[t, j0 + c] for MV row vectors and NR columns: the tile
+// stays in registers while t runs over the packed rows.
+template <int MV, bool FIRST>
+MFREC_INLINE void gram_tile(const float * Z, int64_t T, int dp, int i0, int j0, float * A) {
+    vf acc[MV][NR];
+    for (int m = 0; m < MV; ++m)
+        for (int c = 0; c < NR; ++c) acc[m][c] = vzero();
+    const float * z = Z;
+    for (int64_t t = 0; t < T; ++t, z += dp) {
+        vf a[MV];
+        for (int m = 0; m < MV; ++m) a[m] = vload(z + i0 + m * W);
+        for (int c = 0; c < NR; ++c) {
+            vf bc = vset1(z[j0 + c]);
+            for (int m = 0; m < MV; ++m) acc[m][c] = vfma(a[m], bc, acc[m][c]);
+        }
+    }
+    for (int c = 0; c < NR; ++c) {
+        float * out = A + (int64_t) (j0 + c) * dp + i0;
+        for (int m = 0; m < MV; ++m) {
+            if (FIRST) vstore(out + m * W, acc[m][c]);
+            else vstore(out + m * W, vadd(vload(out + m * W), acc[m][c]));
+        }
+    }
+}
+
+// up to G row vectors of column j of the Cholesky factor: a(i, j) -= Σ_{c<j} a(i, c) a(j, c)
+template <int G>
+MFREC_INLINE void chol_col(float * A, int j, int i, int dp) {
+    float * cj = A + (int64_t) j * dp + i;
+    vf acc[G], acc2[G];
+    for (int g = 0; g < G; ++g) {
+        acc[g] = vload(cj + g * W);
+        acc2[g] = vzero();
+    }
+    int c = 0;
+    for (; c + 1 < j; c += 2) {
+        const float * a0 = A + (int64_t) c * dp;
+        const float * a1 = a0 + dp;
+        vf b0 = vset1(a0[j]), b1 = vset1(a1[j]);
+        for (int g = 0; g < G; ++g) {
+            acc[g] = vfnma(vload(a0 + i + g * W), b0, acc[g]);
+            acc2[g] = vfnma(vload(a1 + i + g * W), b1, acc2[g]);
+        }
+    }
+    if (c < j) {
+        const float * a0 = A + (int64_t) c * dp;
+        vf b0 = vset1(a0[j]);
+        for (int g = 0; g < G; ++g) acc[g] = vfnma(vload(a0 + i + g * W), b0, acc[g]);
+    }
+    for (int g = 0; g < G; ++g) vstore(cj + g * W, vadd(acc[g], acc2[g]));
+}
+
+// out += Σ_t c_t z_t with c_t = tgt_t - z_tᵀv (tgt given) or c_t = z_tᵀv (tgt null); NV = dp / W
+// vectors kept in registers. Returns nothing; out is dp wide.
+template <int NV>
+void zz_apply_fixed(const float * Z, int64_t n, const float * tgt, const float * v, float * out) {
+    constexpr int dp = NV * W;
+    vf vv[NV], acc[NV];
+    for (int q = 0; q < NV; ++q) {
+        vv[q] = vload(v + q * W);
+        acc[q] = vload(out + q * W);
+    }
+    const float * z = Z;
+    for (int64_t t = 0; t < n; ++t, z += dp) {
+        vf s0 = vzero(), s1 = vzero();
+        for (int q = 0; q + 1 < NV; q += 2) {
+            s0 = vfma(vload(z + q * W), vv[q], s0);
+            s1 = vfma(vload(z + (q + 1) * W), vv[q + 1], s1);
+        }
+        if (NV % 2) s0 = vfma(vload(z + (NV - 1) * W), vv[NV - 1], s0);
+        float s = vhsum(vadd(s0, s1));
+        vf c = vset1(tgt ? tgt[t] - s : s);
+        for (int q = 0; q < NV; ++q) acc[q] = vfma(vload(z + q * W), c, acc[q]);
+    }
+    for (int q = 0; q < NV; ++q) vstore(out + q * W, acc[q]);
+}
+
+void zz_apply_any(const float * Z, int64_t n, int dp, const float * tgt, const float * v, float * out) {
+    const int nv = dp / W;
+    const float * z = Z;
+    for (int64_t t = 0; t < n; ++t, z += dp) {
+        vf s0 = vzero();
+        for (int q = 0; q < nv; ++q) s0 = vfma(vload(z + q * W), vload(v + q * W), s0);
+        float s = vhsum(s0);
+        vf c = vset1(tgt ? tgt[t] - s : s);
+        for (int q = 0; q < nv; ++q) vstore(out + q * W, vfma(vload(z + q * W), c, vload(out + q * W)));
+    }
+}
+
+MFREC_INLINE float dot_aligned(const float * a, const float * b, int dp) {
+    vf s0 = vzero(), s1 = vzero();
+    int q = 0;
+    for (; q + 2 * W <= dp; q += 2 * W) {
+        s0 = vfma(vload(a + q), vload(b + q), s0);
+        s1 = vfma(vload(a + q + W), vload(b + q + W), s1);
+    }
+    if (q < dp) s0 = vfma(vload(a + q), vload(b + q), s0);
+    return vhsum(vadd(s0, s1));
+}
+
+}  // namespace
+
+int lanes() { return W; }
+int padded(int d) { return (d + W - 1) / W * W; }
+
+// ---- packing: rows t in [0, T) of Z (dp wide, aligned) = [1, src_t[1 .. d), 0 …], with
+// src_t = base + idx[t] * stride (idx null: base + t * stride) and targets
+// tgt_t = val_t - mu - src_t[0]; when `given`, the rows already hold the 1 and val holds the
+// targets. Adds tgt_t z_t to b and z_t∘z_t to dg (each dp wide, or null).
+void pack_rows(const float * base, int64_t stride, const int32_t * idx, const float * val, int64_t T, float mu,
+               bool given, int d, int dp, float * Z, float * tgt, float * b, float * dg) {
+    const int full = d / W;                // whole vectors inside the source row
+    const int rest = d - full * W;         // lanes of the partial one
+    const int nv = dp / W;
+    constexpr int64_t ahead = 8;           // rows prefetched ahead (random rows of the other side)
+    const int lines = (int) ((stride * (int64_t) sizeof(float) + 63) / 64) + 1;
+    for (int64_t t = 0; t < T; ++t) {
+        if (idx && t + ahead < T) {
+            const char * pf = (const char *) (base + (int64_t) idx[t + ahead] * stride);
+            for (int l = 0; l < lines; ++l) MFREC_PREFETCH(pf + 64 * l);
+        }
+        const float * src = base + (idx ? (int64_t) idx[t] : t) * stride;
+        float * z = Z + t * dp;
+        float tt = given ? val[t] : val[t] - mu - src[0];
+        tgt[t] = tt;
+        vf ct = vset1(tt);
+        for (int q = 0; q < nv; ++q) {
+            vf x = q < full ? vloadu(src + q * W) : (q == full && rest ? vload_tail(src + q * W, rest) : vzero());
+            if (q == 0) x = vset_lane0(x, 1.0f);
+            vstore(z + q * W, x);
+            if (b) vstore(b + q * W, vfma(x, ct, vload(b + q * W)));
+            if (dg) vstore(dg + q * W, vfma(x, x, vload(dg + q * W)));
+        }
+    }
+}
+
+// ---- A (dp x dp, column-major, lower) = Σ_t z_t z_tᵀ over T packed rows (first: overwrite,
+// else add). Columns [0, d) are formed; rows from the diagonal's vector block down to dp.
+void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first) {
+    for (int j0 = 0; j0 < d; j0 += NR) {
+        int i = j0 / W * W;
+        int nv = (dp - i) / W;
+        for (; nv >= 3; nv -= 3, i += 3 * W) first ? gram_tile<3, true>(Z, T, dp, i, j0, A) : gram_tile<3, false>(Z, T, dp, i, j0, A);
+        if (nv == 2) first ? gram_tile<2, true>(Z, T, dp, i, j0, A) : gram_tile<2, false>(Z, T, dp, i, j0, A);
+        if (nv == 1) first ? gram_tile<1, true>(Z, T, dp, i, j0, A) : gram_tile<1, false>(Z, T, dp, i, j0, A);
+    }
+}
+
+// ---- in-place Cholesky A = L Lᵀ of the leading d x d block (lower, ld dp; rows d..dp of
+// the first d columns must be zero and stay zero). False when A is not positive definite.
+bool chol_factor(float * A, int d, int dp) {
+    for (int j = 0; j < d; ++j) {
+        float * cj = A + (int64_t) j * dp;
+        int i = j / W * W;
+        int nv = (dp - i) / W;
+        for (; nv >= 4; nv -= 4, i += 4 * W) chol_col<4>(A, j, i, dp);
+        if (nv == 3) chol_col<3>(A, j, i, dp);
+        if (nv == 2) chol_col<2>(A, j, i, dp);
+        if (nv == 1) chol_col<1>(A, j, i, dp);
+        float a = cj[j];
+        if (!(a > 0.0f)) return false;
+        float l = std::sqrt(a);
+        vf inv = vset1(1.0f / l);
+        for (int r = j / W * W; r < dp; r += W) vstore(cj + r, vmul(vload(cj + r), inv));
+        cj[j] = l;
+    }
+    return true;
+}
+
+// ---- x = (L Lᵀ)⁻¹ x for the factor of chol_factor (x dp wide; lanes d..dp stay as they are)
+void chol_solve(const float * L, int d, int dp, float * x) {
+    (void) dp;
+    for (int j = 0; j < d; ++j) {  // L y = x, column by column
+        const float * cj = L + (int64_t) j * dp;
+        float y = x[j] / cj[j];
+        x[j] = y;
+        vf vy = vset1(y);
+        int i = j + 1;
+        for (; i + W <= d; i += W) vstoreu(x + i, vfnma(vloadu(cj + i), vy, vloadu(x + i)));
+        if (i < d) vstore_tail(x + i, vfnma(vload_tail(cj + i, d - i), vy, vload_tail(x + i, d - i)), d - i);
+    }
+    for (int j = d - 1; j >= 0; --j) {  // Lᵀ x = y
+        const float * cj = L + (int64_t) j * dp;
+        vf s = vzero();
+        int i = j + 1;
+        for (; i + W <= d; i += W) s = vfma(vloadu(cj + i), vloadu(x + i), s);
+        if (i < d) s = vfma(vload_tail(cj + i, d - i), vload_tail(x + i, d - i), s);
+        x[j] = (x[j] - vhsum(s)) / cj[j];
+    }
+}
+
+// ---- out += Σ_t c_t z_t over n packed rows, c_t = tgt_t - z_tᵀv (tgt non-null) or z_tᵀv
+void zz_apply(const float * Z, int64_t n, int dp, const float * tgt, const float * v, float * out) {
+    switch (dp / W) {
+    case 1: zz_apply_fixed<1>(Z, n, tgt, v, out); return;
+    case 2: zz_apply_fixed<2>(Z, n, tgt, v, out); return;
+    case 3: zz_apply_fixed<3>(Z, n, tgt, v, out); return;
+    case 4: zz_apply_fixed<4>(Z, n, tgt, v, out); return;
+    case 5: zz_apply_fixed<5>(Z, n, tgt, v, out); return;
+    case 6: zz_apply_fixed<6>(Z, n, tgt, v, out); return;
+    case 7: zz_apply_fixed<7>(Z, n, tgt, v, out); return;
+    case 8: zz_apply_fixed<8>(Z, n, tgt, v, out); return;
+#if MFREC_ISA != 1
+    case 9: zz_apply_fixed<9>(Z, n, tgt, v, out); return;
+    case 10: zz_apply_fixed<10>(Z, n, tgt, v, out); return;
+    case 11: zz_apply_fixed<11>(Z, n, tgt, v, out); return;
+    case 12: zz_apply_fixed<12>(Z, n, tgt, v, out); return;
+#endif
+    default: zz_apply_any(Z, n, dp, tgt, v, out); return;
+    }
+}
+
+// ---- aᵀb over dp (multiple of W) aligned lanes
+float dot_padded(const float * a, const float * b, int dp) { return dot_aligned(a, b, dp); }
+
+// ---- aᵀb over n lanes, any alignment
+float dot_any(const float * a, const float * b, int n) {
+    vf s0 = vzero(), s1 = vzero();
+    int q = 0;
+    for (; q + 2 * W <= n; q += 2 * W) {
+        s0 = vfma(vloadu(a + q), vloadu(b + q), s0);
+        s1 = vfma(vloadu(a + q + W), vloadu(b + q + W), s1);
+    }
+    if (q + W <= n) {
+        s0 = vfma(vloadu(a + q), vloadu(b + q), s0);
+        q += W;
+    }
+    if (q < n) s1 = vfma(vload_tail(a + q, n - q), vload_tail(b + q, n - q), s1);
+    return vhsum(vadd(s0, s1));
+}
+
+// ---- y += c x over dp aligned lanes
+void axpy_padded(float c, const float * x, float * y, int dp) {
+    vf vc = vset1(c);
+    for (int q = 0; q < dp; q += W) vstore(y + q, vfma(vload(x + q), vc, vload(y + q)));
+}
+
+// ---- the RMSE passes: r̂ = mu + a[0] + b[0] + a[1..)ᵀb[1..), clamped like rating_clamp
+namespace {
+MFREC_INLINE float predict_clamped(const float * a, const float * b, int dim, float mu) {
+    float s = mu;
+    s += a[0];
+    s += b[0];
+    if (dim > 1) s += dot_any(a + 1, b + 1, dim - 1);
+    return s < 0.5f ? 0.5f : (s > 5.0f ? 5.0f : s);
+}
+}  // namespace
+
+double sse_row(const float * a, const float * base, int dim, const int32_t * idx, const float * val, int64_t n,
+               float mu) {
+    constexpr int64_t ahead = 8;
+    const int lines = (dim * (int) sizeof(float) + 63) / 64 + 1;
+    double s = 0.0;
+    for (int64_t e = 0; e < n; ++e) {
+        if (e + ahead < n) {
+            const char * pf = (const char *) (base + (int64_t) idx[e + ahead] * dim);
+            for (int l = 0; l < lines; ++l) MFREC_PREFETCH(pf + 64 * l);
+        }
+        double err = (double) val[e] - (double) predict_clamped(a, base + (int64_t) idx[e] * dim, dim, mu);
+        s += err * err;
+    }
+    return s;
+}
+
+void sse_pairs(const float * U, const float * I, int dim, const int32_t * u, const int32_t * i, const float * r,
+               int64_t n, float mu, double & se, double & ae) {
+    constexpr int64_t ahead = 8;
+    const int lines = (dim * (int) sizeof(float) + 63) / 64 + 1;
+    double s = 0.0, a = 0.0;
+    for (int64_t e = 0; e < n; ++e) {
+        if (e + ahead < n) {
+            const char * pu = (const char *) (U + (int64_t) (u[e + ahead] < 0 ? 0 : u[e + ahead]) * dim);
+            const char * pi = (const char *) (I + (int64_t) i[e + ahead] * dim);
+            for (int l = 0; l < lines; ++l) {
+                MFREC_PREFETCH(pu + 64 * l);
+                MFREC_PREFETCH(pi + 64 * l);
+            }
+        }
+        float pred;
+        if (u[e] >= 0) {
+            pred = predict_clamped(U + (int64_t) u[e] * dim, I + (int64_t) i[e] * dim, dim, mu);
+        } else {  // a user the model does not know: μ + b_i
+            float s0 = mu + I[(int64_t) i[e] * dim];
+            pred = s0 < 0.5f ? 0.5f : (s0 > 5.0f ? 5.0f : s0);
+        }
+        double err = (double) r[e] - (double) pred;
+        s += err * err;
+        a += std::fabs(err);
+    }
+    se = s;
+    ae = a;
+}
+
+}  // namespace MFREC_GRAM_NS
+}  // namespace mf
+
+#undef MFREC_ISA
+#undef MFREC_PREFETCH
+#undef MFREC_INLINE
