@@ -1,21 +1,16 @@
 #include "als.h"
 
-#include "metrics.h"
 #include "gram.h"
+#include "metrics.h"
 #include "parallel.h"
 #include "rng.h"
 #include "solve.h"
 
 #include <Eigen/Cholesky>
 #include <chrono>
-#include <array>
-#include <cstdio>
-#include <cstring>
-#include <sys/mman.h>
 #include <cmath>
 
 namespace mf {
-extern thread_local uint64_t prof_cyc[8];
 
 namespace {
 
@@ -46,35 +41,18 @@ double train_rmse(const model & m, const rating_matrix & train, int threads) {
 void als_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, float mu,
                    const matrix_f * prior, const train_params & params) {
     const int32_t dim = (int32_t) self.cols();
-    static float * hp = nullptr; static size_t hp_n = 0;
-    size_t need = (size_t) other.size();
-    if (getenv("MF_HP") && need > hp_n) {
-        size_t bytes = (need * 4 + (2u << 20) - 1) / (2u << 20) * (2u << 20);
-        hp = (float *) std::aligned_alloc(2u << 20, bytes);
-        madvise(hp, bytes, MADV_HUGEPAGE);
-        hp_n = bytes / 4;
-    }
-    const float * osrc = other.data();
-    if (getenv("MF_HP")) { std::memcpy(hp, other.data(), need * 4); osrc = hp; }
     // rows are handed out dynamically in small blocks: their costs are long-tailed (a movie
     // may have 10⁵ ratings, most have a handful)
-    static std::vector<std::array<uint64_t, 8>> tot(64);
-    auto tw = std::chrono::steady_clock::now();
     parallel_for(
-        rows.rows(), params.threads, 8, [&] { return row_scratch(); },
+        rows.rows(), params.threads, 8, [] { return row_scratch(); },
         [&](row_scratch & s, int64_t r) {
             const int64_t n = rows.row_size((int32_t) r);
             const uint64_t at = rows.ptr[r];
             row_reg(dim, n, params.reg_bias, params.reg, params.reg_by_count, s.d);
             const float * pr = prior ? prior->data() + r * dim : nullptr;
-            row_solve(osrc, dim, rows.idx.data() + at, rows.val.data() + at, n, mu, s.d.data(), pr,
+            row_solve(other.data(), dim, rows.idx.data() + at, rows.val.data() + at, n, mu, s.d.data(), pr,
                       params.solver, params.cg_steps, s, self.data() + r * dim);
         });
-    if (getenv("MF_PROF")) {
-        uint64_t c[8] = {0};
-        parallel_for(params.threads, params.threads, 1, [] { return 0; }, [&](int, int64_t) { for (int q = 0; q < 8; ++q) { c[q] += prof_cyc[q]; prof_cyc[q] = 0; } });
-        fprintf(stderr, "half-step rows %d wall %.3f: pack %.3f gram %.3f chol %.3f solve %.3f woodbury %.3f Gcyc (sum over threads)\n", rows.rows(), seconds_since(tw), c[0]/1e9, c[1]/1e9, c[2]/1e9, c[3]/1e9, c[4]/1e9);
-    }
 }
 
 matrix_f als_item_prior(const matrix_f & genres, const catalog & info, float tau) {

@@ -36,15 +36,36 @@ private:
 
 namespace kern {
 
+// Partner rows to bring into L2 while a kernel computes (the next block, or the next row's
+// first rows): base + idx[e]·stride for e < count, `dim` floats each. Random rows of the other
+// side are the memory-bound part of a row solve; fetching them during the arithmetic of the
+// previous block hides most of it.
+struct prefetch_plan {
+    const float * base = nullptr;
+    int64_t stride = 0;
+    const int32_t * idx = nullptr;
+    int64_t count = 0;
+    int dim = 0;
+    prefetch_plan part(int64_t q, int64_t parts) const {  // the q-th of `parts` equal pieces
+        prefetch_plan p = *this;
+        int64_t b = count * q / parts, e = count * (q + 1) / parts;
+        p.idx = idx ? idx + b : nullptr;
+        p.count = idx ? e - b : 0;
+        return p;
+    }
+};
+void prefetch_rows(const prefetch_plan & p, int64_t from, int64_t to);
+
 int lanes();          // floats per vector register of this build
 int padded(int d);    // d rounded up to a multiple of lanes()
 
 void pack_rows(const float * base, int64_t stride, const int32_t * idx, const float * val, int64_t T, float mu,
                bool given, int d, int dp, float * Z, float * tgt, float * b, float * dg);
-void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first);
+void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first, const prefetch_plan * pf = nullptr);
 bool chol_factor(float * A, int d, int dp);
 void chol_solve(const float * L, int d, int dp, float * x);
-void zz_apply(const float * Z, int64_t n, int dp, const float * tgt, const float * v, float * out);
+void zz_apply(const float * Z, int64_t n, int dp, const float * tgt, const float * v, float * out,
+              const prefetch_plan * pf = nullptr);
 float dot_padded(const float * a, const float * b, int dp);
 float dot_any(const float * a, const float * b, int n);
 void axpy_padded(float c, const float * x, float * y, int dp);

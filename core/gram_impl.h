@@ -32,9 +32,11 @@
 
 #if defined(__GNUC__)
 #define MFREC_PREFETCH(p) __builtin_prefetch((const void *) (p), 0, 3)
+#define MFREC_PREFETCH_L2(p) __builtin_prefetch((const void *) (p), 0, 2)
 #define MFREC_INLINE inline __attribute__((always_inline))
 #else
 #define MFREC_PREFETCH(p) ((void) 0)
+#define MFREC_PREFETCH_L2(p) ((void) 0)
 #define MFREC_INLINE inline
 #endif
 
@@ -230,6 +232,16 @@ MFREC_INLINE float dot_aligned(const float * a, const float * b, int dp) {
 }  // namespace
 
 int lanes() { return W; }
+
+void prefetch_rows(const ::mf::kern::prefetch_plan & p, int64_t from, int64_t to) {
+    if (!p.idx) return;
+    if (to > p.count) to = p.count;
+    const int64_t bytes = (int64_t) p.dim * (int64_t) sizeof(float);
+    for (int64_t e = from; e < to; ++e) {
+        uintptr_t row = (uintptr_t) (p.base + (int64_t) p.idx[e] * p.stride);
+        for (uintptr_t l = row & ~(uintptr_t) 63; l < row + (uintptr_t) bytes; l += 64) MFREC_PREFETCH_L2(l);
+    }
+}
 int padded(int d) { return (d + W - 1) / W * W; }
 
 // ---- packing: rows t in [0, T) of Z (dp wide, aligned) = [1, src_t[1 .. d), 0 …], with
@@ -265,13 +277,31 @@ void pack_rows(const float * base, int64_t stride, const int32_t * idx, const fl
 
 // ---- A (dp x dp, column-major, lower) = Σ_t z_t z_tᵀ over T packed rows (first: overwrite,
 // else add). Columns [0, d) are formed; rows from the diagonal's vector block down to dp.
-void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first) {
+void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first, const ::mf::kern::prefetch_plan * pf) {
+    int64_t tiles = 0;
+    if (pf)
+        for (int j0 = 0; j0 < d; j0 += NR) tiles += ((dp - j0 / W * W) / W + 2) / 3;
+    int64_t tile = 0;
     for (int j0 = 0; j0 < d; j0 += NR) {
         int i = j0 / W * W;
         int nv = (dp - i) / W;
-        for (; nv >= 3; nv -= 3, i += 3 * W) first ? gram_tile<3, true>(Z, T, dp, i, j0, A) : gram_tile<3, false>(Z, T, dp, i, j0, A);
-        if (nv == 2) first ? gram_tile<2, true>(Z, T, dp, i, j0, A) : gram_tile<2, false>(Z, T, dp, i, j0, A);
-        if (nv == 1) first ? gram_tile<1, true>(Z, T, dp, i, j0, A) : gram_tile<1, false>(Z, T, dp, i, j0, A);
+        while (nv > 0) {
+            if (pf) {  // this tile's share of the rows to fetch, issued before its arithmetic
+                prefetch_rows(*pf, pf->count * tile / tiles, pf->count * (tile + 1) / tiles);
+                ++tile;
+            }
+            if (nv >= 3) {
+                first ? gram_tile<3, true>(Z, T, dp, i, j0, A) : gram_tile<3, false>(Z, T, dp, i, j0, A);
+                nv -= 3;
+                i += 3 * W;
+            } else if (nv == 2) {
+                first ? gram_tile<2, true>(Z, T, dp, i, j0, A) : gram_tile<2, false>(Z, T, dp, i, j0, A);
+                nv = 0;
+            } else {
+                first ? gram_tile<1, true>(Z, T, dp, i, j0, A) : gram_tile<1, false>(Z, T, dp, i, j0, A);
+                nv = 0;
+            }
+        }
     }
 }
 
@@ -319,23 +349,32 @@ void chol_solve(const float * L, int d, int dp, float * x) {
 }
 
 // ---- out += Σ_t c_t z_t over n packed rows, c_t = tgt_t - z_tᵀv (tgt non-null) or z_tᵀv
-void zz_apply(const float * Z, int64_t n, int dp, const float * tgt, const float * v, float * out) {
-    switch (dp / W) {
-    case 1: zz_apply_fixed<1>(Z, n, tgt, v, out); return;
-    case 2: zz_apply_fixed<2>(Z, n, tgt, v, out); return;
-    case 3: zz_apply_fixed<3>(Z, n, tgt, v, out); return;
-    case 4: zz_apply_fixed<4>(Z, n, tgt, v, out); return;
-    case 5: zz_apply_fixed<5>(Z, n, tgt, v, out); return;
-    case 6: zz_apply_fixed<6>(Z, n, tgt, v, out); return;
-    case 7: zz_apply_fixed<7>(Z, n, tgt, v, out); return;
-    case 8: zz_apply_fixed<8>(Z, n, tgt, v, out); return;
+void zz_apply(const float * Z, int64_t n, int dp, const float * tgt, const float * v, float * out,
+              const ::mf::kern::prefetch_plan * pf) {
+    constexpr int64_t block = 64;  // rows between two bursts of prefetches
+    const int64_t blocks = (n + block - 1) / block;
+    for (int64_t q = 0; q < blocks; ++q) {
+        const int64_t b = q * block, m = n - b < block ? n - b : block;
+        if (pf) prefetch_rows(*pf, pf->count * q / blocks, pf->count * (q + 1) / blocks);
+        const float * zb = Z + b * dp;
+        const float * tb = tgt ? tgt + b : nullptr;
+        switch (dp / W) {
+        case 1: zz_apply_fixed<1>(zb, m, tb, v, out); break;
+        case 2: zz_apply_fixed<2>(zb, m, tb, v, out); break;
+        case 3: zz_apply_fixed<3>(zb, m, tb, v, out); break;
+        case 4: zz_apply_fixed<4>(zb, m, tb, v, out); break;
+        case 5: zz_apply_fixed<5>(zb, m, tb, v, out); break;
+        case 6: zz_apply_fixed<6>(zb, m, tb, v, out); break;
+        case 7: zz_apply_fixed<7>(zb, m, tb, v, out); break;
+        case 8: zz_apply_fixed<8>(zb, m, tb, v, out); break;
 #if MFREC_ISA != 1
-    case 9: zz_apply_fixed<9>(Z, n, tgt, v, out); return;
-    case 10: zz_apply_fixed<10>(Z, n, tgt, v, out); return;
-    case 11: zz_apply_fixed<11>(Z, n, tgt, v, out); return;
-    case 12: zz_apply_fixed<12>(Z, n, tgt, v, out); return;
+        case 9: zz_apply_fixed<9>(zb, m, tb, v, out); break;
+        case 10: zz_apply_fixed<10>(zb, m, tb, v, out); break;
+        case 11: zz_apply_fixed<11>(zb, m, tb, v, out); break;
+        case 12: zz_apply_fixed<12>(zb, m, tb, v, out); break;
 #endif
-    default: zz_apply_any(Z, n, dp, tgt, v, out); return;
+        default: zz_apply_any(zb, m, dp, tb, v, out); break;
+        }
     }
 }
 
@@ -425,4 +464,5 @@ void sse_pairs(const float * U, const float * I, int dim, const int32_t * u, con
 
 #undef MFREC_ISA
 #undef MFREC_PREFETCH
+#undef MFREC_PREFETCH_L2
 #undef MFREC_INLINE

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <x86intrin.h>
-namespace mf { thread_local uint64_t prof_cyc[8]; }
 
 namespace mf {
 
@@ -44,22 +42,16 @@ bool solve_normal(const row_source & in, int64_t n, int dim, int dp, const float
     float * A = s.sys.data();
     for (int64_t e0 = 0; e0 < n; e0 += T) {
         int64_t m = std::min(T, n - e0);
-        uint64_t c0 = __rdtsc();
         kern::pack_rows(in.base_at(e0), in.stride, in.idx_at(e0), in.val + e0, m, in.mu, in.given, dim, dp,
                         s.zp.data(), s.tp.data(), b, nullptr);
-        uint64_t c1 = __rdtsc();
         kern::gram_accum(s.zp.data(), m, dim, dp, A, e0 == 0);
-        prof_cyc[0] += c1 - c0; prof_cyc[1] += __rdtsc() - c1;
     }
     for (int c = 0; c < dim; ++c) {
         A[(int64_t) c * dp + c] += d[c];
         if (prior) b[c] += d[c] * prior[c];
     }
-    uint64_t c2 = __rdtsc();
     if (!kern::chol_factor(A, dim, dp)) return false;
-    uint64_t c3 = __rdtsc();
     kern::chol_solve(A, dim, dp, b);
-    prof_cyc[2] += c3 - c2; prof_cyc[3] += __rdtsc() - c3;
     return true;
 }
 
@@ -175,11 +167,8 @@ void solve_row(const row_source & in, int64_t n, int dim, const float * d, const
     }
     float * b = v;
     std::memset(b, 0, sizeof(float) * (size_t) dp);
-    uint64_t c0 = __rdtsc();
-    bool wb = row_uses_woodbury(n, dim);
-    bool ok = wb ? solve_woodbury(in, n, dim, dp, d, prior, s, b, v + dp, v + 2 * dp, v + 3 * dp)
+    bool ok = row_uses_woodbury(n, dim) ? solve_woodbury(in, n, dim, dp, d, prior, s, b, v + dp, v + 2 * dp, v + 3 * dp)
                                         : solve_normal(in, n, dim, dp, d, prior, s, b);
-    if (wb) prof_cyc[4] += __rdtsc() - c0;
     if (ok) std::memcpy(x_out, b, sizeof(float) * (size_t) dim);
     else solve_fallback(in, n, dim, d, prior, x_out);
 }

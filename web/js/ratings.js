@@ -57,6 +57,7 @@ export class RatingStore {
   set(id, rating) {
     if (!rating) return this.remove(id);
     if (!validRating(rating)) throw new RangeError(`rating ${rating} is not one of 0.5, 1, ..., 5`);
+    this.map.delete(id);   // re-inserted last: the Map's order is the order of rating
     this.map.set(id, { rating, ts: Math.floor(Date.now() / 1000) });
     this.save();
     this.emit();
@@ -72,9 +73,9 @@ export class RatingStore {
     this.emit();
   }
 
-  // newest first
+  // newest first (timestamps are in seconds: within one second, the later rating first)
   entries() {
-    return Array.from(this.map, ([id, v]) => ({ id, rating: v.rating, ts: v.ts })).sort((a, b) => b.ts - a.ts || a.id - b.id);
+    return Array.from(this.map, ([id, v]) => ({ id, rating: v.rating, ts: v.ts })).reverse().sort((a, b) => b.ts - a.ts);
   }
 
   toCsv() {
