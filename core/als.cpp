@@ -43,15 +43,20 @@ void als_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & 
     const int32_t dim = (int32_t) self.cols();
     // rows are handed out dynamically in small blocks: their costs are long-tailed (a movie
     // may have 10⁵ ratings, most have a handful)
+    constexpr int64_t block = 8;
+    const int64_t n_rows = rows.rows();
     parallel_for(
-        rows.rows(), params.threads, 8, [] { return row_scratch(); },
+        n_rows, params.threads, block, [] { return row_scratch(); },
         [&](row_scratch & s, int64_t r) {
             const int64_t n = rows.row_size((int32_t) r);
             const uint64_t at = rows.ptr[r];
             row_reg(dim, n, params.reg_bias, params.reg, params.reg_by_count, s.d);
             const float * pr = prior ? prior->data() + r * dim : nullptr;
+            // the next row of this block is this thread's next row: prefetch its partners
+            const bool next = (r + 1) % block != 0 && r + 1 < n_rows;
             row_solve(other.data(), dim, rows.idx.data() + at, rows.val.data() + at, n, mu, s.d.data(), pr,
-                      params.solver, params.cg_steps, s, self.data() + r * dim);
+                      params.solver, params.cg_steps, s, self.data() + r * dim,
+                      next ? rows.idx.data() + rows.ptr[r + 1] : nullptr, next ? rows.row_size((int32_t) r + 1) : 0);
         });
 }
 
@@ -118,8 +123,14 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
     m.k = params.kind == model_kind::als ? params.factors : 0;
     const int32_t dim = m.k + 1;
     const int32_t ng = (int32_t) info.genre_names.size();
-    m.users = matrix_f::Zero(train.n_users, dim);
-    m.items = matrix_f::Zero(train.n_items, dim);
+    // the half-steps read rows of these at random: huge pages spare most TLB misses (memory is
+    // untouched between resize and setZero, so the advice applies from the first fault)
+    m.users.resize(train.n_users, dim);
+    m.items.resize(train.n_items, dim);
+    kern::prefer_huge_pages(m.users.data(), sizeof(float) * (size_t) m.users.size());
+    kern::prefer_huge_pages(m.items.data(), sizeof(float) * (size_t) m.items.size());
+    m.users.setZero();
+    m.items.setZero();
     m.genres = matrix_f::Zero(ng, dim);
     m.user_ids = user_ids;
     m.items_info = info;

@@ -59,12 +59,21 @@ void prefetch_rows(const prefetch_plan & p, int64_t from, int64_t to);
 int lanes();          // floats per vector register of this build
 int padded(int d);    // d rounded up to a multiple of lanes()
 
+// Asks the OS to back [p, p + bytes) with huge pages (Linux: madvise; elsewhere nothing). Random
+// rows of a large factor matrix otherwise miss the TLB on almost every access.
+void prefer_huge_pages(void * p, size_t bytes);
+
+// Z rows [q_t, 0…] (kp wide), targets, and the sums of the bias dimension (see gram_impl.h).
 void pack_rows(const float * base, int64_t stride, const int32_t * idx, const float * val, int64_t T, float mu,
-               bool given, int d, int dp, float * Z, float * tgt, float * b, float * dg);
-void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first, const prefetch_plan * pf = nullptr);
+               bool given, int k, int kp, float * Z, float * tgt, float * b0, float * bq, float * cs, float * dg,
+               const float * x = nullptr, float x0 = 0.0f, float * r0 = nullptr, float * rq = nullptr);
+// A (kp x kp, column-major, lower) = (first ? 0 : A) + Σ_t z_t z_tᵀ over T packed rows.
+void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first, const prefetch_plan * pf = nullptr,
+                uintptr_t * lines = nullptr);
 bool chol_factor(float * A, int d, int dp);
 void chol_solve(const float * L, int d, int dp, float * x);
-void zz_apply(const float * Z, int64_t n, int dp, const float * tgt, const float * v, float * out,
+// out += Σ c_t z_t, out0 += Σ c_t; c_t = t_t - (v0 + z_tᵀv) (tgt non-null) or v0 + z_tᵀv
+void zz_apply(const float * Z, int64_t n, int kp, const float * tgt, float v0, const float * v, float & out0, float * out,
               const prefetch_plan * pf = nullptr);
 float dot_padded(const float * a, const float * b, int dp);
 float dot_any(const float * a, const float * b, int n);

@@ -1,16 +1,20 @@
 // gram_impl.h - the kernels of one ALS row solve (included by gram.cpp; tests include it a
 // second time with MFREC_GRAM_FORCE_PORTABLE to check the portable fallback against Eigen).
 //
-// Layout: the n partner rows of one row are packed, T at a time, into an aligned buffer Z of
-// rows dp = pad(k+1) wide: z_t = [1, q_j, 0, …] (the bias dimension is the column of ones).
-// Matrices are column-major with leading dimension dp; only their lower triangle is meaningful
-// (the kernels also write some entries above the diagonal, which nothing reads).
+// Layout: the n partner rows [b_j, q_j] of one row are packed, T at a time, into an aligned
+// buffer Z of rows kp = pad(k) wide holding q_j only (z_j = [1, q_j]: the bias dimension, a
+// column of ones, is carried as sums beside it: n, Σ q_j, Σ t_j). So k = 64 packs 64 floats, not
+// 65 padded to 72/80. Matrices are column-major with leading dimension kp; only their lower
+// triangle is meaningful (the kernels also write some entries above the diagonal, which nothing
+// reads).
 //
 // One instruction set per build, chosen at compile time: AVX-512F (-march=native on a machine
 // that has it), AVX2+FMA (the portable native build), or plain C++ on W = 4 lanes (wasm and
 // everything else). Every result depends only on the inputs and the build, never on threads.
 //
 // Include with MFREC_GRAM_NS defined to the namespace (inside mf) that receives the functions.
+
+#include "gram.h"
 
 #include <cmath>
 #include <cstddef>
@@ -28,6 +32,9 @@
 
 #if MFREC_ISA > 0
 #include <immintrin.h>
+#endif
+#if defined(__linux__) && !defined(__EMSCRIPTEN__)
+#include <sys/mman.h>
 #endif
 
 #if defined(__GNUC__)
@@ -64,7 +71,6 @@ MFREC_INLINE float vhsum(vf a) { return _mm512_reduce_add_ps(a.v); }
 // the first n < W lanes of p (the others 0), never touching memory past p + n
 MFREC_INLINE vf vload_tail(const float * p, int n) { return {_mm512_maskz_loadu_ps((__mmask16) ((1u << n) - 1u), p)}; }
 MFREC_INLINE void vstore_tail(float * p, vf a, int n) { _mm512_mask_storeu_ps(p, (__mmask16) ((1u << n) - 1u), a.v); }
-MFREC_INLINE vf vset_lane0(vf a, float x) { return {_mm512_mask_mov_ps(a.v, (__mmask16) 1, _mm512_set1_ps(x))}; }
 #elif MFREC_ISA == 1
 constexpr int W = 8;
 struct vf { __m256 v; };
@@ -89,7 +95,6 @@ MFREC_INLINE float vhsum(vf a) {
 }
 MFREC_INLINE vf vload_tail(const float * p, int n) { return {_mm256_maskload_ps(p, tail_mask(n))}; }
 MFREC_INLINE void vstore_tail(float * p, vf a, int n) { _mm256_maskstore_ps(p, tail_mask(n), a.v); }
-MFREC_INLINE vf vset_lane0(vf a, float x) { return {_mm256_blend_ps(a.v, _mm256_set1_ps(x), 1)}; }
 #else
 constexpr int W = 4;
 struct vf { float a[4]; };
@@ -120,10 +125,6 @@ MFREC_INLINE vf vload_tail(const float * p, int n) {
     return r;
 }
 MFREC_INLINE void vstore_tail(float * p, vf a, int n) { for (int l = 0; l < n; ++l) p[l] = a.a[l]; }
-MFREC_INLINE vf vset_lane0(vf a, float x) {
-    a.a[0] = x;
-    return a;
-}
 #endif
 
 // columns per Gram tile (a divisor of W, so tiles never straddle a diagonal vector block badly)
@@ -131,13 +132,21 @@ constexpr int NR = W / 2 > 0 ? W / 2 : 1;
 
 // acc[m][c] = Σ_t Z[t, i0 + mW ..] Z[t, j0 + c] for MV row vectors and NR columns: the tile
 // stays in registers while t runs over the packed rows.
+// pl[0 .. npl): cache lines to prefetch into L2, one every `gap` rows (spread out so that the
+// fill buffers never run out and the arithmetic never waits on them).
 template <int MV, bool FIRST>
-MFREC_INLINE void gram_tile(const float * Z, int64_t T, int dp, int i0, int j0, float * A) {
+MFREC_INLINE void gram_tile(const float * Z, int64_t T, int dp, int i0, int j0, float * A, const uintptr_t * pl,
+                            int64_t npl, int64_t gap) {
     vf acc[MV][NR];
     for (int m = 0; m < MV; ++m)
         for (int c = 0; c < NR; ++c) acc[m][c] = vzero();
     const float * z = Z;
+    int64_t next_pf = 0;
     for (int64_t t = 0; t < T; ++t, z += dp) {
+        if (npl > 0 && t == next_pf * gap) {
+            MFREC_PREFETCH_L2(pl[next_pf]);
+            if (++next_pf == npl) npl = 0;
+        }
         vf a[MV];
         for (int m = 0; m < MV; ++m) a[m] = vload(z + i0 + m * W);
         for (int c = 0; c < NR; ++c) {
@@ -181,40 +190,48 @@ MFREC_INLINE void chol_col(float * A, int j, int i, int dp) {
     for (int g = 0; g < G; ++g) vstore(cj + g * W, vadd(acc[g], acc2[g]));
 }
 
-// out += Σ_t c_t z_t with c_t = tgt_t - z_tᵀv (tgt given) or c_t = z_tᵀv (tgt null); NV = dp / W
-// vectors kept in registers. Returns nothing; out is dp wide.
+// out += Σ_t c_t z_t and out0 += Σ_t c_t with c_t = tgt_t - (v0 + z_tᵀv) (tgt given) or
+// c_t = v0 + z_tᵀv (tgt null): Zᵀ applied to t - Z v, or Zᵀ Z v, for z_t = [1, q_t]. NV = kp / W
+// vectors kept in registers.
 template <int NV>
-void zz_apply_fixed(const float * Z, int64_t n, const float * tgt, const float * v, float * out) {
-    constexpr int dp = NV * W;
+void zz_apply_fixed(const float * Z, int64_t n, const float * tgt, float v0, const float * v, float & out0, float * out) {
+    constexpr int kp = NV * W;
     vf vv[NV], acc[NV];
     for (int q = 0; q < NV; ++q) {
         vv[q] = vload(v + q * W);
         acc[q] = vload(out + q * W);
     }
+    float o0 = out0;
     const float * z = Z;
-    for (int64_t t = 0; t < n; ++t, z += dp) {
+    for (int64_t t = 0; t < n; ++t, z += kp) {
         vf s0 = vzero(), s1 = vzero();
         for (int q = 0; q + 1 < NV; q += 2) {
             s0 = vfma(vload(z + q * W), vv[q], s0);
             s1 = vfma(vload(z + (q + 1) * W), vv[q + 1], s1);
         }
         if (NV % 2) s0 = vfma(vload(z + (NV - 1) * W), vv[NV - 1], s0);
-        float s = vhsum(vadd(s0, s1));
-        vf c = vset1(tgt ? tgt[t] - s : s);
-        for (int q = 0; q < NV; ++q) acc[q] = vfma(vload(z + q * W), c, acc[q]);
+        float s = v0 + vhsum(vadd(s0, s1));
+        float c = tgt ? tgt[t] - s : s;
+        o0 += c;
+        vf vc = vset1(c);
+        for (int q = 0; q < NV; ++q) acc[q] = vfma(vload(z + q * W), vc, acc[q]);
     }
     for (int q = 0; q < NV; ++q) vstore(out + q * W, acc[q]);
+    out0 = o0;
 }
 
-void zz_apply_any(const float * Z, int64_t n, int dp, const float * tgt, const float * v, float * out) {
-    const int nv = dp / W;
+void zz_apply_any(const float * Z, int64_t n, int kp, const float * tgt, float v0, const float * v, float & out0,
+                  float * out) {
+    const int nv = kp / W;
     const float * z = Z;
-    for (int64_t t = 0; t < n; ++t, z += dp) {
+    for (int64_t t = 0; t < n; ++t, z += kp) {
         vf s0 = vzero();
         for (int q = 0; q < nv; ++q) s0 = vfma(vload(z + q * W), vload(v + q * W), s0);
-        float s = vhsum(s0);
-        vf c = vset1(tgt ? tgt[t] - s : s);
-        for (int q = 0; q < nv; ++q) vstore(out + q * W, vfma(vload(z + q * W), c, vload(out + q * W)));
+        float s = v0 + vhsum(s0);
+        float c = tgt ? tgt[t] - s : s;
+        out0 += c;
+        vf vc = vset1(c);
+        for (int q = 0; q < nv; ++q) vstore(out + q * W, vfma(vload(z + q * W), vc, vload(out + q * W)));
     }
 }
 
@@ -233,6 +250,17 @@ MFREC_INLINE float dot_aligned(const float * a, const float * b, int dp) {
 
 int lanes() { return W; }
 
+void prefer_huge_pages(void * p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE) && !defined(__EMSCRIPTEN__)
+    const uintptr_t huge = (uintptr_t) 2 << 20;
+    uintptr_t b = ((uintptr_t) p + huge - 1) & ~(huge - 1), e = ((uintptr_t) p + bytes) & ~(huge - 1);
+    if (e > b) madvise((void *) b, e - b, MADV_HUGEPAGE);
+#else
+    (void) p;
+    (void) bytes;
+#endif
+}
+
 void prefetch_rows(const ::mf::kern::prefetch_plan & p, int64_t from, int64_t to) {
     if (!p.idx) return;
     if (to > p.count) to = p.count;
@@ -244,61 +272,89 @@ void prefetch_rows(const ::mf::kern::prefetch_plan & p, int64_t from, int64_t to
 }
 int padded(int d) { return (d + W - 1) / W * W; }
 
-// ---- packing: rows t in [0, T) of Z (dp wide, aligned) = [1, src_t[1 .. d), 0 …], with
-// src_t = base + idx[t] * stride (idx null: base + t * stride) and targets
-// tgt_t = val_t - mu - src_t[0]; when `given`, the rows already hold the 1 and val holds the
-// targets. Adds tgt_t z_t to b and z_t∘z_t to dg (each dp wide, or null).
+// ---- packing: row t in [0, T) of Z (kp wide, aligned) = [src_t[1 .. 1+k), 0 …] with
+// src_t = base + idx[t]·stride (idx null: base + t·stride) and target
+// t_t = val_t - mu - src_t[0] (given: the rows start with a 1 and val holds the targets).
+// Adds, where non-null: t_t to *b0, t_t z_t to bq, z_t to cs (column sums), z_t∘z_t to dg, and
+// (x non-null) e_t = t_t - x0 - z_tᵀx to *r0 and e_t z_t to rq.
 void pack_rows(const float * base, int64_t stride, const int32_t * idx, const float * val, int64_t T, float mu,
-               bool given, int d, int dp, float * Z, float * tgt, float * b, float * dg) {
-    const int full = d / W;                // whole vectors inside the source row
-    const int rest = d - full * W;         // lanes of the partial one
-    const int nv = dp / W;
-    constexpr int64_t ahead = 8;           // rows prefetched ahead (random rows of the other side)
-    const int lines = (int) ((stride * (int64_t) sizeof(float) + 63) / 64) + 1;
+               bool given, int k, int kp, float * Z, float * tgt, float * b0, float * bq, float * cs, float * dg,
+               const float * x, float x0, float * r0, float * rq) {
+    const int full = k / W;                // whole vectors inside the source row
+    const int rest = k - full * W;         // lanes of the partial one
+    const int nv = kp / W;
+    constexpr int64_t ahead = 16;          // rows prefetched ahead (random rows of the other side)
+    const int64_t bytes = (int64_t) (k + 1) * (int64_t) sizeof(float);
+    float sb = b0 ? *b0 : 0.0f;
+    float sr = r0 ? *r0 : 0.0f;
     for (int64_t t = 0; t < T; ++t) {
         if (idx && t + ahead < T) {
-            const char * pf = (const char *) (base + (int64_t) idx[t + ahead] * stride);
-            for (int l = 0; l < lines; ++l) MFREC_PREFETCH(pf + 64 * l);
+            uintptr_t row = (uintptr_t) (base + (int64_t) idx[t + ahead] * stride);
+            for (uintptr_t l = row & ~(uintptr_t) 63; l < row + (uintptr_t) bytes; l += 64) MFREC_PREFETCH(l);
         }
         const float * src = base + (idx ? (int64_t) idx[t] : t) * stride;
-        float * z = Z + t * dp;
+        float * z = Z + t * kp;
         float tt = given ? val[t] : val[t] - mu - src[0];
         tgt[t] = tt;
+        sb += tt;
         vf ct = vset1(tt);
         for (int q = 0; q < nv; ++q) {
-            vf x = q < full ? vloadu(src + q * W) : (q == full && rest ? vload_tail(src + q * W, rest) : vzero());
-            if (q == 0) x = vset_lane0(x, 1.0f);
-            vstore(z + q * W, x);
-            if (b) vstore(b + q * W, vfma(x, ct, vload(b + q * W)));
-            if (dg) vstore(dg + q * W, vfma(x, x, vload(dg + q * W)));
+            vf xv = q < full ? vloadu(src + 1 + q * W) : (q == full && rest ? vload_tail(src + 1 + q * W, rest) : vzero());
+            vstore(z + q * W, xv);
+            if (bq) vstore(bq + q * W, vfma(xv, ct, vload(bq + q * W)));
+            if (cs) vstore(cs + q * W, vadd(xv, vload(cs + q * W)));
+            if (dg) vstore(dg + q * W, vfma(xv, xv, vload(dg + q * W)));
+        }
+        if (x) {  // the residual pass of CG while the row is at hand: r += (t - [1, z]ᵀ[x0, x]) [1, z]
+            vf s0 = vzero();
+            for (int q = 0; q < nv; ++q) s0 = vfma(vload(z + q * W), vload(x + q * W), s0);
+            float e = tt - (x0 + vhsum(s0));
+            sr += e;
+            vf ve = vset1(e);
+            for (int q = 0; q < nv; ++q) vstore(rq + q * W, vfma(vload(z + q * W), ve, vload(rq + q * W)));
         }
     }
+    if (b0) *b0 = sb;
+    if (r0) *r0 = sr;
 }
 
 // ---- A (dp x dp, column-major, lower) = Σ_t z_t z_tᵀ over T packed rows (first: overwrite,
 // else add). Columns [0, d) are formed; rows from the diagonal's vector block down to dp.
-void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first, const ::mf::kern::prefetch_plan * pf) {
-    int64_t tiles = 0;
-    if (pf)
+void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first, const ::mf::kern::prefetch_plan * pf,
+                uintptr_t * lines) {
+    int64_t tiles = 0, nl = 0;
+    if (pf && pf->idx) {
         for (int j0 = 0; j0 < d; j0 += NR) tiles += ((dp - j0 / W * W) / W + 2) / 3;
+        const uintptr_t bytes = (uintptr_t) pf->dim * sizeof(float);
+        for (int64_t e = 0; e < pf->count; ++e) {
+            uintptr_t row = (uintptr_t) (pf->base + (int64_t) pf->idx[e] * pf->stride);
+            for (uintptr_t l = row & ~(uintptr_t) 63; l < row + bytes; l += 64) lines[nl++] = l;
+        }
+    }
     int64_t tile = 0;
     for (int j0 = 0; j0 < d; j0 += NR) {
         int i = j0 / W * W;
         int nv = (dp - i) / W;
         while (nv > 0) {
-            if (pf) {  // this tile's share of the rows to fetch, issued before its arithmetic
-                prefetch_rows(*pf, pf->count * tile / tiles, pf->count * (tile + 1) / tiles);
+            const uintptr_t * pl = nullptr;
+            int64_t npl = 0, gap = 1;
+            if (nl > 0) {  // this tile's share of the lines, spread over its rows
+                int64_t b = nl * tile / tiles, e = nl * (tile + 1) / tiles;
+                pl = lines + b;
+                npl = e - b;
+                gap = npl > 0 ? (T / npl > 1 ? T / npl : 1) : 1;
+                if (npl > T) npl = T;
                 ++tile;
             }
             if (nv >= 3) {
-                first ? gram_tile<3, true>(Z, T, dp, i, j0, A) : gram_tile<3, false>(Z, T, dp, i, j0, A);
+                first ? gram_tile<3, true>(Z, T, dp, i, j0, A, pl, npl, gap) : gram_tile<3, false>(Z, T, dp, i, j0, A, pl, npl, gap);
                 nv -= 3;
                 i += 3 * W;
             } else if (nv == 2) {
-                first ? gram_tile<2, true>(Z, T, dp, i, j0, A) : gram_tile<2, false>(Z, T, dp, i, j0, A);
+                first ? gram_tile<2, true>(Z, T, dp, i, j0, A, pl, npl, gap) : gram_tile<2, false>(Z, T, dp, i, j0, A, pl, npl, gap);
                 nv = 0;
             } else {
-                first ? gram_tile<1, true>(Z, T, dp, i, j0, A) : gram_tile<1, false>(Z, T, dp, i, j0, A);
+                first ? gram_tile<1, true>(Z, T, dp, i, j0, A, pl, npl, gap) : gram_tile<1, false>(Z, T, dp, i, j0, A, pl, npl, gap);
                 nv = 0;
             }
         }
@@ -349,31 +405,31 @@ void chol_solve(const float * L, int d, int dp, float * x) {
 }
 
 // ---- out += Σ_t c_t z_t over n packed rows, c_t = tgt_t - z_tᵀv (tgt non-null) or z_tᵀv
-void zz_apply(const float * Z, int64_t n, int dp, const float * tgt, const float * v, float * out,
+void zz_apply(const float * Z, int64_t n, int kp, const float * tgt, float v0, const float * v, float & out0, float * out,
               const ::mf::kern::prefetch_plan * pf) {
     constexpr int64_t block = 64;  // rows between two bursts of prefetches
     const int64_t blocks = (n + block - 1) / block;
     for (int64_t q = 0; q < blocks; ++q) {
         const int64_t b = q * block, m = n - b < block ? n - b : block;
         if (pf) prefetch_rows(*pf, pf->count * q / blocks, pf->count * (q + 1) / blocks);
-        const float * zb = Z + b * dp;
+        const float * zb = Z + b * kp;
         const float * tb = tgt ? tgt + b : nullptr;
-        switch (dp / W) {
-        case 1: zz_apply_fixed<1>(zb, m, tb, v, out); break;
-        case 2: zz_apply_fixed<2>(zb, m, tb, v, out); break;
-        case 3: zz_apply_fixed<3>(zb, m, tb, v, out); break;
-        case 4: zz_apply_fixed<4>(zb, m, tb, v, out); break;
-        case 5: zz_apply_fixed<5>(zb, m, tb, v, out); break;
-        case 6: zz_apply_fixed<6>(zb, m, tb, v, out); break;
-        case 7: zz_apply_fixed<7>(zb, m, tb, v, out); break;
-        case 8: zz_apply_fixed<8>(zb, m, tb, v, out); break;
+        switch (kp / W) {
+        case 1: zz_apply_fixed<1>(zb, m, tb, v0, v, out0, out); break;
+        case 2: zz_apply_fixed<2>(zb, m, tb, v0, v, out0, out); break;
+        case 3: zz_apply_fixed<3>(zb, m, tb, v0, v, out0, out); break;
+        case 4: zz_apply_fixed<4>(zb, m, tb, v0, v, out0, out); break;
+        case 5: zz_apply_fixed<5>(zb, m, tb, v0, v, out0, out); break;
+        case 6: zz_apply_fixed<6>(zb, m, tb, v0, v, out0, out); break;
+        case 7: zz_apply_fixed<7>(zb, m, tb, v0, v, out0, out); break;
+        case 8: zz_apply_fixed<8>(zb, m, tb, v0, v, out0, out); break;
 #if MFREC_ISA != 1
-        case 9: zz_apply_fixed<9>(zb, m, tb, v, out); break;
-        case 10: zz_apply_fixed<10>(zb, m, tb, v, out); break;
-        case 11: zz_apply_fixed<11>(zb, m, tb, v, out); break;
-        case 12: zz_apply_fixed<12>(zb, m, tb, v, out); break;
+        case 9: zz_apply_fixed<9>(zb, m, tb, v0, v, out0, out); break;
+        case 10: zz_apply_fixed<10>(zb, m, tb, v0, v, out0, out); break;
+        case 11: zz_apply_fixed<11>(zb, m, tb, v0, v, out0, out); break;
+        case 12: zz_apply_fixed<12>(zb, m, tb, v0, v, out0, out); break;
 #endif
-        default: zz_apply_any(zb, m, dp, tb, v, out); break;
+        default: zz_apply_any(zb, m, kp, tb, v0, v, out0, out); break;
         }
     }
 }

@@ -17,78 +17,142 @@ struct row_source {
     const float * val;
     float mu;
     bool given;
+    const int32_t * next_idx;  // the next row's partners (prefetch hint), may be null
+    int64_t next_n;
 
     const int32_t * idx_at(int64_t e) const { return idx ? idx + e : nullptr; }
     const float * base_at(int64_t e) const { return idx ? base : base + e * stride; }
+    // the first `count` partner rows of the next row
+    kern::prefetch_plan next_plan(int64_t count, int dim) const {
+        kern::prefetch_plan p;
+        p.base = base;
+        p.stride = stride;
+        p.idx = next_idx;
+        p.count = next_idx ? std::min(count, next_n) : 0;
+        p.dim = dim;
+        return p;
+    }
 };
 
 // Rows packed per block of the Cholesky path: a block of ~32 KB stays in L1/L2 while every Gram
 // tile streams over it.
-int64_t block_rows(int dp) { return std::max<int64_t>(32, 8192 / dp); }
+int64_t block_rows(int kp) { return std::max<int64_t>(32, 8192 / std::max(kp, 1)); }
 
-void pack_all(const row_source & in, int64_t n, int dim, int dp, row_scratch & s, float * b, float * dg) {
-    s.zp.reserve_at_least((size_t) (n * dp));
-    s.tp.reserve_at_least((size_t) n);
-    kern::pack_rows(in.base, in.stride, in.idx, in.val, n, in.mu, in.given, dim, dp, s.zp.data(), s.tp.data(), b, dg);
+// The vectors of one solve, kp wide each, carved out of the scratch.
+struct row_vectors {
+    float * v[10];
+    row_vectors(row_scratch & s, int kp) {
+        s.vec.reserve_at_least((size_t) kp * 10 + 16);
+        for (int q = 0; q < 10; ++q) v[q] = s.vec.data() + (size_t) q * kp;
+    }
+};
+
+void zero(float * p, int n) { std::memset(p, 0, sizeof(float) * (size_t) n); }
+
+// The right-hand side [r0, rq] = Zᵀt + D x̄ from the packed sums.
+void rhs_finish(int k, const float * d, const float * prior, float & r0, float * rq) {
+    if (!prior) return;
+    r0 += d[0] * prior[0];
+    for (int c = 0; c < k; ++c) rq[c] += d[1 + c] * prior[1 + c];
 }
 
-// Exact solve through A = ZᵀZ + D formed block by block.
-bool solve_normal(const row_source & in, int64_t n, int dim, int dp, const float * d, const float * prior,
-                  row_scratch & s, float * b) {
-    const int64_t T = block_rows(dp);
-    s.zp.reserve_at_least((size_t) (T * dp));
+// Exact solve through A = ZᵀZ + D, formed block by block as the k x k Gram of the q parts plus
+// the sums of the bias dimension; the bias is eliminated first (it is the first step of a
+// Cholesky of the (k+1)² system):  S = Q + D_q - s sᵀ / a,  a = n + d_0,  s = Σ q_t.
+bool solve_normal(const row_source & in, int64_t n, int k, int kp, const float * d, const float * prior,
+                  row_scratch & s, float * x_out) {
+    const int64_t T = block_rows(kp);
+    s.zp.reserve_at_least((size_t) (T * kp));
     s.tp.reserve_at_least((size_t) T);
-    s.sys.reserve_at_least((size_t) dp * dp);
+    s.sys.reserve_at_least((size_t) kp * kp);
+    row_vectors rv(s, kp);
     float * A = s.sys.data();
+    float * rq = rv.v[0];
+    float * cs = rv.v[1];
+    zero(rq, kp);
+    zero(cs, kp);
+    float r0 = 0.0f;
     for (int64_t e0 = 0; e0 < n; e0 += T) {
         int64_t m = std::min(T, n - e0);
-        kern::pack_rows(in.base_at(e0), in.stride, in.idx_at(e0), in.val + e0, m, in.mu, in.given, dim, dp,
-                        s.zp.data(), s.tp.data(), b, nullptr);
-        kern::gram_accum(s.zp.data(), m, dim, dp, A, e0 == 0);
+        kern::pack_rows(in.base_at(e0), in.stride, in.idx_at(e0), in.val + e0, m, in.mu, in.given, k, kp,
+                        s.zp.data(), s.tp.data(), &r0, rq, cs, nullptr);
+        // while this block's Gram is formed, fetch the next block (or the next row's first)
+        kern::prefetch_plan pf = in.next_plan(T, k + 1);
+        if (e0 + T < n && in.idx) {
+            pf.idx = in.idx + e0 + T;
+            pf.count = std::min(T, n - e0 - T);
+        }
+        s.lines.resize((size_t) (pf.count * ((k + 1) * 4 / 64 + 2)));
+        kern::gram_accum(s.zp.data(), m, k, kp, A, e0 == 0, &pf, s.lines.data());
     }
-    for (int c = 0; c < dim; ++c) {
-        A[(int64_t) c * dp + c] += d[c];
-        if (prior) b[c] += d[c] * prior[c];
+    rhs_finish(k, d, prior, r0, rq);
+    const float a = (float) n + d[0];
+    const float inv = 1.0f / a;
+    const int W = kern::lanes();
+    for (int j = 0; j < k; ++j) {  // S = A + D_q - s sᵀ/a (lower, from the diagonal's vector block)
+        float * col = A + (int64_t) j * kp;
+        col[j] += d[1 + j];
+        int r = j / W * W;
+        kern::axpy_padded(-cs[j] * inv, cs + r, col + r, kp - r);
     }
-    if (!kern::chol_factor(A, dim, dp)) return false;
-    kern::chol_solve(A, dim, dp, b);
+    const float r0a = r0 * inv;
+    for (int c = 0; c < k; ++c) rq[c] -= cs[c] * r0a;
+    if (!kern::chol_factor(A, k, kp)) return false;
+    kern::chol_solve(A, k, kp, rq);
+    x_out[0] = (r0 - kern::dot_padded(cs, rq, kp)) / a;
+    std::memcpy(x_out + 1, rq, sizeof(float) * (size_t) k);
     return true;
 }
 
 // A row with n < (k+1)/2 ratings: the Woodbury identity solves the same system through an
 // n x n one,  A⁻¹ = D⁻¹ - D⁻¹Zᵀ (I + Z D⁻¹ Zᵀ)⁻¹ Z D⁻¹,  O(n²k + n³) instead of O(nk² + k³).
-bool solve_woodbury(const row_source & in, int64_t n, int dim, int dp, const float * d, const float * prior,
-                    row_scratch & s, float * b, float * tmp, float * sinv, float * u) {
-    pack_all(in, n, dim, dp, s, b, nullptr);
+bool solve_woodbury(const row_source & in, int64_t n, int k, int kp, const float * d, const float * prior,
+                    row_scratch & s, float * x_out) {
+    s.zp.reserve_at_least((size_t) (n * kp));
+    s.tp.reserve_at_least((size_t) n);
+    row_vectors rv(s, kp);
+    float * yq = rv.v[0], * sinv = rv.v[1], * tmp = rv.v[2], * u = rv.v[3];
+    zero(yq, kp);
+    float y0 = 0.0f;
+    kern::pack_rows(in.base, in.stride, in.idx, in.val, n, in.mu, in.given, k, kp, s.zp.data(), s.tp.data(), &y0, yq,
+                    nullptr, nullptr);
+    rhs_finish(k, d, prior, y0, yq);
     const float * Z = s.zp.data();
-    for (int c = 0; c < dp; ++c) sinv[c] = c < dim ? 1.0f / d[c] : 0.0f;
-    for (int c = 0; c < dim; ++c) {
-        if (prior) b[c] += d[c] * prior[c];
-        b[c] *= sinv[c];  // y = D⁻¹ b
-    }
+    const float s0 = 1.0f / d[0];
+    for (int c = 0; c < kp; ++c) sinv[c] = c < k ? 1.0f / d[1 + c] : 0.0f;
+    y0 *= s0;  // y = D⁻¹ b
+    for (int c = 0; c < k; ++c) yq[c] *= sinv[c];
     const int nn = (int) n;
     const int np = kern::padded(nn);
     s.sys.reserve_at_least((size_t) np * np + np);
     float * K = s.sys.data();
     float * w = K + (size_t) np * np;
-    std::memset(K, 0, sizeof(float) * (size_t) np * np);
-    std::memset(w, 0, sizeof(float) * (size_t) np);
+    zero(K, np * np);
+    zero(w, np);
+    const kern::prefetch_plan pf = in.next_plan(256, k + 1);
     for (int a = 0; a < nn; ++a) {  // K = I + Z D⁻¹ Zᵀ (lower), w = Z y
-        const float * za = Z + (int64_t) a * dp;
-        for (int c = 0; c < dp; ++c) tmp[c] = za[c] * sinv[c];
-        for (int r = a; r < nn; ++r) K[(int64_t) a * np + r] = kern::dot_padded(tmp, Z + (int64_t) r * dp, dp);
+        kern::prefetch_rows(pf, pf.count * a / nn, pf.count * (a + 1) / nn);
+        const float * za = Z + (int64_t) a * kp;
+        for (int c = 0; c < kp; ++c) tmp[c] = za[c] * sinv[c];
+        for (int r = a; r < nn; ++r) K[(int64_t) a * np + r] = s0 + kern::dot_padded(tmp, Z + (int64_t) r * kp, kp);
         K[(int64_t) a * np + a] += 1.0f;
-        w[a] = kern::dot_padded(za, b, dp);
+        w[a] = y0 + kern::dot_padded(za, yq, kp);
     }
     if (!kern::chol_factor(K, nn, np)) return false;
     kern::chol_solve(K, nn, np, w);  // v = K⁻¹ w
-    std::memset(u, 0, sizeof(float) * (size_t) dp);
-    for (int a = 0; a < nn; ++a) kern::axpy_padded(w[a], Z + (int64_t) a * dp, u, dp);
-    for (int c = 0; c < dim; ++c) b[c] -= sinv[c] * u[c];  // x = y - D⁻¹ Zᵀ v
+    zero(u, kp);
+    float u0 = 0.0f;
+    for (int a = 0; a < nn; ++a) {
+        u0 += w[a];
+        kern::axpy_padded(w[a], Z + (int64_t) a * kp, u, kp);
+    }
+    x_out[0] = y0 - s0 * u0;  // x = y - D⁻¹ Zᵀ v
+    for (int c = 0; c < k; ++c) x_out[1 + c] = yq[c] - sinv[c] * u[c];
     return true;
 }
 
-// The reference: Eigen's LDLT on the same system (used only if the float Cholesky breaks down).
+// The reference: Eigen's LDLT on the same system in double (used only if the float Cholesky
+// breaks down).
 void solve_fallback(const row_source & in, int64_t n, int dim, const float * d, const float * prior, float * x) {
     Eigen::MatrixXd A = Eigen::MatrixXd::Zero(dim, dim);
     Eigen::VectorXd b = Eigen::VectorXd::Zero(dim);
@@ -110,46 +174,61 @@ void solve_fallback(const row_source & in, int64_t n, int dim, const float * d, 
 
 // Jacobi-preconditioned conjugate gradient on A x = b, A v = Zᵀ(Z v) + D v, from x_out.
 // One pass over the packed rows per step (z_tᵀv and the update of Zᵀ(Zv) fused), plus one for
-// the starting residual r = Zᵀ(t - Z x) - D (x - x̄).
-void solve_cg(const row_source & in, int64_t n, int dim, int dp, const float * d, const float * prior, int steps,
-              row_scratch & s, float * v, float * x_out) {
-    float * x = v, * r = v + dp, * p = v + 2 * dp, * ap = v + 3 * dp, * m = v + 4 * dp, * z = v + 5 * dp;
-    std::memset(m, 0, sizeof(float) * (size_t) dp);
-    pack_all(in, n, dim, dp, s, nullptr, m);  // m = diag(ZᵀZ)
+// the starting residual r = Zᵀ(t - Z x) - D (x - x̄). Vectors are [bias, q part].
+void solve_cg(const row_source & in, int64_t n, int k, int kp, const float * d, const float * prior, int steps,
+              row_scratch & s, float * x_out) {
+    s.zp.reserve_at_least((size_t) (n * kp));
+    s.tp.reserve_at_least((size_t) n);
+    row_vectors rv(s, kp);
+    float * x = rv.v[0], * r = rv.v[1], * p = rv.v[2], * ap = rv.v[3], * m = rv.v[4], * z = rv.v[5];
+    zero(m, kp);
+    zero(r, kp);
+    float x0 = x_out[0];
+    for (int c = 0; c < kp; ++c) x[c] = c < k ? x_out[1 + c] : 0.0f;
+    // packing also makes m = diag(QᵀQ) and the starting residual r = Zᵀ(t - Z x)
+    float r0 = 0.0f;
+    kern::pack_rows(in.base, in.stride, in.idx, in.val, n, in.mu, in.given, k, kp, s.zp.data(), s.tp.data(), nullptr,
+                    nullptr, nullptr, m, x, x0, &r0, r);
     const float * Z = s.zp.data();
-    const float * t = s.tp.data();
-    for (int c = 0; c < dp; ++c) {
-        x[c] = c < dim ? x_out[c] : 0.0f;
-        m[c] = c < dim ? 1.0f / (m[c] + d[c]) : 0.0f;  // the preconditioner's inverse
-        r[c] = 0.0f;
-    }
-    kern::zz_apply(Z, n, dp, t, x, r);
-    float rz = 0.0f;
-    for (int c = 0; c < dim; ++c) {
-        r[c] -= d[c] * (x[c] - (prior ? prior[c] : 0.0f));
+    const float m0 = 1.0f / ((float) n + d[0]);  // the preconditioner's inverse
+    for (int c = 0; c < kp; ++c) m[c] = c < k ? 1.0f / (m[c] + d[1 + c]) : 0.0f;
+    // the next row's rows are fetched during this one's passes
+    const kern::prefetch_plan pf = in.next_plan(4096, k + 1);
+    r0 -= d[0] * (x0 - (prior ? prior[0] : 0.0f));
+    float z0 = m0 * r0, p0 = z0;
+    float rz = r0 * z0;
+    for (int c = 0; c < k; ++c) {
+        r[c] -= d[1 + c] * (x[c] - (prior ? prior[1 + c] : 0.0f));
         z[c] = m[c] * r[c];
         p[c] = z[c];
         rz += r[c] * z[c];
     }
-    for (int c = dim; c < dp; ++c) z[c] = p[c] = 0.0f;
+    for (int c = k; c < kp; ++c) z[c] = p[c] = 0.0f;
     for (int it = 0; it < steps && rz > 0.0f; ++it) {
-        for (int c = 0; c < dp; ++c) ap[c] = c < dim ? d[c] * p[c] : 0.0f;
-        kern::zz_apply(Z, n, dp, nullptr, p, ap);
-        float pap = kern::dot_padded(p, ap, dp);
+        float ap0 = d[0] * p0;
+        for (int c = 0; c < kp; ++c) ap[c] = c < k ? d[1 + c] * p[c] : 0.0f;
+        kern::prefetch_plan pfi = pf.part(it, steps);
+        kern::zz_apply(Z, n, kp, nullptr, p0, p, ap0, ap, &pfi);
+        float pap = p0 * ap0 + kern::dot_padded(p, ap, kp);
         if (!(pap > 0.0f)) break;
         float alpha = rz / pap;
-        float rz_new = 0.0f;
-        for (int c = 0; c < dim; ++c) {
+        x0 += alpha * p0;
+        r0 -= alpha * ap0;
+        z0 = m0 * r0;
+        float rz_new = r0 * z0;
+        for (int c = 0; c < k; ++c) {
             x[c] += alpha * p[c];
             r[c] -= alpha * ap[c];
             z[c] = m[c] * r[c];
             rz_new += r[c] * z[c];
         }
         float beta = rz_new / rz;
-        for (int c = 0; c < dim; ++c) p[c] = z[c] + beta * p[c];
+        p0 = z0 + beta * p0;
+        for (int c = 0; c < k; ++c) p[c] = z[c] + beta * p[c];
         rz = rz_new;
     }
-    std::memcpy(x_out, x, sizeof(float) * (size_t) dim);
+    x_out[0] = x0;
+    std::memcpy(x_out + 1, x, sizeof(float) * (size_t) k);
 }
 
 void solve_row(const row_source & in, int64_t n, int dim, const float * d, const float * prior, solver_kind solver,
@@ -158,19 +237,25 @@ void solve_row(const row_source & in, int64_t n, int dim, const float * d, const
         for (int c = 0; c < dim; ++c) x_out[c] = prior ? prior[c] : 0.0f;
         return;
     }
-    const int dp = kern::padded(dim);
-    s.vec.reserve_at_least((size_t) dp * 8);
-    float * v = s.vec.data();
-    if (solver == solver_kind::cg) {
-        solve_cg(in, n, dim, dp, d, prior, steps, s, v, x_out);
+    const int k = dim - 1;
+    if (k == 0) {  // biases only: (n + λ_b) b = Σ t + λ_b b̄
+        float b0 = 0.0f;
+        for (int64_t e = 0; e < n; ++e) {
+            const float * row = in.base + (in.idx ? (int64_t) in.idx[e] : e) * in.stride;
+            b0 += in.given ? in.val[e] : in.val[e] - in.mu - row[0];
+        }
+        if (prior) b0 += d[0] * prior[0];
+        x_out[0] = b0 / ((float) n + d[0]);
         return;
     }
-    float * b = v;
-    std::memset(b, 0, sizeof(float) * (size_t) dp);
-    bool ok = row_uses_woodbury(n, dim) ? solve_woodbury(in, n, dim, dp, d, prior, s, b, v + dp, v + 2 * dp, v + 3 * dp)
-                                        : solve_normal(in, n, dim, dp, d, prior, s, b);
-    if (ok) std::memcpy(x_out, b, sizeof(float) * (size_t) dim);
-    else solve_fallback(in, n, dim, d, prior, x_out);
+    const int kp = kern::padded(k);
+    if (solver == solver_kind::cg) {
+        solve_cg(in, n, k, kp, d, prior, steps, s, x_out);
+        return;
+    }
+    bool ok = row_uses_woodbury(n, dim) && d[0] > 0.0f && d[1] > 0.0f ? solve_woodbury(in, n, k, kp, d, prior, s, x_out)
+                                                                       : solve_normal(in, n, k, kp, d, prior, s, x_out);
+    if (!ok) solve_fallback(in, n, dim, d, prior, x_out);
 }
 
 }  // namespace
@@ -201,20 +286,20 @@ void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, v
 
 void row_solve(const float * other, int32_t dim, const int32_t * idx, const float * val, int64_t n, float mu,
                const float * d, const float * prior, solver_kind solver, int cg_steps, row_scratch & s,
-               float * x_out) {
-    row_source in{other, dim, idx, val, mu, false};
+               float * x_out, const int32_t * next_idx, int64_t next_n) {
+    row_source in{other, dim, idx, val, mu, false, next_idx, next_n};
     solve_row(in, n, dim, d, prior, solver, cg_steps, s, x_out);
 }
 
 void row_solve_cholesky(row_scratch & s, int64_t n, const vector_f & d, const float * prior, float * x_out) {
     const int32_t dim = (int32_t) d.size();
-    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true};
+    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true, nullptr, 0};
     solve_row(in, n, dim, d.data(), prior, solver_kind::cholesky, 0, s, x_out);
 }
 
 void row_solve_cg(row_scratch & s, int64_t n, const vector_f & d, const float * prior, int steps, float * x_out) {
     const int32_t dim = (int32_t) d.size();
-    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true};
+    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true, nullptr, 0};
     solve_row(in, n, dim, d.data(), prior, solver_kind::cg, steps, s, x_out);
 }
 

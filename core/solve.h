@@ -28,6 +28,7 @@ struct row_scratch {
     vector_f d;                 // the diagonal of D
     // row_solve: packed rows, targets, the dp x dp system and dp-wide vectors (dp = padded k+1)
     aligned_floats zp, tp, sys, vec;
+    std::vector<uintptr_t> lines;  // cache lines to prefetch
 };
 
 // Gathers the partner rows of one row: Z (n x (k+1)) with Z[:,0] = 1, t_j = r_j - μ - other(j,0).
@@ -41,9 +42,11 @@ void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, v
 // ratings are (idx[e], val[e]) for e < n, d the diagonal of D, prior x̄ (null: 0). Cholesky:
 // exact (Woodbury's n x n system when n is small). CG: `cg_steps` Jacobi-preconditioned steps
 // from the starting point x_out (warm start), with A applied as Zᵀ(Z v) + D v.
+// next_idx/next_n: the partner indices of the row this thread solves next (a hint: its rows
+// are fetched into cache during this row's arithmetic; no effect on the result).
 void row_solve(const float * other, int32_t dim, const int32_t * idx, const float * val, int64_t n, float mu,
                const float * d, const float * prior, solver_kind solver, int cg_steps, row_scratch & s,
-               float * x_out);
+               float * x_out, const int32_t * next_idx = nullptr, int64_t next_n = 0);
 
 // x = A⁻¹ (Zᵀt + D x̄) by Cholesky on the rows row_gather left in `s` (prior may be null:
 // x̄ = 0); bit-identical to row_solve on the same ratings.

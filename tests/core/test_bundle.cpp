@@ -79,7 +79,7 @@ std::string read_error(const std::vector<uint8_t> & bytes) {
 
 }  // namespace
 
-TEST_CASE("bundle round trip keeps the catalog, counts, genres and (quantized) factors", "[bundle]") {
+TEST_CASE("bundle round trip keeps catalog and counts and genres and factors within quantization error", "[bundle]") {
     const model & m = trained_model();
     const pca_map map = pca_fit_model(m);
     const std::vector<float> xy = pca_item_xy(map, m);
@@ -192,7 +192,7 @@ TEST_CASE("bundle round trip keeps the catalog, counts, genres and (quantized) f
     }
 }
 
-TEST_CASE("bundle write is deterministic; smaller than the model; rewriting a read bundle keeps it", "[bundle]") {
+TEST_CASE("bundle write is deterministic and smaller than the model and a read bundle rewrites to the same scores", "[bundle]") {
     std::vector<uint8_t> a = bundle_of(bundle_quant::int8), b = bundle_of(bundle_quant::int8);
     REQUIRE(a == b);
     std::vector<uint8_t> f = bundle_of(bundle_quant::f32), h = bundle_of(bundle_quant::f16);
@@ -213,7 +213,7 @@ TEST_CASE("bundle write is deterministic; smaller than the model; rewriting a re
     for (size_t i = 0; i < s1.size(); ++i) REQUIRE(s2[i] == Approx(s1[i]).margin(1e-4));
 }
 
-TEST_CASE("web_model_read takes a bundle or a model file; each reader rejects the other kind", "[bundle]") {
+TEST_CASE("web_model_read takes a bundle or a model file and each reader rejects the other kind", "[bundle]") {
     const model & m = trained_model();
     std::vector<uint8_t> mf_bytes = model_file_write(m);
     result<web_model> w = web_model_read(mf_bytes.data(), mf_bytes.size());
@@ -255,7 +255,7 @@ TEST_CASE("every truncation of a bundle is rejected", "[bundle]") {
     REQUIRE(!read_error(longer).empty());
 }
 
-TEST_CASE("bit flips anywhere are rejected; in a payload the message names the section", "[bundle]") {
+TEST_CASE("bit flips anywhere are rejected and in a payload the message names the section", "[bundle]") {
     std::vector<uint8_t> bytes = bundle_of(bundle_quant::int8);
     auto r = mfm_open(bytes.data(), bytes.size());
     REQUIRE(r.ok());

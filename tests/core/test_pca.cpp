@@ -30,7 +30,7 @@ vector_f unit(int k, std::initializer_list<std::pair<int, float>> parts) {
 
 }  // namespace
 
-TEST_CASE("PCA recovers a planted plane, axes ordered by variance, signs fixed", "[pca]") {
+TEST_CASE("PCA recovers a planted plane with axes ordered by variance and fixed signs", "[pca]") {
     const int k = 8;
     vector_f u1 = unit(k, {{1, -2.0f}, {4, 1.0f}, {6, 0.5f}});   // largest |.| negative: flipped
     vector_f u2 = unit(k, {{0, 1.0f}, {3, 1.0f}, {4, 2.0f}, {6, -0.25f}});
