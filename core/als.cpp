@@ -38,13 +38,18 @@ double train_rmse(const model & m, const rating_matrix & train, int threads) {
 
 }  // namespace
 
-void als_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, float mu,
-                   const matrix_f * prior, const train_params & params) {
+namespace {
+
+// One half-step; sse (may be null): per-row Σ (r - r̂)² with the new rows (the training RMSE of
+// the epoch when this is the last half-step).
+void half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, float mu, const matrix_f * prior,
+               const train_params & params, std::vector<double> * sse) {
     const int32_t dim = (int32_t) self.cols();
     // rows are handed out dynamically in small blocks: their costs are long-tailed (a movie
     // may have 10⁵ ratings, most have a handful)
     constexpr int64_t block = 8;
     const int64_t n_rows = rows.rows();
+    if (sse) sse->assign((size_t) n_rows, 0.0);
     parallel_for(
         n_rows, params.threads, block, [] { return row_scratch(); },
         [&](row_scratch & s, int64_t r) {
@@ -56,8 +61,16 @@ void als_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & 
             const bool next = (r + 1) % block != 0 && r + 1 < n_rows;
             row_solve(other.data(), dim, rows.idx.data() + at, rows.val.data() + at, n, mu, s.d.data(), pr,
                       params.solver, params.cg_steps, s, self.data() + r * dim,
-                      next ? rows.idx.data() + rows.ptr[r + 1] : nullptr, next ? rows.row_size((int32_t) r + 1) : 0);
+                      next ? rows.idx.data() + rows.ptr[r + 1] : nullptr, next ? rows.row_size((int32_t) r + 1) : 0,
+                      sse ? sse->data() + r : nullptr);
         });
+}
+
+}  // namespace
+
+void als_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, float mu, const matrix_f * prior,
+                   const train_params & params) {
+    half_step(rows, other, self, mu, prior, params, nullptr);
 }
 
 matrix_f als_item_prior(const matrix_f & genres, const catalog & info, float tau) {
@@ -149,10 +162,11 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
 
     const int iterations = params.kind == model_kind::mean ? 1 : params.iterations;
     const bool use_prior = params.genre_prior != 0.0f && ng > 0 && params.kind != model_kind::mean;
+    std::vector<double> item_sse;
     for (int epoch = 1; epoch <= iterations; ++epoch) {
         auto t0 = std::chrono::steady_clock::now();
         if (params.kind != model_kind::mean) {
-            als_half_step(train.by_user, m.items, m.users, m.mu, nullptr, params);
+            half_step(train.by_user, m.items, m.users, m.mu, nullptr, params, nullptr);
             // genre rows before item rows: a movie without ratings then ends exactly on its
             // prior ȳ_i under the final W, the same row cold start computes
             matrix_f prior;
@@ -160,11 +174,19 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
                 als_genre_step(m.items, info, m.item_counts, params, m.genres);
                 prior = als_item_prior(m.genres, info, params.genre_prior);
             }
-            als_half_step(train.by_item, m.users, m.items, m.mu, use_prior ? &prior : nullptr, params);
+            // the training errors come with the item rows (summed in item order: the same for
+            // any thread count), while each item's user rows are still in cache
+            half_step(train.by_item, m.users, m.items, m.mu, use_prior ? &prior : nullptr, params, &item_sse);
         }
         epoch_report rep;
         rep.epoch = epoch;
-        rep.train_rmse = train_rmse(m, train, params.threads);
+        if (params.kind != model_kind::mean) {
+            double sum = 0.0;
+            for (double v : item_sse) sum += v;
+            rep.train_rmse = train.nnz() > 0 ? std::sqrt(sum / (double) train.nnz()) : 0.0;
+        } else {
+            rep.train_rmse = train_rmse(m, train, params.threads);
+        }
         if (test && test->size() > 0) {
             accuracy a = model_accuracy(m, *test, params.threads);
             rep.test_rmse = a.rmse;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <new>
 
 namespace mf {
 
@@ -56,8 +57,8 @@ struct prefetch_plan {
 };
 void prefetch_rows(const prefetch_plan & p, int64_t from, int64_t to);
 
-int lanes();          // floats per vector register of this build
-int padded(int d);    // d rounded up to a multiple of lanes()
+int lanes();        // floats per vector register of this build
+int padded(int d);  // d rounded up to a multiple of lanes()
 
 // Asks the OS to back [p, p + bytes) with huge pages (Linux: madvise; elsewhere nothing). Random
 // rows of a large factor matrix otherwise miss the TLB on almost every access.
@@ -73,16 +74,36 @@ void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first
 bool chol_factor(float * A, int d, int dp);
 void chol_solve(const float * L, int d, int dp, float * x);
 // out += Σ c_t z_t, out0 += Σ c_t; c_t = t_t - (v0 + z_tᵀv) (tgt non-null) or v0 + z_tᵀv
-void zz_apply(const float * Z, int64_t n, int kp, const float * tgt, float v0, const float * v, float & out0, float * out,
-              const prefetch_plan * pf = nullptr);
+void zz_apply(const float * Z, int64_t n, int kp, const float * tgt, float v0, const float * v, float & out0,
+              float * out, const prefetch_plan * pf = nullptr);
 float dot_padded(const float * a, const float * b, int dp);
 float dot_any(const float * a, const float * b, int n);
 void axpy_padded(float c, const float * x, float * y, int dp);
+
+// The kernels above as a set, for one vector width: kernels_for(k) picks the fastest set of
+// this build for k factors (an AVX-512 build uses 8 lanes when 16 would pad k much further).
+struct kernel_set {
+    int lanes;
+    int (*padded)(int);
+    void (*pack_rows)(const float *, int64_t, const int32_t *, const float *, int64_t, float, bool, int, int, float *,
+                      float *, float *, float *, float *, float *, const float *, float, float *, float *);
+    void (*gram_accum)(const float *, int64_t, int, int, float *, bool, const prefetch_plan *, uintptr_t *);
+    bool (*chol_factor)(float *, int, int);
+    void (*chol_solve)(const float *, int, int, float *);
+    void (*zz_apply)(const float *, int64_t, int, const float *, float, const float *, float &, float *,
+                     const prefetch_plan *);
+    float (*dot_padded)(const float *, const float *, int);
+    void (*axpy_padded)(float, const float *, float *, int);
+    double (*sse_packed)(const float *, int64_t, int, const float *, const float *, float, const float *);
+};
+const kernel_set & kernels_for(int k);
 
 // r̂ = mu + a[0] + b[0] + a[1..dim)ᵀb[1..dim), clamped to [0.5, 5] (exactly model::predict).
 // Σ (val_e - r̂(a, base + idx[e]·dim))² over n ratings of one row.
 double sse_row(const float * a, const float * base, int dim, const int32_t * idx, const float * val, int64_t n,
                float mu);
+// The same from packed rows: r̂_t = val_t - (t_t - x0 - z_tᵀx), clamped (x kp wide, aligned).
+double sse_packed(const float * Z, int64_t n, int kp, const float * tgt, const float * val, float x0, const float * x);
 // Σ (r_e - r̂(U + u_e·dim, I + i_e·dim))² and Σ |…| over n (user, item, rating) triplets.
 void sse_pairs(const float * U, const float * I, int dim, const int32_t * u, const int32_t * i, const float * r,
                int64_t n, float mu, double & se, double & ae);

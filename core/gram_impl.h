@@ -12,16 +12,19 @@
 // that has it), AVX2+FMA (the portable native build), or plain C++ on W = 4 lanes (wasm and
 // everything else). Every result depends only on the inputs and the build, never on threads.
 //
-// Include with MFREC_GRAM_NS defined to the namespace (inside mf) that receives the functions.
-
-#include "gram.h"
+// Include with MFREC_GRAM_NS defined to the namespace (inside mf) that receives the functions;
+// MFREC_GRAM_FORCE_AVX2 / MFREC_GRAM_FORCE_PORTABLE select 8 / 4 lanes below the build's best.
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 
+#include "gram.h"
+
 #if defined(MFREC_GRAM_FORCE_PORTABLE)
 #define MFREC_ISA 0
+#elif defined(MFREC_GRAM_FORCE_AVX2) && defined(__AVX2__) && defined(__FMA__)
+#define MFREC_ISA 1
 #elif defined(__AVX512F__)
 #define MFREC_ISA 2
 #elif defined(__AVX2__) && defined(__FMA__)
@@ -55,55 +58,142 @@ namespace {
 // ---- a few vector operations on W float lanes
 #if MFREC_ISA == 2
 constexpr int W = 16;
-struct vf { __m512 v; };
-MFREC_INLINE vf vzero() { return {_mm512_setzero_ps()}; }
-MFREC_INLINE vf vset1(float x) { return {_mm512_set1_ps(x)}; }
-MFREC_INLINE vf vload(const float * p) { return {_mm512_load_ps(p)}; }
-MFREC_INLINE vf vloadu(const float * p) { return {_mm512_loadu_ps(p)}; }
-MFREC_INLINE void vstore(float * p, vf a) { _mm512_store_ps(p, a.v); }
-MFREC_INLINE void vstoreu(float * p, vf a) { _mm512_storeu_ps(p, a.v); }
-MFREC_INLINE vf vfma(vf a, vf b, vf c) { return {_mm512_fmadd_ps(a.v, b.v, c.v)}; }   // a b + c
-MFREC_INLINE vf vfnma(vf a, vf b, vf c) { return {_mm512_fnmadd_ps(a.v, b.v, c.v)}; } // c - a b
-MFREC_INLINE vf vadd(vf a, vf b) { return {_mm512_add_ps(a.v, b.v)}; }
-MFREC_INLINE vf vsub(vf a, vf b) { return {_mm512_sub_ps(a.v, b.v)}; }
-MFREC_INLINE vf vmul(vf a, vf b) { return {_mm512_mul_ps(a.v, b.v)}; }
-MFREC_INLINE float vhsum(vf a) { return _mm512_reduce_add_ps(a.v); }
+struct vf {
+    __m512 v;
+};
+MFREC_INLINE vf vzero() {
+    return {_mm512_setzero_ps()};
+}
+MFREC_INLINE vf vset1(float x) {
+    return {_mm512_set1_ps(x)};
+}
+MFREC_INLINE vf vload(const float * p) {
+    return {_mm512_load_ps(p)};
+}
+MFREC_INLINE vf vloadu(const float * p) {
+    return {_mm512_loadu_ps(p)};
+}
+MFREC_INLINE void vstore(float * p, vf a) {
+    _mm512_store_ps(p, a.v);
+}
+MFREC_INLINE void vstoreu(float * p, vf a) {
+    _mm512_storeu_ps(p, a.v);
+}
+MFREC_INLINE vf vfma(vf a, vf b, vf c) {
+    return {_mm512_fmadd_ps(a.v, b.v, c.v)};
+}  // a b + c
+MFREC_INLINE vf vfnma(vf a, vf b, vf c) {
+    return {_mm512_fnmadd_ps(a.v, b.v, c.v)};
+}  // c - a b
+MFREC_INLINE vf vadd(vf a, vf b) {
+    return {_mm512_add_ps(a.v, b.v)};
+}
+MFREC_INLINE vf vsub(vf a, vf b) {
+    return {_mm512_sub_ps(a.v, b.v)};
+}
+MFREC_INLINE vf vmul(vf a, vf b) {
+    return {_mm512_mul_ps(a.v, b.v)};
+}
+MFREC_INLINE float vhsum(vf a) {
+    return _mm512_reduce_add_ps(a.v);
+}
+// the horizontal sums of four vectors at once
+MFREC_INLINE void vhsum4(const vf * s, float * out) {
+    __m256 a = _mm256_add_ps(_mm512_castps512_ps256(s[0].v), _mm512_extractf32x8_ps(s[0].v, 1));
+    __m256 b = _mm256_add_ps(_mm512_castps512_ps256(s[1].v), _mm512_extractf32x8_ps(s[1].v, 1));
+    __m256 c = _mm256_add_ps(_mm512_castps512_ps256(s[2].v), _mm512_extractf32x8_ps(s[2].v, 1));
+    __m256 d = _mm256_add_ps(_mm512_castps512_ps256(s[3].v), _mm512_extractf32x8_ps(s[3].v, 1));
+    __m256 abcd = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1)));
+}
 // the first n < W lanes of p (the others 0), never touching memory past p + n
-MFREC_INLINE vf vload_tail(const float * p, int n) { return {_mm512_maskz_loadu_ps((__mmask16) ((1u << n) - 1u), p)}; }
-MFREC_INLINE void vstore_tail(float * p, vf a, int n) { _mm512_mask_storeu_ps(p, (__mmask16) ((1u << n) - 1u), a.v); }
+MFREC_INLINE vf vload_tail(const float * p, int n) {
+    return {_mm512_maskz_loadu_ps((__mmask16) ((1u << n) - 1u), p)};
+}
+MFREC_INLINE void vstore_tail(float * p, vf a, int n) {
+    _mm512_mask_storeu_ps(p, (__mmask16) ((1u << n) - 1u), a.v);
+}
 #elif MFREC_ISA == 1
 constexpr int W = 8;
-struct vf { __m256 v; };
+struct vf {
+    __m256 v;
+};
 alignas(64) static const int32_t tail_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-MFREC_INLINE __m256i tail_mask(int n) { return _mm256_loadu_si256((const __m256i *) (tail_mask_table + 8 - n)); }
-MFREC_INLINE vf vzero() { return {_mm256_setzero_ps()}; }
-MFREC_INLINE vf vset1(float x) { return {_mm256_set1_ps(x)}; }
-MFREC_INLINE vf vload(const float * p) { return {_mm256_load_ps(p)}; }
-MFREC_INLINE vf vloadu(const float * p) { return {_mm256_loadu_ps(p)}; }
-MFREC_INLINE void vstore(float * p, vf a) { _mm256_store_ps(p, a.v); }
-MFREC_INLINE void vstoreu(float * p, vf a) { _mm256_storeu_ps(p, a.v); }
-MFREC_INLINE vf vfma(vf a, vf b, vf c) { return {_mm256_fmadd_ps(a.v, b.v, c.v)}; }
-MFREC_INLINE vf vfnma(vf a, vf b, vf c) { return {_mm256_fnmadd_ps(a.v, b.v, c.v)}; }
-MFREC_INLINE vf vadd(vf a, vf b) { return {_mm256_add_ps(a.v, b.v)}; }
-MFREC_INLINE vf vsub(vf a, vf b) { return {_mm256_sub_ps(a.v, b.v)}; }
-MFREC_INLINE vf vmul(vf a, vf b) { return {_mm256_mul_ps(a.v, b.v)}; }
+MFREC_INLINE __m256i tail_mask(int n) {
+    return _mm256_loadu_si256((const __m256i *) (tail_mask_table + 8 - n));
+}
+MFREC_INLINE vf vzero() {
+    return {_mm256_setzero_ps()};
+}
+MFREC_INLINE vf vset1(float x) {
+    return {_mm256_set1_ps(x)};
+}
+MFREC_INLINE vf vload(const float * p) {
+    return {_mm256_load_ps(p)};
+}
+MFREC_INLINE vf vloadu(const float * p) {
+    return {_mm256_loadu_ps(p)};
+}
+MFREC_INLINE void vstore(float * p, vf a) {
+    _mm256_store_ps(p, a.v);
+}
+MFREC_INLINE void vstoreu(float * p, vf a) {
+    _mm256_storeu_ps(p, a.v);
+}
+MFREC_INLINE vf vfma(vf a, vf b, vf c) {
+    return {_mm256_fmadd_ps(a.v, b.v, c.v)};
+}
+MFREC_INLINE vf vfnma(vf a, vf b, vf c) {
+    return {_mm256_fnmadd_ps(a.v, b.v, c.v)};
+}
+MFREC_INLINE vf vadd(vf a, vf b) {
+    return {_mm256_add_ps(a.v, b.v)};
+}
+MFREC_INLINE vf vsub(vf a, vf b) {
+    return {_mm256_sub_ps(a.v, b.v)};
+}
+MFREC_INLINE vf vmul(vf a, vf b) {
+    return {_mm256_mul_ps(a.v, b.v)};
+}
 MFREC_INLINE float vhsum(vf a) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(a.v), _mm256_extractf128_ps(a.v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
 }
-MFREC_INLINE vf vload_tail(const float * p, int n) { return {_mm256_maskload_ps(p, tail_mask(n))}; }
-MFREC_INLINE void vstore_tail(float * p, vf a, int n) { _mm256_maskstore_ps(p, tail_mask(n), a.v); }
+MFREC_INLINE void vhsum4(const vf * s, float * out) {
+    __m256 abcd = _mm256_hadd_ps(_mm256_hadd_ps(s[0].v, s[1].v), _mm256_hadd_ps(s[2].v, s[3].v));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1)));
+}
+MFREC_INLINE vf vload_tail(const float * p, int n) {
+    return {_mm256_maskload_ps(p, tail_mask(n))};
+}
+MFREC_INLINE void vstore_tail(float * p, vf a, int n) {
+    _mm256_maskstore_ps(p, tail_mask(n), a.v);
+}
 #else
 constexpr int W = 4;
-struct vf { float a[4]; };
-MFREC_INLINE vf vzero() { return {{0.0f, 0.0f, 0.0f, 0.0f}}; }
-MFREC_INLINE vf vset1(float x) { return {{x, x, x, x}}; }
-MFREC_INLINE vf vload(const float * p) { return {{p[0], p[1], p[2], p[3]}}; }
-MFREC_INLINE vf vloadu(const float * p) { return {{p[0], p[1], p[2], p[3]}}; }
-MFREC_INLINE void vstore(float * p, vf a) { for (int l = 0; l < 4; ++l) p[l] = a.a[l]; }
-MFREC_INLINE void vstoreu(float * p, vf a) { for (int l = 0; l < 4; ++l) p[l] = a.a[l]; }
+struct vf {
+    float a[4];
+};
+MFREC_INLINE vf vzero() {
+    return {{0.0f, 0.0f, 0.0f, 0.0f}};
+}
+MFREC_INLINE vf vset1(float x) {
+    return {{x, x, x, x}};
+}
+MFREC_INLINE vf vload(const float * p) {
+    return {{p[0], p[1], p[2], p[3]}};
+}
+MFREC_INLINE vf vloadu(const float * p) {
+    return {{p[0], p[1], p[2], p[3]}};
+}
+MFREC_INLINE void vstore(float * p, vf a) {
+    for (int l = 0; l < 4; ++l) p[l] = a.a[l];
+}
+MFREC_INLINE void vstoreu(float * p, vf a) {
+    for (int l = 0; l < 4; ++l) p[l] = a.a[l];
+}
 // fused like the SIMD paths (std::fma), so every ISA rounds the same way per lane
 MFREC_INLINE vf vfma(vf a, vf b, vf c) {
     vf r;
@@ -115,16 +205,29 @@ MFREC_INLINE vf vfnma(vf a, vf b, vf c) {
     for (int l = 0; l < 4; ++l) r.a[l] = std::fma(-a.a[l], b.a[l], c.a[l]);
     return r;
 }
-MFREC_INLINE vf vadd(vf a, vf b) { return {{a.a[0] + b.a[0], a.a[1] + b.a[1], a.a[2] + b.a[2], a.a[3] + b.a[3]}}; }
-MFREC_INLINE vf vsub(vf a, vf b) { return {{a.a[0] - b.a[0], a.a[1] - b.a[1], a.a[2] - b.a[2], a.a[3] - b.a[3]}}; }
-MFREC_INLINE vf vmul(vf a, vf b) { return {{a.a[0] * b.a[0], a.a[1] * b.a[1], a.a[2] * b.a[2], a.a[3] * b.a[3]}}; }
-MFREC_INLINE float vhsum(vf a) { return (a.a[0] + a.a[2]) + (a.a[1] + a.a[3]); }
+MFREC_INLINE vf vadd(vf a, vf b) {
+    return {{a.a[0] + b.a[0], a.a[1] + b.a[1], a.a[2] + b.a[2], a.a[3] + b.a[3]}};
+}
+MFREC_INLINE vf vsub(vf a, vf b) {
+    return {{a.a[0] - b.a[0], a.a[1] - b.a[1], a.a[2] - b.a[2], a.a[3] - b.a[3]}};
+}
+MFREC_INLINE vf vmul(vf a, vf b) {
+    return {{a.a[0] * b.a[0], a.a[1] * b.a[1], a.a[2] * b.a[2], a.a[3] * b.a[3]}};
+}
+MFREC_INLINE float vhsum(vf a) {
+    return (a.a[0] + a.a[2]) + (a.a[1] + a.a[3]);
+}
+MFREC_INLINE void vhsum4(const vf * s, float * out) {
+    for (int r = 0; r < 4; ++r) out[r] = vhsum(s[r]);
+}
 MFREC_INLINE vf vload_tail(const float * p, int n) {
     vf r = vzero();
     for (int l = 0; l < n; ++l) r.a[l] = p[l];
     return r;
 }
-MFREC_INLINE void vstore_tail(float * p, vf a, int n) { for (int l = 0; l < n; ++l) p[l] = a.a[l]; }
+MFREC_INLINE void vstore_tail(float * p, vf a, int n) {
+    for (int l = 0; l < n; ++l) p[l] = a.a[l];
+}
 #endif
 
 // columns per Gram tile (a divisor of W, so tiles never straddle a diagonal vector block badly)
@@ -134,7 +237,8 @@ constexpr int NR = W / 2 > 0 ? W / 2 : 1;
 // stays in registers while t runs over the packed rows.
 // pl[0 .. npl): cache lines to prefetch into L2, one every `gap` rows (spread out so that the
 // fill buffers never run out and the arithmetic never waits on them).
-template <int MV, bool FIRST>
+// MODE 0: A = acc, 1: A += acc, 2: A -= acc
+template <int MV, int MODE>
 MFREC_INLINE void gram_tile(const float * Z, int64_t T, int dp, int i0, int j0, float * A, const uintptr_t * pl,
                             int64_t npl, int64_t gap) {
     vf acc[MV][NR];
@@ -157,44 +261,22 @@ MFREC_INLINE void gram_tile(const float * Z, int64_t T, int dp, int i0, int j0, 
     for (int c = 0; c < NR; ++c) {
         float * out = A + (int64_t) (j0 + c) * dp + i0;
         for (int m = 0; m < MV; ++m) {
-            if (FIRST) vstore(out + m * W, acc[m][c]);
-            else vstore(out + m * W, vadd(vload(out + m * W), acc[m][c]));
+            if (MODE == 0)
+                vstore(out + m * W, acc[m][c]);
+            else if (MODE == 1)
+                vstore(out + m * W, vadd(vload(out + m * W), acc[m][c]));
+            else
+                vstore(out + m * W, vsub(vload(out + m * W), acc[m][c]));
         }
     }
-}
-
-// up to G row vectors of column j of the Cholesky factor: a(i, j) -= Σ_{c<j} a(i, c) a(j, c)
-template <int G>
-MFREC_INLINE void chol_col(float * A, int j, int i, int dp) {
-    float * cj = A + (int64_t) j * dp + i;
-    vf acc[G], acc2[G];
-    for (int g = 0; g < G; ++g) {
-        acc[g] = vload(cj + g * W);
-        acc2[g] = vzero();
-    }
-    int c = 0;
-    for (; c + 1 < j; c += 2) {
-        const float * a0 = A + (int64_t) c * dp;
-        const float * a1 = a0 + dp;
-        vf b0 = vset1(a0[j]), b1 = vset1(a1[j]);
-        for (int g = 0; g < G; ++g) {
-            acc[g] = vfnma(vload(a0 + i + g * W), b0, acc[g]);
-            acc2[g] = vfnma(vload(a1 + i + g * W), b1, acc2[g]);
-        }
-    }
-    if (c < j) {
-        const float * a0 = A + (int64_t) c * dp;
-        vf b0 = vset1(a0[j]);
-        for (int g = 0; g < G; ++g) acc[g] = vfnma(vload(a0 + i + g * W), b0, acc[g]);
-    }
-    for (int g = 0; g < G; ++g) vstore(cj + g * W, vadd(acc[g], acc2[g]));
 }
 
 // out += Σ_t c_t z_t and out0 += Σ_t c_t with c_t = tgt_t - (v0 + z_tᵀv) (tgt given) or
 // c_t = v0 + z_tᵀv (tgt null): Zᵀ applied to t - Z v, or Zᵀ Z v, for z_t = [1, q_t]. NV = kp / W
 // vectors kept in registers.
 template <int NV>
-void zz_apply_fixed(const float * Z, int64_t n, const float * tgt, float v0, const float * v, float & out0, float * out) {
+void zz_apply_fixed(const float * Z, int64_t n, const float * tgt, float v0, const float * v, float & out0,
+                    float * out) {
     constexpr int kp = NV * W;
     vf vv[NV], acc[NV];
     for (int q = 0; q < NV; ++q) {
@@ -203,7 +285,24 @@ void zz_apply_fixed(const float * Z, int64_t n, const float * tgt, float v0, con
     }
     float o0 = out0;
     const float * z = Z;
-    for (int64_t t = 0; t < n; ++t, z += kp) {
+    int64_t t = 0;
+    for (; t + 4 <= n; t += 4, z += 4 * kp) {  // four rows at a time: one horizontal reduction
+        vf s4[4];
+        for (int r = 0; r < 4; ++r) {
+            s4[r] = vzero();
+            for (int q = 0; q < NV; ++q) s4[r] = vfma(vload(z + r * kp + q * W), vv[q], s4[r]);
+        }
+        float h[4];
+        vhsum4(s4, h);
+        for (int r = 0; r < 4; ++r) {
+            float s = v0 + h[r];
+            float c = tgt ? tgt[t + r] - s : s;
+            o0 += c;
+            vf vc = vset1(c);
+            for (int q = 0; q < NV; ++q) acc[q] = vfma(vload(z + r * kp + q * W), vc, acc[q]);
+        }
+    }
+    for (; t < n; ++t, z += kp) {
         vf s0 = vzero(), s1 = vzero();
         for (int q = 0; q + 1 < NV; q += 2) {
             s0 = vfma(vload(z + q * W), vv[q], s0);
@@ -248,7 +347,9 @@ MFREC_INLINE float dot_aligned(const float * a, const float * b, int dp) {
 
 }  // namespace
 
-int lanes() { return W; }
+int lanes() {
+    return W;
+}
 
 void prefer_huge_pages(void * p, size_t bytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE) && !defined(__EMSCRIPTEN__)
@@ -270,7 +371,9 @@ void prefetch_rows(const ::mf::kern::prefetch_plan & p, int64_t from, int64_t to
         for (uintptr_t l = row & ~(uintptr_t) 63; l < row + (uintptr_t) bytes; l += 64) MFREC_PREFETCH_L2(l);
     }
 }
-int padded(int d) { return (d + W - 1) / W * W; }
+int padded(int d) {
+    return (d + W - 1) / W * W;
+}
 
 // ---- packing: row t in [0, T) of Z (kp wide, aligned) = [src_t[1 .. 1+k), 0 …] with
 // src_t = base + idx[t]·stride (idx null: base + t·stride) and target
@@ -280,10 +383,10 @@ int padded(int d) { return (d + W - 1) / W * W; }
 void pack_rows(const float * base, int64_t stride, const int32_t * idx, const float * val, int64_t T, float mu,
                bool given, int k, int kp, float * Z, float * tgt, float * b0, float * bq, float * cs, float * dg,
                const float * x, float x0, float * r0, float * rq) {
-    const int full = k / W;                // whole vectors inside the source row
-    const int rest = k - full * W;         // lanes of the partial one
+    const int full = k / W;         // whole vectors inside the source row
+    const int rest = k - full * W;  // lanes of the partial one
     const int nv = kp / W;
-    constexpr int64_t ahead = 16;          // rows prefetched ahead (random rows of the other side)
+    constexpr int64_t ahead = 16;  // rows prefetched ahead (random rows of the other side)
     const int64_t bytes = (int64_t) (k + 1) * (int64_t) sizeof(float);
     float sb = b0 ? *b0 : 0.0f;
     float sr = r0 ? *r0 : 0.0f;
@@ -299,7 +402,8 @@ void pack_rows(const float * base, int64_t stride, const int32_t * idx, const fl
         sb += tt;
         vf ct = vset1(tt);
         for (int q = 0; q < nv; ++q) {
-            vf xv = q < full ? vloadu(src + 1 + q * W) : (q == full && rest ? vload_tail(src + 1 + q * W, rest) : vzero());
+            vf xv =
+                q < full ? vloadu(src + 1 + q * W) : (q == full && rest ? vload_tail(src + 1 + q * W, rest) : vzero());
             vstore(z + q * W, xv);
             if (bq) vstore(bq + q * W, vfma(xv, ct, vload(bq + q * W)));
             if (cs) vstore(cs + q * W, vadd(xv, vload(cs + q * W)));
@@ -347,14 +451,17 @@ void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first
                 ++tile;
             }
             if (nv >= 3) {
-                first ? gram_tile<3, true>(Z, T, dp, i, j0, A, pl, npl, gap) : gram_tile<3, false>(Z, T, dp, i, j0, A, pl, npl, gap);
+                first ? gram_tile<3, 0>(Z, T, dp, i, j0, A, pl, npl, gap)
+                      : gram_tile<3, 1>(Z, T, dp, i, j0, A, pl, npl, gap);
                 nv -= 3;
                 i += 3 * W;
             } else if (nv == 2) {
-                first ? gram_tile<2, true>(Z, T, dp, i, j0, A, pl, npl, gap) : gram_tile<2, false>(Z, T, dp, i, j0, A, pl, npl, gap);
+                first ? gram_tile<2, 0>(Z, T, dp, i, j0, A, pl, npl, gap)
+                      : gram_tile<2, 1>(Z, T, dp, i, j0, A, pl, npl, gap);
                 nv = 0;
             } else {
-                first ? gram_tile<1, true>(Z, T, dp, i, j0, A, pl, npl, gap) : gram_tile<1, false>(Z, T, dp, i, j0, A, pl, npl, gap);
+                first ? gram_tile<1, 0>(Z, T, dp, i, j0, A, pl, npl, gap)
+                      : gram_tile<1, 1>(Z, T, dp, i, j0, A, pl, npl, gap);
                 nv = 0;
             }
         }
@@ -363,21 +470,33 @@ void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first
 
 // ---- in-place Cholesky A = L Lᵀ of the leading d x d block (lower, ld dp; rows d..dp of
 // the first d columns must be zero and stay zero). False when A is not positive definite.
+// Blocked by panels of NR columns: a panel is first updated by all columns left of it with
+// the Gram tile kernel (the columns of L play the packed rows: Σ_c L(i, c) L(j, c)), then
+// factored column by column.
 bool chol_factor(float * A, int d, int dp) {
-    for (int j = 0; j < d; ++j) {
-        float * cj = A + (int64_t) j * dp;
-        int i = j / W * W;
-        int nv = (dp - i) / W;
-        for (; nv >= 4; nv -= 4, i += 4 * W) chol_col<4>(A, j, i, dp);
-        if (nv == 3) chol_col<3>(A, j, i, dp);
-        if (nv == 2) chol_col<2>(A, j, i, dp);
-        if (nv == 1) chol_col<1>(A, j, i, dp);
-        float a = cj[j];
-        if (!(a > 0.0f)) return false;
-        float l = std::sqrt(a);
-        vf inv = vset1(1.0f / l);
-        for (int r = j / W * W; r < dp; r += W) vstore(cj + r, vmul(vload(cj + r), inv));
-        cj[j] = l;
+    for (int j0 = 0; j0 < d; j0 += NR) {
+        const int rs = j0 / W * W;
+        if (j0 > 0) {
+            int i = rs, nv = (dp - rs) / W;
+            for (; nv >= 3; nv -= 3, i += 3 * W) gram_tile<3, 2>(A, j0, dp, i, j0, A, nullptr, 0, 1);
+            if (nv == 2) gram_tile<2, 2>(A, j0, dp, i, j0, A, nullptr, 0, 1);
+            if (nv == 1) gram_tile<1, 2>(A, j0, dp, i, j0, A, nullptr, 0, 1);
+        }
+        const int j1 = j0 + NR < d ? j0 + NR : d;
+        for (int j = j0; j < j1; ++j) {
+            float * cj = A + (int64_t) j * dp;
+            for (int c = j0; c < j; ++c) {
+                const float * cc = A + (int64_t) c * dp;
+                vf l = vset1(cc[j]);
+                for (int r = rs; r < dp; r += W) vstore(cj + r, vfnma(vload(cc + r), l, vload(cj + r)));
+            }
+            float a = cj[j];
+            if (!(a > 0.0f)) return false;
+            float l = std::sqrt(a);
+            vf inv = vset1(1.0f / l);
+            for (int r = rs; r < dp; r += W) vstore(cj + r, vmul(vload(cj + r), inv));
+            cj[j] = l;
+        }
     }
     return true;
 }
@@ -405,40 +524,69 @@ void chol_solve(const float * L, int d, int dp, float * x) {
 }
 
 // ---- out += Σ_t c_t z_t over n packed rows, c_t = tgt_t - z_tᵀv (tgt non-null) or z_tᵀv
-void zz_apply(const float * Z, int64_t n, int kp, const float * tgt, float v0, const float * v, float & out0, float * out,
-              const ::mf::kern::prefetch_plan * pf) {
+void zz_apply(const float * Z, int64_t n, int kp, const float * tgt, float v0, const float * v, float & out0,
+              float * out, const ::mf::kern::prefetch_plan * pf) {
     constexpr int64_t block = 64;  // rows between two bursts of prefetches
     const int64_t blocks = (n + block - 1) / block;
     for (int64_t q = 0; q < blocks; ++q) {
         const int64_t b = q * block, m = n - b < block ? n - b : block;
-        if (pf) prefetch_rows(*pf, pf->count * q / blocks, pf->count * (q + 1) / blocks);
+        if (pf) ::mf::MFREC_GRAM_NS::prefetch_rows(*pf, pf->count * q / blocks, pf->count * (q + 1) / blocks);
         const float * zb = Z + b * kp;
         const float * tb = tgt ? tgt + b : nullptr;
         switch (kp / W) {
-        case 1: zz_apply_fixed<1>(zb, m, tb, v0, v, out0, out); break;
-        case 2: zz_apply_fixed<2>(zb, m, tb, v0, v, out0, out); break;
-        case 3: zz_apply_fixed<3>(zb, m, tb, v0, v, out0, out); break;
-        case 4: zz_apply_fixed<4>(zb, m, tb, v0, v, out0, out); break;
-        case 5: zz_apply_fixed<5>(zb, m, tb, v0, v, out0, out); break;
-        case 6: zz_apply_fixed<6>(zb, m, tb, v0, v, out0, out); break;
-        case 7: zz_apply_fixed<7>(zb, m, tb, v0, v, out0, out); break;
-        case 8: zz_apply_fixed<8>(zb, m, tb, v0, v, out0, out); break;
+            case 1:
+                zz_apply_fixed<1>(zb, m, tb, v0, v, out0, out);
+                break;
+            case 2:
+                zz_apply_fixed<2>(zb, m, tb, v0, v, out0, out);
+                break;
+            case 3:
+                zz_apply_fixed<3>(zb, m, tb, v0, v, out0, out);
+                break;
+            case 4:
+                zz_apply_fixed<4>(zb, m, tb, v0, v, out0, out);
+                break;
+            case 5:
+                zz_apply_fixed<5>(zb, m, tb, v0, v, out0, out);
+                break;
+            case 6:
+                zz_apply_fixed<6>(zb, m, tb, v0, v, out0, out);
+                break;
+            case 7:
+                zz_apply_fixed<7>(zb, m, tb, v0, v, out0, out);
+                break;
+            case 8:
+                zz_apply_fixed<8>(zb, m, tb, v0, v, out0, out);
+                break;
 #if MFREC_ISA != 1
-        case 9: zz_apply_fixed<9>(zb, m, tb, v0, v, out0, out); break;
-        case 10: zz_apply_fixed<10>(zb, m, tb, v0, v, out0, out); break;
-        case 11: zz_apply_fixed<11>(zb, m, tb, v0, v, out0, out); break;
-        case 12: zz_apply_fixed<12>(zb, m, tb, v0, v, out0, out); break;
+            case 9:
+                zz_apply_fixed<9>(zb, m, tb, v0, v, out0, out);
+                break;
+            case 10:
+                zz_apply_fixed<10>(zb, m, tb, v0, v, out0, out);
+                break;
+            case 11:
+                zz_apply_fixed<11>(zb, m, tb, v0, v, out0, out);
+                break;
+            case 12:
+                zz_apply_fixed<12>(zb, m, tb, v0, v, out0, out);
+                break;
 #endif
-        default: zz_apply_any(zb, m, kp, tb, v0, v, out0, out); break;
+            default:
+                zz_apply_any(zb, m, kp, tb, v0, v, out0, out);
+                break;
         }
     }
 }
 
 // ---- aᵀb over dp (multiple of W) aligned lanes
-float dot_padded(const float * a, const float * b, int dp) { return dot_aligned(a, b, dp); }
+float dot_padded(const float * a, const float * b, int dp) {
+    return dot_aligned(a, b, dp);
+}
 
 // ---- aᵀb over n lanes, any alignment
-float dot_any(const float * a, const float * b, int n) {
+namespace {
+MFREC_INLINE float dot_any_inline(const float * a, const float * b, int n) {
     vf s0 = vzero(), s1 = vzero();
     int q = 0;
     for (; q + 2 * W <= n; q += 2 * W) {
@@ -451,6 +599,11 @@ float dot_any(const float * a, const float * b, int n) {
     }
     if (q < n) s1 = vfma(vload_tail(a + q, n - q), vload_tail(b + q, n - q), s1);
     return vhsum(vadd(s0, s1));
+}
+}  // namespace
+
+float dot_any(const float * a, const float * b, int n) {
+    return dot_any_inline(a, b, n);
 }
 
 // ---- y += c x over dp aligned lanes
@@ -465,7 +618,7 @@ MFREC_INLINE float predict_clamped(const float * a, const float * b, int dim, fl
     float s = mu;
     s += a[0];
     s += b[0];
-    if (dim > 1) s += dot_any(a + 1, b + 1, dim - 1);
+    if (dim > 1) s += dot_any_inline(a + 1, b + 1, dim - 1);
     return s < 0.5f ? 0.5f : (s > 5.0f ? 5.0f : s);
 }
 }  // namespace
@@ -481,6 +634,19 @@ double sse_row(const float * a, const float * base, int dim, const int32_t * idx
             for (int l = 0; l < lines; ++l) MFREC_PREFETCH(pf + 64 * l);
         }
         double err = (double) val[e] - (double) predict_clamped(a, base + (int64_t) idx[e] * dim, dim, mu);
+        s += err * err;
+    }
+    return s;
+}
+
+double sse_packed(const float * Z, int64_t n, int kp, const float * tgt, const float * val, float x0, const float * x) {
+    double s = 0.0;
+    const float * z = Z;
+    for (int64_t t = 0; t < n; ++t, z += kp) {
+        float e = tgt[t] - (x0 + dot_aligned(z, x, kp));
+        float pred = val[t] - e;
+        pred = pred < 0.5f ? 0.5f : (pred > 5.0f ? 5.0f : pred);
+        double err = (double) val[t] - (double) pred;
         s += err * err;
     }
     return s;

@@ -34,7 +34,8 @@ float model::predict_raw(int32_t u, int32_t i) const {
     if (u >= 0) s += users(u, 0);
     s += items(i, 0);
     // the same loop as the RMSE passes (kern::sse_row, kern::sse_pairs)
-    if (u >= 0 && k > 0) s += kern::dot_any(users.data() + (int64_t) u * (k + 1) + 1, items.data() + (int64_t) i * (k + 1) + 1, k);
+    if (u >= 0 && k > 0)
+        s += kern::dot_any(users.data() + (int64_t) u * (k + 1) + 1, items.data() + (int64_t) i * (k + 1) + 1, k);
     return s;
 }
 

@@ -37,7 +37,9 @@ struct train_params {
     float genre_prior = 0.5f;      // τ; 0 = plain biased ALS
     bool reg_by_count = false;     // ALS-WR: λ n_u, λ n_i
     solver_kind solver = solver_kind::cholesky;
-    int32_t cg_steps = 3;          // CG iterations per row per half-step (warm-started)
+    // 4: the fewest warm-started Jacobi-PCG steps whose test RMSE stays within 0.002 of Cholesky
+    // at every epoch on ML-32M-shaped data at k = 64 and 128 (3 steps: up to 0.007 off)
+    int32_t cg_steps = 4;          // CG iterations per row per half-step (warm-started)
     float init_std = 0.1f;         // initial factors ~ N(0, init_std² / k)
     uint64_t seed = 42;
     int32_t threads = 0;           // 0 = all

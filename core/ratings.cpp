@@ -1,57 +1,90 @@
 #include "ratings.h"
 
+#include <algorithm>
+
+#include "parallel.h"
+
 namespace mf {
 
 namespace {
 
 // Counting sort of (row, col, val) triplets into compressed rows; rows keep the input order.
+// The input is cut into `parts` contiguous pieces counted and scattered in parallel; piece p's
+// entries of a row go after those of pieces < p, so the result is the serial one for any count.
 template <class Get>
-sparse_rows rows_build(int32_t n_rows, int64_t n, Get get) {
+sparse_rows rows_build(int32_t n_rows, int64_t n, Get get, int threads) {
+    if (threads <= 0) threads = parallel_default_threads();
+    const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(threads, n / (1 << 16)));
+    std::vector<std::vector<uint64_t>> at((size_t) parts, std::vector<uint64_t>((size_t) n_rows, 0));
+    auto piece = [&](int64_t p) { return std::make_pair(n * p / parts, n * (p + 1) / parts); };
+    parallel_for(
+        parts, (int) parts, 1, [] { return 0; },
+        [&](int, int64_t p) {
+            std::vector<uint64_t> & c = at[(size_t) p];
+            auto r = piece(p);
+            for (int64_t k = r.first; k < r.second; ++k) {
+                int32_t row, col;
+                float v;
+                get(k, row, col, v);
+                c[(size_t) row]++;
+            }
+        });
     sparse_rows s;
     s.ptr.assign((size_t) n_rows + 1, 0);
-    for (int64_t k = 0; k < n; ++k) {
-        int32_t row, col;
-        float v;
-        get(k, row, col, v);
-        s.ptr[(size_t) row + 1]++;
+    for (int32_t r = 0; r < n_rows; ++r) {
+        uint64_t o = s.ptr[r];
+        for (int64_t p = 0; p < parts; ++p) {  // count -> where piece p starts in row r
+            uint64_t cnt = at[(size_t) p][r];
+            at[(size_t) p][r] = o;
+            o += cnt;
+        }
+        s.ptr[(size_t) r + 1] = o;
     }
-    for (int32_t r = 0; r < n_rows; ++r) s.ptr[(size_t) r + 1] += s.ptr[r];
     s.idx.resize((size_t) n);
     s.val.resize((size_t) n);
-    std::vector<uint64_t> fill(s.ptr.begin(), s.ptr.end() - 1);
-    for (int64_t k = 0; k < n; ++k) {
-        int32_t row, col;
-        float v;
-        get(k, row, col, v);
-        uint64_t at = fill[row]++;
-        s.idx[at] = col;
-        s.val[at] = v;
-    }
+    parallel_for(
+        parts, (int) parts, 1, [] { return 0; },
+        [&](int, int64_t p) {
+            std::vector<uint64_t> & fill = at[(size_t) p];
+            auto r = piece(p);
+            for (int64_t k = r.first; k < r.second; ++k) {
+                int32_t row, col;
+                float v;
+                get(k, row, col, v);
+                uint64_t w = fill[(size_t) row]++;
+                s.idx[w] = col;
+                s.val[w] = v;
+            }
+        });
     return s;
 }
 
 }  // namespace
 
-rating_matrix rating_matrix_build(const dataset & d, const std::vector<int64_t> & sel, bool use_all,
-                                  int threads) {
-    (void) threads;
+rating_matrix rating_matrix_build(const dataset & d, const std::vector<int64_t> & sel, bool use_all, int threads) {
     rating_matrix m;
     m.n_users = d.users.size();
     m.n_items = d.items.size();
     int64_t n = use_all ? d.size() : (int64_t) sel.size();
     auto pos = [&](int64_t k) { return use_all ? k : sel[(size_t) k]; };
-    m.by_user = rows_build(m.n_users, n, [&](int64_t k, int32_t & row, int32_t & col, float & v) {
-        int64_t p = pos(k);
-        row = d.user[p];
-        col = d.item[p];
-        v = d.rating[p];
-    });
-    m.by_item = rows_build(m.n_items, n, [&](int64_t k, int32_t & row, int32_t & col, float & v) {
-        int64_t p = pos(k);
-        row = d.item[p];
-        col = d.user[p];
-        v = d.rating[p];
-    });
+    m.by_user = rows_build(
+        m.n_users, n,
+        [&](int64_t k, int32_t & row, int32_t & col, float & v) {
+            int64_t p = pos(k);
+            row = d.user[p];
+            col = d.item[p];
+            v = d.rating[p];
+        },
+        threads);
+    m.by_item = rows_build(
+        m.n_items, n,
+        [&](int64_t k, int32_t & row, int32_t & col, float & v) {
+            int64_t p = pos(k);
+            row = d.item[p];
+            col = d.user[p];
+            v = d.rating[p];
+        },
+        threads);
     double sum = 0.0;
     for (float v : m.by_user.val) sum += v;
     m.mean = n > 0 ? sum / (double) n : 0.0;
@@ -64,16 +97,22 @@ rating_matrix rating_matrix_from_coo(int32_t n_users, int32_t n_items, const std
     m.n_users = n_users;
     m.n_items = n_items;
     int64_t n = (int64_t) r.size();
-    m.by_user = rows_build(n_users, n, [&](int64_t k, int32_t & row, int32_t & col, float & v) {
-        row = u[k];
-        col = i[k];
-        v = r[k];
-    });
-    m.by_item = rows_build(n_items, n, [&](int64_t k, int32_t & row, int32_t & col, float & v) {
-        row = i[k];
-        col = u[k];
-        v = r[k];
-    });
+    m.by_user = rows_build(
+        n_users, n,
+        [&](int64_t k, int32_t & row, int32_t & col, float & v) {
+            row = u[k];
+            col = i[k];
+            v = r[k];
+        },
+        1);
+    m.by_item = rows_build(
+        n_items, n,
+        [&](int64_t k, int32_t & row, int32_t & col, float & v) {
+            row = i[k];
+            col = u[k];
+            v = r[k];
+        },
+        1);
     double sum = 0.0;
     for (float v : r) sum += v;
     m.mean = n > 0 ? sum / (double) n : 0.0;

@@ -36,7 +36,9 @@ struct row_source {
 
 // Rows packed per block of the Cholesky path: a block of ~32 KB stays in L1/L2 while every Gram
 // tile streams over it.
-int64_t block_rows(int kp) { return std::max<int64_t>(32, 8192 / std::max(kp, 1)); }
+int64_t block_rows(int kp) {
+    return std::max<int64_t>(32, 8192 / std::max(kp, 1));
+}
 
 // The vectors of one solve, kp wide each, carved out of the scratch.
 struct row_vectors {
@@ -47,7 +49,9 @@ struct row_vectors {
     }
 };
 
-void zero(float * p, int n) { std::memset(p, 0, sizeof(float) * (size_t) n); }
+void zero(float * p, int n) {
+    std::memset(p, 0, sizeof(float) * (size_t) n);
+}
 
 // The right-hand side [r0, rq] = Zᵀt + D x̄ from the packed sums.
 void rhs_finish(int k, const float * d, const float * prior, float & r0, float * rq) {
@@ -59,11 +63,14 @@ void rhs_finish(int k, const float * d, const float * prior, float & r0, float *
 // Exact solve through A = ZᵀZ + D, formed block by block as the k x k Gram of the q parts plus
 // the sums of the bias dimension; the bias is eliminated first (it is the first step of a
 // Cholesky of the (k+1)² system):  S = Q + D_q - s sᵀ / a,  a = n + d_0,  s = Σ q_t.
-bool solve_normal(const row_source & in, int64_t n, int k, int kp, const float * d, const float * prior,
-                  row_scratch & s, float * x_out) {
+// keep_all: pack every row of the row into the buffer (not one block over the other), so that
+// the training error can be taken from it afterwards.
+bool solve_normal(const kern::kernel_set & ks, const row_source & in, int64_t n, int k, int kp, const float * d,
+                  const float * prior, row_scratch & s, float * x_out, bool keep_all) {
     const int64_t T = block_rows(kp);
-    s.zp.reserve_at_least((size_t) (T * kp));
-    s.tp.reserve_at_least((size_t) T);
+    const int64_t rows = keep_all ? n : std::min(n, T);
+    s.zp.reserve_at_least((size_t) (rows * kp));
+    s.tp.reserve_at_least((size_t) rows);
     s.sys.reserve_at_least((size_t) kp * kp);
     row_vectors rv(s, kp);
     float * A = s.sys.data();
@@ -74,8 +81,9 @@ bool solve_normal(const row_source & in, int64_t n, int k, int kp, const float *
     float r0 = 0.0f;
     for (int64_t e0 = 0; e0 < n; e0 += T) {
         int64_t m = std::min(T, n - e0);
-        kern::pack_rows(in.base_at(e0), in.stride, in.idx_at(e0), in.val + e0, m, in.mu, in.given, k, kp,
-                        s.zp.data(), s.tp.data(), &r0, rq, cs, nullptr);
+        float * Z = s.zp.data() + (keep_all ? e0 * kp : 0);
+        ks.pack_rows(in.base_at(e0), in.stride, in.idx_at(e0), in.val + e0, m, in.mu, in.given, k, kp, Z,
+                     s.tp.data() + (keep_all ? e0 : 0), &r0, rq, cs, nullptr, nullptr, 0.0f, nullptr, nullptr);
         // while this block's Gram is formed, fetch the next block (or the next row's first)
         kern::prefetch_plan pf = in.next_plan(T, k + 1);
         if (e0 + T < n && in.idx) {
@@ -83,39 +91,39 @@ bool solve_normal(const row_source & in, int64_t n, int k, int kp, const float *
             pf.count = std::min(T, n - e0 - T);
         }
         s.lines.resize((size_t) (pf.count * ((k + 1) * 4 / 64 + 2)));
-        kern::gram_accum(s.zp.data(), m, k, kp, A, e0 == 0, &pf, s.lines.data());
+        ks.gram_accum(Z, m, k, kp, A, e0 == 0, &pf, s.lines.data());
     }
     rhs_finish(k, d, prior, r0, rq);
     const float a = (float) n + d[0];
     const float inv = 1.0f / a;
-    const int W = kern::lanes();
+    const int W = ks.lanes;
     for (int j = 0; j < k; ++j) {  // S = A + D_q - s sᵀ/a (lower, from the diagonal's vector block)
         float * col = A + (int64_t) j * kp;
         col[j] += d[1 + j];
         int r = j / W * W;
-        kern::axpy_padded(-cs[j] * inv, cs + r, col + r, kp - r);
+        ks.axpy_padded(-cs[j] * inv, cs + r, col + r, kp - r);
     }
     const float r0a = r0 * inv;
     for (int c = 0; c < k; ++c) rq[c] -= cs[c] * r0a;
-    if (!kern::chol_factor(A, k, kp)) return false;
-    kern::chol_solve(A, k, kp, rq);
-    x_out[0] = (r0 - kern::dot_padded(cs, rq, kp)) / a;
+    if (!ks.chol_factor(A, k, kp)) return false;
+    ks.chol_solve(A, k, kp, rq);
+    x_out[0] = (r0 - ks.dot_padded(cs, rq, kp)) / a;
     std::memcpy(x_out + 1, rq, sizeof(float) * (size_t) k);
     return true;
 }
 
 // A row with n < (k+1)/2 ratings: the Woodbury identity solves the same system through an
 // n x n one,  A⁻¹ = D⁻¹ - D⁻¹Zᵀ (I + Z D⁻¹ Zᵀ)⁻¹ Z D⁻¹,  O(n²k + n³) instead of O(nk² + k³).
-bool solve_woodbury(const row_source & in, int64_t n, int k, int kp, const float * d, const float * prior,
-                    row_scratch & s, float * x_out) {
+bool solve_woodbury(const kern::kernel_set & ks, const row_source & in, int64_t n, int k, int kp, const float * d,
+                    const float * prior, row_scratch & s, float * x_out) {
     s.zp.reserve_at_least((size_t) (n * kp));
     s.tp.reserve_at_least((size_t) n);
     row_vectors rv(s, kp);
-    float * yq = rv.v[0], * sinv = rv.v[1], * tmp = rv.v[2], * u = rv.v[3];
+    float *yq = rv.v[0], *sinv = rv.v[1], *tmp = rv.v[2], *u = rv.v[3];
     zero(yq, kp);
     float y0 = 0.0f;
-    kern::pack_rows(in.base, in.stride, in.idx, in.val, n, in.mu, in.given, k, kp, s.zp.data(), s.tp.data(), &y0, yq,
-                    nullptr, nullptr);
+    ks.pack_rows(in.base, in.stride, in.idx, in.val, n, in.mu, in.given, k, kp, s.zp.data(), s.tp.data(), &y0, yq,
+                 nullptr, nullptr, nullptr, 0.0f, nullptr, nullptr);
     rhs_finish(k, d, prior, y0, yq);
     const float * Z = s.zp.data();
     const float s0 = 1.0f / d[0];
@@ -123,7 +131,7 @@ bool solve_woodbury(const row_source & in, int64_t n, int k, int kp, const float
     y0 *= s0;  // y = D⁻¹ b
     for (int c = 0; c < k; ++c) yq[c] *= sinv[c];
     const int nn = (int) n;
-    const int np = kern::padded(nn);
+    const int np = ks.padded(nn);
     s.sys.reserve_at_least((size_t) np * np + np);
     float * K = s.sys.data();
     float * w = K + (size_t) np * np;
@@ -134,17 +142,17 @@ bool solve_woodbury(const row_source & in, int64_t n, int k, int kp, const float
         kern::prefetch_rows(pf, pf.count * a / nn, pf.count * (a + 1) / nn);
         const float * za = Z + (int64_t) a * kp;
         for (int c = 0; c < kp; ++c) tmp[c] = za[c] * sinv[c];
-        for (int r = a; r < nn; ++r) K[(int64_t) a * np + r] = s0 + kern::dot_padded(tmp, Z + (int64_t) r * kp, kp);
+        for (int r = a; r < nn; ++r) K[(int64_t) a * np + r] = s0 + ks.dot_padded(tmp, Z + (int64_t) r * kp, kp);
         K[(int64_t) a * np + a] += 1.0f;
-        w[a] = y0 + kern::dot_padded(za, yq, kp);
+        w[a] = y0 + ks.dot_padded(za, yq, kp);
     }
-    if (!kern::chol_factor(K, nn, np)) return false;
-    kern::chol_solve(K, nn, np, w);  // v = K⁻¹ w
+    if (!ks.chol_factor(K, nn, np)) return false;
+    ks.chol_solve(K, nn, np, w);  // v = K⁻¹ w
     zero(u, kp);
     float u0 = 0.0f;
     for (int a = 0; a < nn; ++a) {
         u0 += w[a];
-        kern::axpy_padded(w[a], Z + (int64_t) a * kp, u, kp);
+        ks.axpy_padded(w[a], Z + (int64_t) a * kp, u, kp);
     }
     x_out[0] = y0 - s0 * u0;  // x = y - D⁻¹ Zᵀ v
     for (int c = 0; c < k; ++c) x_out[1 + c] = yq[c] - sinv[c] * u[c];
@@ -175,20 +183,20 @@ void solve_fallback(const row_source & in, int64_t n, int dim, const float * d, 
 // Jacobi-preconditioned conjugate gradient on A x = b, A v = Zᵀ(Z v) + D v, from x_out.
 // One pass over the packed rows per step (z_tᵀv and the update of Zᵀ(Zv) fused), plus one for
 // the starting residual r = Zᵀ(t - Z x) - D (x - x̄). Vectors are [bias, q part].
-void solve_cg(const row_source & in, int64_t n, int k, int kp, const float * d, const float * prior, int steps,
-              row_scratch & s, float * x_out) {
+void solve_cg(const kern::kernel_set & ks, const row_source & in, int64_t n, int k, int kp, const float * d,
+              const float * prior, int steps, row_scratch & s, float * x_out) {
     s.zp.reserve_at_least((size_t) (n * kp));
     s.tp.reserve_at_least((size_t) n);
     row_vectors rv(s, kp);
-    float * x = rv.v[0], * r = rv.v[1], * p = rv.v[2], * ap = rv.v[3], * m = rv.v[4], * z = rv.v[5];
+    float *x = rv.v[0], *r = rv.v[1], *p = rv.v[2], *ap = rv.v[3], *m = rv.v[4], *z = rv.v[5];
     zero(m, kp);
     zero(r, kp);
     float x0 = x_out[0];
     for (int c = 0; c < kp; ++c) x[c] = c < k ? x_out[1 + c] : 0.0f;
     // packing also makes m = diag(QᵀQ) and the starting residual r = Zᵀ(t - Z x)
     float r0 = 0.0f;
-    kern::pack_rows(in.base, in.stride, in.idx, in.val, n, in.mu, in.given, k, kp, s.zp.data(), s.tp.data(), nullptr,
-                    nullptr, nullptr, m, x, x0, &r0, r);
+    ks.pack_rows(in.base, in.stride, in.idx, in.val, n, in.mu, in.given, k, kp, s.zp.data(), s.tp.data(), nullptr,
+                 nullptr, nullptr, m, x, x0, &r0, r);
     const float * Z = s.zp.data();
     const float m0 = 1.0f / ((float) n + d[0]);  // the preconditioner's inverse
     for (int c = 0; c < kp; ++c) m[c] = c < k ? 1.0f / (m[c] + d[1 + c]) : 0.0f;
@@ -208,8 +216,8 @@ void solve_cg(const row_source & in, int64_t n, int k, int kp, const float * d, 
         float ap0 = d[0] * p0;
         for (int c = 0; c < kp; ++c) ap[c] = c < k ? d[1 + c] * p[c] : 0.0f;
         kern::prefetch_plan pfi = pf.part(it, steps);
-        kern::zz_apply(Z, n, kp, nullptr, p0, p, ap0, ap, &pfi);
-        float pap = p0 * ap0 + kern::dot_padded(p, ap, kp);
+        ks.zz_apply(Z, n, kp, nullptr, p0, p, ap0, ap, &pfi);
+        float pap = p0 * ap0 + ks.dot_padded(p, ap, kp);
         if (!(pap > 0.0f)) break;
         float alpha = rz / pap;
         x0 += alpha * p0;
@@ -231,8 +239,22 @@ void solve_cg(const row_source & in, int64_t n, int k, int kp, const float * d, 
     std::memcpy(x_out + 1, x, sizeof(float) * (size_t) k);
 }
 
+// Σ (r - r̂)² over the row's ratings with the solved row x (r̂ clamped): from the packed rows
+// when they are all still in the buffer, else from the partner rows again.
+double row_sse(const kern::kernel_set & ks, const row_source & in, int64_t n, int dim, row_scratch & s, bool packed_all,
+               const float * x) {
+    const int k = dim - 1;
+    if (k == 0 || !packed_all) return kern::sse_row(x, in.base, dim, in.idx, in.val, n, in.mu);
+    const int kp = ks.padded(k);
+    s.vec.reserve_at_least((size_t) kp * 11 + 16);
+    float * xq = s.vec.data() + (size_t) kp * 10;
+    for (int c = 0; c < kp; ++c) xq[c] = c < k ? x[1 + c] : 0.0f;
+    return ks.sse_packed(s.zp.data(), n, kp, s.tp.data(), in.val, x[0], xq);
+}
+
 void solve_row(const row_source & in, int64_t n, int dim, const float * d, const float * prior, solver_kind solver,
-               int steps, row_scratch & s, float * x_out) {
+               int steps, row_scratch & s, float * x_out, double * sse) {
+    if (sse) *sse = 0.0;
     if (n <= 0) {  // D x = D x̄
         for (int c = 0; c < dim; ++c) x_out[c] = prior ? prior[c] : 0.0f;
         return;
@@ -246,24 +268,34 @@ void solve_row(const row_source & in, int64_t n, int dim, const float * d, const
         }
         if (prior) b0 += d[0] * prior[0];
         x_out[0] = b0 / ((float) n + d[0]);
+        if (sse) *sse = row_sse(kern::kernels_for(0), in, n, dim, s, false, x_out);
         return;
     }
-    const int kp = kern::padded(k);
+    const kern::kernel_set & ks = kern::kernels_for(k);
+    const int kp = ks.padded(k);
+    bool packed_all = true;  // are all n rows still in the pack buffer?
     if (solver == solver_kind::cg) {
-        solve_cg(in, n, k, kp, d, prior, steps, s, x_out);
-        return;
+        solve_cg(ks, in, n, k, kp, d, prior, steps, s, x_out);
+    } else {
+        bool woodbury = row_uses_woodbury(n, dim) && d[0] > 0.0f && d[1] > 0.0f;
+        bool ok = woodbury ? solve_woodbury(ks, in, n, k, kp, d, prior, s, x_out)
+                           : solve_normal(ks, in, n, k, kp, d, prior, s, x_out, sse != nullptr);
+        packed_all = woodbury || sse != nullptr || n <= block_rows(kp);
+        if (!ok) {
+            solve_fallback(in, n, dim, d, prior, x_out);
+            packed_all = false;
+        }
     }
-    bool ok = row_uses_woodbury(n, dim) && d[0] > 0.0f && d[1] > 0.0f ? solve_woodbury(in, n, k, kp, d, prior, s, x_out)
-                                                                       : solve_normal(in, n, k, kp, d, prior, s, x_out);
-    if (!ok) solve_fallback(in, n, dim, d, prior, x_out);
+    if (sse) *sse = row_sse(ks, in, n, dim, s, packed_all, x_out);
 }
 
 }  // namespace
 
-bool row_uses_woodbury(int64_t n, int32_t dim) { return n > 0 && 2 * n < dim; }
+bool row_uses_woodbury(int64_t n, int32_t dim) {
+    return n > 0 && 2 * n < dim;
+}
 
-void row_gather(const matrix_f & other, const int32_t * idx, const float * val, int64_t n, float mu,
-                row_scratch & s) {
+void row_gather(const matrix_f & other, const int32_t * idx, const float * val, int64_t n, float mu, row_scratch & s) {
     const int64_t dim = other.cols();
     if ((int64_t) s.z_buf.size() < n * dim) s.z_buf.resize((size_t) (n * dim));
     if ((int64_t) s.t_buf.size() < n) s.t_buf.resize((size_t) n);
@@ -285,22 +317,22 @@ void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, v
 }
 
 void row_solve(const float * other, int32_t dim, const int32_t * idx, const float * val, int64_t n, float mu,
-               const float * d, const float * prior, solver_kind solver, int cg_steps, row_scratch & s,
-               float * x_out, const int32_t * next_idx, int64_t next_n) {
+               const float * d, const float * prior, solver_kind solver, int cg_steps, row_scratch & s, float * x_out,
+               const int32_t * next_idx, int64_t next_n, double * sse) {
     row_source in{other, dim, idx, val, mu, false, next_idx, next_n};
-    solve_row(in, n, dim, d, prior, solver, cg_steps, s, x_out);
+    solve_row(in, n, dim, d, prior, solver, cg_steps, s, x_out, sse);
 }
 
 void row_solve_cholesky(row_scratch & s, int64_t n, const vector_f & d, const float * prior, float * x_out) {
     const int32_t dim = (int32_t) d.size();
     row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true, nullptr, 0};
-    solve_row(in, n, dim, d.data(), prior, solver_kind::cholesky, 0, s, x_out);
+    solve_row(in, n, dim, d.data(), prior, solver_kind::cholesky, 0, s, x_out, nullptr);
 }
 
 void row_solve_cg(row_scratch & s, int64_t n, const vector_f & d, const float * prior, int steps, float * x_out) {
     const int32_t dim = (int32_t) d.size();
     row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true, nullptr, 0};
-    solve_row(in, n, dim, d.data(), prior, solver_kind::cg, steps, s, x_out);
+    solve_row(in, n, dim, d.data(), prior, solver_kind::cg, steps, s, x_out, nullptr);
 }
 
 }  // namespace mf

@@ -9,12 +9,12 @@
 // form the lower triangle of ZᵀZ from it (Cholesky), or apply ZᵀZ implicitly (CG).
 #pragma once
 
-#include "gram.h"
-#include "model.h"
-
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <vector>
+
+#include "gram.h"
+#include "model.h"
 
 namespace mf {
 
@@ -22,18 +22,17 @@ using matrix_cf = Eigen::MatrixXf;  // column-major, for the (k+1)² systems
 
 // Per-thread buffers, grown on demand and reused across rows.
 struct row_scratch {
-    std::vector<float> z_buf;   // n x (k+1) gathered partner rows, row-major (row_gather)
-    std::vector<float> t_buf;   // n targets (row_gather)
-    matrix_cf a;                // (k+1)², the fold-in system (infer.cpp)
-    vector_f d;                 // the diagonal of D
+    std::vector<float> z_buf;  // n x (k+1) gathered partner rows, row-major (row_gather)
+    std::vector<float> t_buf;  // n targets (row_gather)
+    matrix_cf a;               // (k+1)², the fold-in system (infer.cpp)
+    vector_f d;                // the diagonal of D
     // row_solve: packed rows, targets, the dp x dp system and dp-wide vectors (dp = padded k+1)
     aligned_floats zp, tp, sys, vec;
     std::vector<uintptr_t> lines;  // cache lines to prefetch
 };
 
 // Gathers the partner rows of one row: Z (n x (k+1)) with Z[:,0] = 1, t_j = r_j - μ - other(j,0).
-void row_gather(const matrix_f & other, const int32_t * idx, const float * val, int64_t n, float mu,
-                row_scratch & s);
+void row_gather(const matrix_f & other, const int32_t * idx, const float * val, int64_t n, float mu, row_scratch & s);
 
 // The diagonal of D for a row with n ratings.
 void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, vector_f & d);
@@ -43,10 +42,12 @@ void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, v
 // exact (Woodbury's n x n system when n is small). CG: `cg_steps` Jacobi-preconditioned steps
 // from the starting point x_out (warm start), with A applied as Zᵀ(Z v) + D v.
 // next_idx/next_n: the partner indices of the row this thread solves next (a hint: its rows
-// are fetched into cache during this row's arithmetic; no effect on the result).
+// are fetched into cache during this row's arithmetic; no effect on the result). sse (may be
+// null): receives Σ (r - r̂)² over this row's ratings with the new row (r̂ clamped to [0.5, 5]),
+// computed while the partner rows are still in cache (the training RMSE without another pass).
 void row_solve(const float * other, int32_t dim, const int32_t * idx, const float * val, int64_t n, float mu,
-               const float * d, const float * prior, solver_kind solver, int cg_steps, row_scratch & s,
-               float * x_out, const int32_t * next_idx = nullptr, int64_t next_n = 0);
+               const float * d, const float * prior, solver_kind solver, int cg_steps, row_scratch & s, float * x_out,
+               const int32_t * next_idx = nullptr, int64_t next_n = 0, double * sse = nullptr);
 
 // x = A⁻¹ (Zᵀt + D x̄) by Cholesky on the rows row_gather left in `s` (prior may be null:
 // x̄ = 0); bit-identical to row_solve on the same ratings.
