@@ -77,7 +77,7 @@ def section_small(doc):
             f"**{secs:.2f} s** on 2 threads (bar: < 2 s).", "")
     cmd2 = [PORTABLE, "train", "--data", SMALL, "--split", "random:0.2", "--seed", "42", "--solver", "cg", "--format", "json", "--quiet"]
     r2 = json.loads(timed(cmd2)[1])
-    doc.add(f"Conjugate gradient (`--solver cg`, 3 warm-started steps) on the same split: test RMSE {r2['test_rmse']:.4f} "
+    doc.add(f"Conjugate gradient (`--solver cg`, 4 warm-started steps, the default count) on the same split: test RMSE {r2['test_rmse']:.4f} "
             f"(Cholesky {r['test_rmse']:.4f}).", "")
 
 
