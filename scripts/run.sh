@@ -43,11 +43,11 @@ $mfrec recommend --model build/models/default.mfm --rate "$visitor" -n 10 --min-
 
 echo
 echo "== Why: the exact decomposition of one pick (Star Wars: Episode I, movie 2628)"
-$mfrec explain --model build/models/default.mfm --rate "$visitor" --movie 2628 | head -20
+$mfrec explain --model build/models/default.mfm --rate "$visitor" --movie 2628
 
 echo
 echo "== Web bundle"
-$mfrec export-web --model build/models/default.mfm --out web/bundle
+$mfrec export-web --model build/models/default.mfm --out web/bundle | head -1
 
 if [ "$serve" = 1 ]; then
     echo
