@@ -1,5 +1,6 @@
 // The binary rating cache: hits give the same dataset; any change of the sources, and any
 // damage to the cache file, is detected and the cache rebuilt, never trusted.
+#include "native/temp_dir.h"
 #include <catch2/catch.hpp>
 
 #include "movielens.h"
@@ -18,25 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct cache_dir {
-    fs::path path;
-    cache_dir() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("mfrec-test-cache-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~cache_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string file(const std::string & name, const std::string & bytes) const {
-        std::ofstream(path / name, std::ios::binary) << bytes;
-        return (path / name).string();
-    }
-    std::string str() const { return path.string(); }
-};
 
 std::string read_all(const std::string & p) {
     std::ifstream f(p, std::ios::binary);
@@ -70,7 +52,7 @@ std::string sample_ratings(int n) {
 const char * sample_movies =
     "movieId,title,genres\n1,\"Comma, The (1990)\",Drama|Comedy\n2,Amélie (2001),Romance\n3,X,(no genres listed)\n";
 
-mf::dataset load(const cache_dir & t, mf::load_report & rep, bool skip = false) {
+mf::dataset load(const temp_dir & t, mf::load_report & rep, bool skip = false) {
     mf::load_options o;
     o.threads = 2;
     o.skip_bad_lines = skip;
@@ -84,7 +66,7 @@ void set_mtime_later(const std::string & p) {
 }  // namespace
 
 TEST_CASE("cache: a hit gives the identical dataset and report", "[cache]") {
-    cache_dir t;
+    temp_dir t;
     t.file("movies.csv", sample_movies);
     t.file("ratings.csv", sample_ratings(5000));
     mf::load_report r1, r2;
@@ -118,7 +100,7 @@ TEST_CASE("cache: a hit gives the identical dataset and report", "[cache]") {
 }
 
 TEST_CASE("cache: changed sources invalidate it", "[cache]") {
-    cache_dir t;
+    temp_dir t;
     t.file("movies.csv", sample_movies);
     std::string ratings = sample_ratings(3000);
     t.file("ratings.csv", ratings);
@@ -178,7 +160,7 @@ TEST_CASE("cache: changed sources invalidate it", "[cache]") {
 }
 
 TEST_CASE("cache: damaged cache files are detected and rebuilt", "[cache]") {
-    cache_dir t;
+    temp_dir t;
     t.file("movies.csv", sample_movies);
     t.file("ratings.csv", sample_ratings(4000));
     std::string cache = t.str() + "/ratings.csv.mfcache";
@@ -222,7 +204,7 @@ TEST_CASE("cache: damaged cache files are detected and rebuilt", "[cache]") {
 }
 
 TEST_CASE("cache: every single-byte flip is caught or harmless", "[cache]") {
-    cache_dir t;
+    temp_dir t;
     t.file("movies.csv", sample_movies);
     t.file("ratings.csv", sample_ratings(200));
     mf::load_report rep;
@@ -257,7 +239,7 @@ TEST_CASE("cache: every single-byte flip is caught or harmless", "[cache]") {
 }
 
 TEST_CASE("cache: a load that skipped bad lines is not served to a strict load", "[cache]") {
-    cache_dir t;
+    temp_dir t;
     t.file("movies.csv", sample_movies);
     t.file("ratings.csv", "userId,movieId,rating,timestamp\n1,1,4,1\n1,2,9,2\n");
     mf::load_report rep;

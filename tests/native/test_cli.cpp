@@ -1,5 +1,7 @@
 // test_cli.cpp - the mfrec command line end to end on the embedded data/ml-latest-small:
 // the accuracy bar, the JSON contract, train/eval agreement, recommendations, bad input.
+#include "native/temp_dir.h"
+
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -37,16 +39,12 @@ double json_num(const std::string & json, const std::string & key) {
 
 const std::string data = std::string(MFREC_SOURCE_DIR) + "/data/ml-latest-small";
 
-std::string temp_model() {
-    std::filesystem::path p = std::filesystem::temp_directory_path() / "mfrec_test_cli";
-    std::filesystem::create_directories(p);
-    return (p / "m.mfm").string();
-}
 
 }  // namespace
 
 TEST_CASE("train on ml-latest-small meets the RMSE bar and prints the JSON contract", "[cli][e2e]") {
-    std::string model = temp_model();
+    temp_dir dir;
+    std::string model = (dir.path / "m.mfm").string();
     run_result r = run("train --data " + data + " --split random:0.2 --seed 42 --format json --quiet --baselines --out " + model);
     INFO(r.out);
     REQUIRE(r.code == 0);
@@ -73,7 +71,8 @@ TEST_CASE("train on ml-latest-small meets the RMSE bar and prints the JSON contr
 }
 
 TEST_CASE("recommend, similar and explain answer with MovieLens ids", "[cli][e2e]") {
-    std::string model = temp_model();
+    temp_dir dir;
+    std::string model = (dir.path / "m.mfm").string();
     REQUIRE(run("train --data " + data + " --split none --quiet --iterations 5 --out " + model).code == 0);
     run_result r = run("recommend --model " + model + " --rate \"1:5,260:5,1196:5\" -n 5 --format csv");
     INFO(r.out);
@@ -94,7 +93,8 @@ TEST_CASE("recommend, similar and explain answer with MovieLens ids", "[cli][e2e
 }
 
 TEST_CASE("bad input fails with a message naming what is wrong", "[cli][errors]") {
-    std::string model = temp_model();
+    temp_dir dir;
+    std::string model = (dir.path / "m.mfm").string();
     REQUIRE(run("train --data " + data + " --split none --quiet --iterations 2 --out " + model).code == 0);
     struct bad_case {
         std::string args, expect;

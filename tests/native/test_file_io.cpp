@@ -1,5 +1,6 @@
 // test_file_io.cpp - file_read_all (size bound, errors naming the path) and file_write_atomic
 // (replaces the file whole, leaves no temporary file, fails clearly).
+#include "native/temp_dir.h"
 #include "file_io.h"
 
 #include <catch2/catch.hpp>
@@ -18,23 +19,6 @@ using namespace mf;
 
 namespace {
 
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "mfrec_file_io_XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::vector<std::string> names() const {
-        std::vector<std::string> out;
-        for (const auto & e : fs::directory_iterator(path)) out.push_back(e.path().filename().string());
-        return out;
-    }
-};
 
 std::string error_of(const std::function<void()> & f) {
     try {

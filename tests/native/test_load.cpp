@@ -1,5 +1,6 @@
 // MovieLens loaders: layouts, CSV details, Latin-1, errors with file:line:field, skipping,
 // thread-count independence, the real ml-latest-small.
+#include "native/temp_dir.h"
 #include <catch2/catch.hpp>
 
 #include "movielens.h"
@@ -16,26 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory per test, removed at the end.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("mfrec-test-load-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string file(const std::string & name, const std::string & bytes) const {
-        std::ofstream(path / name, std::ios::binary) << bytes;
-        return (path / name).string();
-    }
-    std::string str() const { return path.string(); }
-};
 
 mf::load_options no_cache(int threads = 1) {
     mf::load_options o;

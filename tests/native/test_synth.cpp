@@ -1,5 +1,6 @@
 // mfrec synth: exact counts, per-user minimum, histogram shape, timestamps, determinism by seed
 // and thread count, the floor RMSE, scaling, the written directory and its errors.
+#include "native/temp_dir.h"
 #include <catch2/catch.hpp>
 
 #include "cli.h"
@@ -74,20 +75,6 @@ mf::synth_options small_options(int64_t ratings, uint64_t seed = 7, int threads 
     return o;
 }
 
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("mfrec-test-synth-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 std::string slurp(const fs::path & p) {
     std::ifstream in(p, std::ios::binary);
