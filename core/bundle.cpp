@@ -25,54 +25,6 @@ using R = result<web_model>;
 
 std::string fail_section(const std::string & name, const std::string & what) { return "section " + name + ": " + what; }
 
-void strings_add32(mfm_writer & w, const std::string & blob_name, const std::string & offsets_name,
-                   const std::vector<std::string> & v) {
-    std::string blob;
-    std::vector<uint32_t> off(v.size() + 1, 0);
-    for (size_t i = 0; i < v.size(); ++i) {
-        blob += v[i];
-        off[i + 1] = (uint32_t) blob.size();
-    }
-    w.add_bytes(blob_name, blob.data(), blob.size());
-    w.add_u32(offsets_name, off.data(), off.size());
-}
-
-status strings_read32(const mfm_reader & r, const std::string & blob_name, const std::string & offsets_name,
-                      uint64_t n, std::vector<std::string> & out) {
-    auto blob = r.bytes(blob_name);
-    if (!blob) return status::fail(blob.error());
-    auto off = r.u32(offsets_name, n == mfm_any ? mfm_any : n + 1);
-    if (!off) return status::fail(off.error());
-    if (off->size() == 0) return status::fail(fail_section(offsets_name, "empty (at least one offset, 0)"));
-    const uint64_t count = off->size() - 1;
-    if ((*off)[0] != 0)
-        return status::fail(fail_section(offsets_name, "first offset " + std::to_string((*off)[0]) + ", 0 expected"));
-    for (uint64_t i = 0; i < count; ++i) {
-        if ((*off)[i + 1] < (*off)[i]) {
-            return status::fail(fail_section(offsets_name, "offset " + std::to_string(i + 1) + " (" +
-                                                               std::to_string((*off)[i + 1]) +
-                                                               ") is below the one before (" +
-                                                               std::to_string((*off)[i]) + ")"));
-        }
-    }
-    if ((uint64_t) (*off)[count] != blob->size()) {
-        return status::fail(fail_section(offsets_name, "last offset " + std::to_string((*off)[count]) + ", but " +
-                                                           blob_name + " has " + std::to_string(blob->size()) +
-                                                           " bytes"));
-    }
-    out.resize((size_t) count);
-    const char * base = reinterpret_cast<const char *>(blob->data);
-    for (uint64_t i = 0; i < count; ++i) out[(size_t) i].assign(base + (*off)[i], (size_t) ((*off)[i + 1] - (*off)[i]));
-    return {};
-}
-
-template <class T>
-status vector_read(const result<mfm_array<T>> & a, std::vector<T> & out) {
-    if (!a) return status::fail(a.error());
-    out.assign(a->begin(), a->end());
-    return {};
-}
-
 status finite_check(const float * p, uint64_t n, const std::string & name) {
     for (uint64_t i = 0; i < n; ++i) {
         if (!std::isfinite(p[i]))
@@ -258,8 +210,8 @@ std::vector<uint8_t> bundle_write_impl(const model & m, const pca_map & map_in, 
     w.add_i32("item_counts", m.item_counts.data(), m.item_counts.size());
     w.add_i16("item_years", c.year.data(), c.year.size());
     w.add_u32("item_genres", c.genres.data(), c.genres.size());
-    strings_add32(w, "item_titles", "item_title_offsets", c.title);
-    strings_add32(w, "genre_names", "genre_name_offsets", c.genre_names);
+    mfm_strings_add(w, "item_titles", "item_title_offsets", c.title, mfm_type::u32);
+    mfm_strings_add(w, "genre_names", "genre_name_offsets", c.genre_names, mfm_type::u32);
     w.add_f32("item_basis", basis.data(), (uint64_t) k, (uint64_t) k);
     w.add_f32("genre_factors", genres.data(), genres.rows(), genres.cols());
     std::vector<float> bias(n);
@@ -359,17 +311,17 @@ result<web_model> bundle_decode(const mfm_reader & r) {
     if (ids->shape[0] > rows_max) return R::fail(fail_section("item_ids", "too many rows"));
     const uint64_t n = ids->shape[0];
     catalog & c = m.items_info;
-    MF_TRY(vector_read(r.i32("item_ids", n), c.movie_id));
+    MF_TRY(mfm_vector_read(r.i32("item_ids", n), c.movie_id));
     MF_TRY(unique_item_ids(c.movie_id));
-    MF_TRY(vector_read(r.i32("item_counts", n), m.item_counts));
+    MF_TRY(mfm_vector_read(r.i32("item_counts", n), m.item_counts));
     for (uint64_t i = 0; i < n; ++i)
         if (m.item_counts[i] < 0)
             return R::fail(fail_section("item_counts", "row " + std::to_string(i) + " has a negative count (" +
                                                            std::to_string(m.item_counts[i]) + ")"));
-    MF_TRY(vector_read(r.i16("item_years", n), c.year));
-    MF_TRY(vector_read(r.u32("item_genres", n), c.genres));
-    MF_TRY(strings_read32(r, "item_titles", "item_title_offsets", n, c.title));
-    MF_TRY(strings_read32(r, "genre_names", "genre_name_offsets", mfm_any, c.genre_names));
+    MF_TRY(mfm_vector_read(r.i16("item_years", n), c.year));
+    MF_TRY(mfm_vector_read(r.u32("item_genres", n), c.genres));
+    MF_TRY(mfm_strings_read(r, "item_titles", "item_title_offsets", n, mfm_type::u32, c.title));
+    MF_TRY(mfm_strings_read(r, "genre_names", "genre_name_offsets", mfm_any, mfm_type::u32, c.genre_names));
     if (c.genre_names.size() > (size_t) genre_max)
         return R::fail(fail_section("genre_name_offsets", std::to_string(c.genre_names.size()) +
                                                               " genre names, at most " + std::to_string(genre_max)));

@@ -476,4 +476,65 @@ void f32_from_f16_n(const uint16_t * x, float * y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = f32_from_f16(x[i]);
 }
 
+namespace {
+
+template <class T>
+void strings_add_t(mfm_writer & w, const std::string & blob_name, const std::string & offsets_name,
+                   const std::vector<std::string> & v, mfm_type type) {
+    std::string blob;
+    std::vector<T> off(v.size() + 1, 0);
+    for (size_t i = 0; i < v.size(); ++i) {
+        blob += v[i];
+        off[i + 1] = (T) blob.size();
+    }
+    w.add_bytes(blob_name, blob.data(), blob.size());
+    w.add(offsets_name, type, off.data(), off.size());
+}
+
+template <class T>
+status strings_read_t(const mfm_array<T> & off, const mfm_array<uint8_t> & blob, const std::string & blob_name,
+                      const std::string & offsets_name, std::vector<std::string> & out) {
+    const std::string where = "section " + offsets_name + ": ";
+    if (off.size() == 0) return status::fail(where + "empty (at least one offset, 0)");
+    const uint64_t count = off.size() - 1;
+    if (off[0] != 0) return status::fail(where + "first offset " + std::to_string(off[0]) + ", 0 expected");
+    for (uint64_t i = 0; i < count; ++i) {
+        if (off[i + 1] < off[i]) {
+            return status::fail(where + "offset " + std::to_string(i + 1) + " (" + std::to_string(off[i + 1]) +
+                                ") is below the one before (" + std::to_string(off[i]) + ")");
+        }
+    }
+    if ((uint64_t) off[count] != blob.size()) {
+        return status::fail(where + "last offset " + std::to_string(off[count]) + ", but " + blob_name + " has " +
+                            std::to_string(blob.size()) + " bytes");
+    }
+    out.resize((size_t) count);
+    const char * base = reinterpret_cast<const char *>(blob.data);
+    for (uint64_t i = 0; i < count; ++i) out[(size_t) i].assign(base + off[i], (size_t) (off[i + 1] - off[i]));
+    return {};
+}
+
+}  // namespace
+
+void mfm_strings_add(mfm_writer & w, const std::string & blob_name, const std::string & offsets_name,
+                     const std::vector<std::string> & v, mfm_type offset_type) {
+    if (offset_type == mfm_type::u32) strings_add_t<uint32_t>(w, blob_name, offsets_name, v, offset_type);
+    else strings_add_t<uint64_t>(w, blob_name, offsets_name, v, mfm_type::u64);
+}
+
+status mfm_strings_read(const mfm_reader & r, const std::string & blob_name, const std::string & offsets_name,
+                        uint64_t n, mfm_type offset_type, std::vector<std::string> & out) {
+    auto blob = r.bytes(blob_name);
+    if (!blob) return status::fail(blob.error());
+    const uint64_t rows = n == mfm_any ? mfm_any : n + 1;
+    if (offset_type == mfm_type::u32) {
+        auto off = r.u32(offsets_name, rows);
+        if (!off) return status::fail(off.error());
+        return strings_read_t(*off, *blob, blob_name, offsets_name, out);
+    }
+    auto off = r.u64(offsets_name, rows);
+    if (!off) return status::fail(off.error());
+    return strings_read_t(*off, *blob, blob_name, offsets_name, out);
+}
+
 }  // namespace mf

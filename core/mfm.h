@@ -163,6 +163,25 @@ private:
     std::string error_;
 };
 
+// ---- string tables and copies shared by the model file and the web bundle
+
+// Strings as one bytes section (all concatenated) plus n+1 offsets (u32 or u64):
+// string i = blob[off[i], off[i+1]).
+void mfm_strings_add(mfm_writer & w, const std::string & blob_name, const std::string & offsets_name,
+                     const std::vector<std::string> & v, mfm_type offset_type);
+// Reads them back: n strings (mfm_any: as many as the offsets say), offsets of the given type;
+// offsets must start at 0, never decrease and end at the blob's size.
+status mfm_strings_read(const mfm_reader & r, const std::string & blob_name, const std::string & offsets_name,
+                        uint64_t n, mfm_type offset_type, std::vector<std::string> & out);
+
+// Copies a checked view into a vector, or passes its error on.
+template <class T>
+status mfm_vector_read(const result<mfm_array<T>> & a, std::vector<T> & out) {
+    if (!a) return status::fail(a.error());
+    out.assign(a->begin(), a->end());
+    return {};
+}
+
 // ---- float16 (IEEE 754 binary16) helpers, round to nearest even; NaN stays NaN, overflow
 // gives ±inf, tiny values become subnormals or ±0.
 uint16_t f16_from_f32(float x);

@@ -12,56 +12,6 @@ constexpr uint64_t params_int_count = 8;
 constexpr uint64_t params_float_count = 5;
 constexpr uint64_t rows_max = (uint64_t) std::numeric_limits<int32_t>::max();
 
-// strings as one blob plus n+1 offsets
-void strings_add(mfm_writer & w, const std::string & blob_name, const std::string & offsets_name,
-                 const std::vector<std::string> & v) {
-    std::string blob;
-    std::vector<uint64_t> off(v.size() + 1, 0);
-    for (size_t i = 0; i < v.size(); ++i) {
-        blob += v[i];
-        off[i + 1] = blob.size();
-    }
-    w.add_bytes(blob_name, blob.data(), blob.size());
-    w.add_u64(offsets_name, off.data(), off.size());
-}
-
-status strings_read(const mfm_reader & r, const std::string & blob_name, const std::string & offsets_name,
-                    uint64_t n, std::vector<std::string> & out) {
-    auto blob = r.bytes(blob_name);
-    if (!blob) return status::fail(blob.error());
-    auto off = r.u64(offsets_name, n == mfm_any ? mfm_any : n + 1);
-    if (!off) return status::fail(off.error());
-    if (off->size() == 0) return status::fail("section " + offsets_name + ": empty (at least one offset, 0)");
-    const uint64_t count = off->size() - 1;
-    if ((*off)[0] != 0) {
-        return status::fail("section " + offsets_name + ": first offset " + std::to_string((*off)[0]) + ", 0 expected");
-    }
-    for (uint64_t i = 0; i < count; ++i) {
-        if ((*off)[i + 1] < (*off)[i]) {
-            return status::fail("section " + offsets_name + ": offset " + std::to_string(i + 1) + " (" +
-                                std::to_string((*off)[i + 1]) + ") is below the one before (" +
-                                std::to_string((*off)[i]) + ")");
-        }
-    }
-    if ((*off)[count] != blob->size()) {
-        return status::fail("section " + offsets_name + ": last offset " + std::to_string((*off)[count]) + ", but " +
-                            blob_name + " has " + std::to_string(blob->size()) + " bytes");
-    }
-    out.resize((size_t) count);
-    const char * base = reinterpret_cast<const char *>(blob->data);
-    for (uint64_t i = 0; i < count; ++i) {
-        out[(size_t) i].assign(base + (*off)[i], (size_t) ((*off)[i + 1] - (*off)[i]));
-    }
-    return {};
-}
-
-template <class T>
-status vector_read(const result<mfm_array<T>> & a, std::vector<T> & out) {
-    if (!a) return status::fail(a.error());
-    out.assign(a->begin(), a->end());
-    return {};
-}
-
 status matrix_read(const mfm_reader & r, const std::string & name, uint64_t rows, uint64_t cols, matrix_f & out) {
     auto a = r.f32(name, rows, cols);
     if (!a) return status::fail(a.error());
@@ -137,8 +87,8 @@ std::vector<uint8_t> model_file_write(const model & m) {
     w.add_f32("item_factors", m.items.data(), m.items.rows(), m.items.cols());
     w.add_i16("item_years", c.year.data(), c.year.size());
     w.add_u32("item_genres", c.genres.data(), c.genres.size());
-    strings_add(w, "item_titles", "item_title_offsets", c.title);
-    strings_add(w, "genre_names", "genre_name_offsets", c.genre_names);
+    mfm_strings_add(w, "item_titles", "item_title_offsets", c.title, mfm_type::u64);
+    mfm_strings_add(w, "genre_names", "genre_name_offsets", c.genre_names, mfm_type::u64);
     w.add_f32("genre_factors", m.genres.data(), m.genres.rows(), m.genres.cols());
     // each user's training ratings (CSR): seen movies are excluded from recommendations
     if (m.seen.rows() > 0) {
@@ -226,29 +176,29 @@ result<model> model_file_decode(const mfm_reader & r) {
     // users: user_ids fixes n
     auto nu = rows_of(r, "user_ids");
     if (!nu) return R::fail(nu.error());
-    MF_TRY(vector_read(r.i32("user_ids", *nu), m.user_ids));
-    MF_TRY(vector_read(r.i32("user_counts", *nu), m.user_counts));
+    MF_TRY(mfm_vector_read(r.i32("user_ids", *nu), m.user_ids));
+    MF_TRY(mfm_vector_read(r.i32("user_counts", *nu), m.user_counts));
     MF_TRY(matrix_read(r, "user_factors", *nu, K, m.users));
 
     // items: item_ids fixes m
     auto ni = rows_of(r, "item_ids");
     if (!ni) return R::fail(ni.error());
     catalog & c = m.items_info;
-    MF_TRY(vector_read(r.i32("item_ids", *ni), c.movie_id));
-    MF_TRY(vector_read(r.i32("item_counts", *ni), m.item_counts));
+    MF_TRY(mfm_vector_read(r.i32("item_ids", *ni), c.movie_id));
+    MF_TRY(mfm_vector_read(r.i32("item_counts", *ni), m.item_counts));
     MF_TRY(matrix_read(r, "item_factors", *ni, K, m.items));
-    MF_TRY(vector_read(r.i16("item_years", *ni), c.year));
-    MF_TRY(vector_read(r.u32("item_genres", *ni), c.genres));
-    MF_TRY(strings_read(r, "item_titles", "item_title_offsets", *ni, c.title));
+    MF_TRY(mfm_vector_read(r.i16("item_years", *ni), c.year));
+    MF_TRY(mfm_vector_read(r.u32("item_genres", *ni), c.genres));
+    MF_TRY(mfm_strings_read(r, "item_titles", "item_title_offsets", *ni, mfm_type::u64, c.title));
 
-    MF_TRY(strings_read(r, "genre_names", "genre_name_offsets", mfm_any, c.genre_names));
+    MF_TRY(mfm_strings_read(r, "genre_names", "genre_name_offsets", mfm_any, mfm_type::u64, c.genre_names));
     MF_TRY(matrix_read(r, "genre_factors", mfm_any, K, m.genres));
 
     if (r.has("seen_ptr")) {  // optional: absent in models without training ratings
-        MF_TRY(vector_read(r.u64("seen_ptr", *nu + 1), m.seen.ptr));
+        MF_TRY(mfm_vector_read(r.u64("seen_ptr", *nu + 1), m.seen.ptr));
         const uint64_t nnz = m.seen.ptr.back();
-        MF_TRY(vector_read(r.i32("seen_items", nnz), m.seen.idx));
-        MF_TRY(vector_read(r.f32("seen_ratings", nnz), m.seen.val));
+        MF_TRY(mfm_vector_read(r.i32("seen_items", nnz), m.seen.idx));
+        MF_TRY(mfm_vector_read(r.f32("seen_ratings", nnz), m.seen.val));
     }
 
     MF_TRY(model_file_check(m));

@@ -1,5 +1,6 @@
 // The binary rating cache: hits give the same dataset; any change of the sources, and any
 // damage to the cache file, is detected and the cache rebuilt, never trusted.
+#include "native/dataset_same.h"
 #include "native/temp_dir.h"
 #include <catch2/catch.hpp>
 
@@ -23,21 +24,6 @@ namespace {
 std::string read_all(const std::string & p) {
     std::ifstream f(p, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
-void same(const mf::dataset & a, const mf::dataset & b) {
-    REQUIRE(a.users.ids == b.users.ids);
-    REQUIRE(a.user == b.user);
-    REQUIRE(a.item == b.item);
-    REQUIRE(a.rating == b.rating);
-    REQUIRE(a.time == b.time);
-    REQUIRE(a.items.movie_id == b.items.movie_id);
-    REQUIRE(a.items.title == b.items.title);
-    REQUIRE(a.items.genres == b.items.genres);
-    REQUIRE(a.items.year == b.items.year);
-    REQUIRE(a.items.genre_names == b.items.genre_names);
-    REQUIRE(a.items.index == b.items.index);
-    REQUIRE(a.users.index == b.users.index);
 }
 
 std::string sample_ratings(int n) {
@@ -77,7 +63,7 @@ TEST_CASE("cache: a hit gives the identical dataset and report", "[cache]") {
     mf::dataset d2 = load(t, r2);
     CHECK(r2.from_cache);
     CHECK(r2.cache_note.empty());
-    same(d1, d2);
+    require_same_dataset(d1, d2);
     CHECK(r2.lines == r1.lines);
     CHECK(r2.unknown_movies == r1.unknown_movies);
     CHECK(r2.unknown_movie_ratings == r1.unknown_movie_ratings);
@@ -96,7 +82,7 @@ TEST_CASE("cache: a hit gives the identical dataset and report", "[cache]") {
     mf::load_report r3;
     mf::dataset d3 = mf::movielens_load(t.str(), o, &r3);
     CHECK_FALSE(r3.from_cache);
-    same(d1, d3);
+    require_same_dataset(d1, d3);
 }
 
 TEST_CASE("cache: changed sources invalidate it", "[cache]") {
@@ -116,7 +102,7 @@ TEST_CASE("cache: changed sources invalidate it", "[cache]") {
         CHECK(d.users.ids.back() == 999);
         mf::dataset again = load(t, rep);
         CHECK(rep.from_cache);
-        same(d, again);
+        require_same_dataset(d, again);
     }
     SECTION("same size, one byte changed, same mtime") {
         auto when = fs::last_write_time(t.str() + "/ratings.csv");
@@ -175,7 +161,7 @@ TEST_CASE("cache: damaged cache files are detected and rebuilt", "[cache]") {
         mf::dataset d = load(t, r);
         CHECK_FALSE(r.from_cache);
         CHECK_THAT(r.cache_note, Catch::Contains(note));
-        same(good, d);
+        require_same_dataset(good, d);
         CHECK(read_all(cache) == bytes);  // rewritten
         load(t, r);
         CHECK(r.from_cache);
@@ -217,7 +203,7 @@ TEST_CASE("cache: every single-byte flip is caught or harmless", "[cache]") {
         mf::cache_meta m;
         std::string why;
         REQUIRE(mf::rating_cache_decode(bytes.data(), bytes.size(), key, d, m, 1, &why));
-        same(good, d);
+        require_same_dataset(good, d);
         CHECK_FALSE(mf::rating_cache_decode(bytes.data(), bytes.size(), key + "x", d, m, 1, &why));
         CHECK(why == "stale: the source files changed");
     }
@@ -230,7 +216,7 @@ TEST_CASE("cache: every single-byte flip is caught or harmless", "[cache]") {
         mf::cache_meta m;
         std::string why;
         if (mf::rating_cache_decode(b.data(), b.size(), key, d, m, 2, &why)) {
-            same(good, d);  // only padding bytes may change unnoticed
+            require_same_dataset(good, d);  // only padding bytes may change unnoticed
         } else {
             ++caught;
         }

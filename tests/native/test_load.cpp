@@ -1,5 +1,6 @@
 // MovieLens loaders: layouts, CSV details, Latin-1, errors with file:line:field, skipping,
 // thread-count independence, the real ml-latest-small.
+#include "native/dataset_same.h"
 #include "native/temp_dir.h"
 #include <catch2/catch.hpp>
 
@@ -32,19 +33,6 @@ std::string load_error_of(const std::string & dir, mf::load_options opt = no_cac
         return e.what();
     }
     return "(no error)";
-}
-
-void require_same(const mf::dataset & a, const mf::dataset & b) {
-    REQUIRE(a.users.ids == b.users.ids);
-    REQUIRE(a.user == b.user);
-    REQUIRE(a.item == b.item);
-    REQUIRE(a.rating == b.rating);
-    REQUIRE(a.time == b.time);
-    REQUIRE(a.items.movie_id == b.items.movie_id);
-    REQUIRE(a.items.title == b.items.title);
-    REQUIRE(a.items.genres == b.items.genres);
-    REQUIRE(a.items.year == b.items.year);
-    REQUIRE(a.items.genre_names == b.items.genre_names);
 }
 
 uint32_t mask_of(const mf::catalog & c, std::initializer_list<const char *> names) {
@@ -355,7 +343,7 @@ TEST_CASE("the dataset is the same for any thread count", "[load]") {
             o.threads = threads;
             mf::load_report rn;
             mf::dataset dn = mf::movielens_load(t.str(), o, &rn);
-            require_same(d1, dn);
+            require_same_dataset(d1, dn);
             CHECK(rn.skipped == r1.skipped);
             CHECK(rn.skipped_examples == r1.skipped_examples);
             CHECK(rn.lines == r1.lines);
@@ -383,7 +371,7 @@ TEST_CASE("parse_ratings: line numbers and results hold at every range cut (tiny
         mf::ratings_stats sa, sb;
         mf::parse_ratings(text.data(), text.size(), mf::ratings_format::csv, "r.csv", 1, 1, a, ea, sa);
         mf::parse_ratings(text.data(), text.size(), mf::ratings_format::csv, "r.csv", 7, 1, b, eb, sb);
-        require_same(a, b);
+        require_same_dataset(a, b);
         CHECK(ea.examples == eb.examples);
         CHECK(sa.lines == sb.lines);
     }
@@ -423,7 +411,7 @@ TEST_CASE("random damage never crashes and never depends on threads", "[load]") 
             }
             REQUIRE(threw_a == threw_b);
             if (threw_a) continue;
-            require_same(a, b);
+            require_same_dataset(a, b);
             REQUIRE(ea.skipped == eb.skipped);
             for (float r : a.rating) REQUIRE((r >= 0.5f && r <= 5.0f));
         }
