@@ -41,10 +41,12 @@ double train_rmse(const model & m, const rating_matrix & train, int threads) {
 namespace {
 
 // One half-step; sse (may be null): per-row Σ (r - r̂)² with the new rows (the training RMSE of
-// the epoch when this is the last half-step).
+// the epoch when this is the last half-step). `half`: a buffer for `other` in half precision,
+// which the rows are gathered from where the build supports it.
 void half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, float mu, const matrix_f * prior,
-               const train_params & params, std::vector<double> * sse) {
+               const train_params & params, std::vector<double> * sse, half_rows & half) {
     const int32_t dim = (int32_t) self.cols();
+    const half_rows * h = half_rows_fill(other, half, params.threads) ? &half : nullptr;
     // rows are handed out dynamically in small blocks: their costs are long-tailed (a movie
     // may have 10⁵ ratings, most have a handful)
     constexpr int64_t block = 8;
@@ -62,7 +64,7 @@ void half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self
             row_solve(other.data(), dim, rows.idx.data() + at, rows.val.data() + at, n, mu, s.d.data(), pr,
                       params.solver, params.cg_steps, s, self.data() + r * dim,
                       next ? rows.idx.data() + rows.ptr[r + 1] : nullptr, next ? rows.row_size((int32_t) r + 1) : 0,
-                      sse ? sse->data() + r : nullptr);
+                      sse ? sse->data() + r : nullptr, h);
         });
 }
 
@@ -70,7 +72,8 @@ void half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self
 
 void als_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, float mu, const matrix_f * prior,
                    const train_params & params) {
-    half_step(rows, other, self, mu, prior, params, nullptr);
+    half_rows half;
+    half_step(rows, other, self, mu, prior, params, nullptr, half);
 }
 
 matrix_f als_item_prior(const matrix_f & genres, const catalog & info, float tau) {
@@ -163,10 +166,11 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
     const int iterations = params.kind == model_kind::mean ? 1 : params.iterations;
     const bool use_prior = params.genre_prior != 0.0f && ng > 0 && params.kind != model_kind::mean;
     std::vector<double> item_sse;
+    half_rows half;  // one buffer for both sides' half-precision copies
     for (int epoch = 1; epoch <= iterations; ++epoch) {
         auto t0 = std::chrono::steady_clock::now();
         if (params.kind != model_kind::mean) {
-            half_step(train.by_user, m.items, m.users, m.mu, nullptr, params, nullptr);
+            half_step(train.by_user, m.items, m.users, m.mu, nullptr, params, nullptr, half);
             // genre rows before item rows: a movie without ratings then ends exactly on its
             // prior ȳ_i under the final W, the same row cold start computes
             matrix_f prior;
@@ -176,7 +180,7 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
             }
             // the training errors come with the item rows (summed in item order: the same for
             // any thread count), while each item's user rows are still in cache
-            half_step(train.by_item, m.users, m.items, m.mu, use_prior ? &prior : nullptr, params, &item_sse);
+            half_step(train.by_item, m.users, m.items, m.mu, use_prior ? &prior : nullptr, params, &item_sse, half);
         }
         epoch_report rep;
         rep.epoch = epoch;

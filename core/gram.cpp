@@ -19,7 +19,7 @@ namespace kern {
 
 #define MFREC_KERNEL_SET(NS)                                                                                   \
     kernel_set {                                                                                               \
-        NS::lanes(), NS::padded, NS::pack_rows, NS::gram_accum, NS::chol_factor, NS::chol_solve, NS::zz_apply, \
+        NS::lanes(), NS::padded, NS::pack_rows, NS::pack_rows_half, NS::gram_accum, NS::chol_factor, NS::chol_solve, NS::zz_apply, \
             NS::dot_padded, NS::axpy_padded, NS::sse_packed                                                    \
     }
 

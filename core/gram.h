@@ -13,27 +13,29 @@
 
 namespace mf {
 
-// A float buffer aligned to 64 bytes, grown on demand (contents are not kept when it grows).
-class aligned_floats {
+// A buffer of T aligned to 64 bytes, grown on demand (contents are not kept when it grows).
+template <typename T>
+class aligned_array {
 public:
-    float * data() { return p_.get(); }
-    const float * data() const { return p_.get(); }
+    T * data() { return p_.get(); }
+    const T * data() const { return p_.get(); }
     size_t size() const { return n_; }
     void reserve_at_least(size_t n) {
         if (n <= n_) return;
-        size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-        p_.reset(static_cast<float *>(std::aligned_alloc(64, bytes)));
+        size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
+        p_.reset(static_cast<T *>(std::aligned_alloc(64, bytes)));
         if (!p_) throw std::bad_alloc();
         n_ = n;
     }
 
 private:
     struct freer {
-        void operator()(float * p) const { std::free(p); }
+        void operator()(T * p) const { std::free(p); }
     };
-    std::unique_ptr<float, freer> p_;
+    std::unique_ptr<T, freer> p_;
     size_t n_ = 0;
 };
+using aligned_floats = aligned_array<float>;
 
 namespace kern {
 
@@ -64,17 +66,33 @@ int padded(int d);  // d rounded up to a multiple of lanes()
 // rows of a large factor matrix otherwise miss the TLB on almost every access.
 void prefer_huge_pages(void * p, size_t bytes);
 
-// Z rows [q_t, 0…] (kp wide), targets, and the sums of the bias dimension (see gram_impl.h).
+// Half-precision partner rows (builds with x86 F16C): the q part of each row of the other side
+// as IEEE half floats, half_stride(k) per row (whole 64-byte lines), the biases apart. A random
+// row is then one cache line at k <= 32 and two at k = 64 instead of two-three and five: the
+// gather of those rows is what bounds a CG half-step. Half keeps 11 significant bits (relative
+// error <= 2^-11 per entry), far below what the factors' own estimation error is.
+bool half_supported();
+int64_t half_stride(int k);  // halves per row: k rounded up to a multiple of 32
+// rows [r0, r1) of src (rows of dim = k+1 floats, [b, q]): q to dst (round to nearest, zero
+// padded to half_stride(k)), b to bias
+void half_fill(const float * src, int dim, int64_t r0, int64_t r1, uint16_t * dst, float * bias);
+
+// Z rows [q_t, 0…] (kp wide), targets (residuals when x is given), and the sums of the bias
+// dimension (see gram_impl.h).
 void pack_rows(const float * base, int64_t stride, const int32_t * idx, const float * val, int64_t T, float mu,
                bool given, int k, int kp, float * Z, float * tgt, float * b0, float * bq, float * cs, float * dg,
                const float * x = nullptr, float x0 = 0.0f, float * r0 = nullptr, float * rq = nullptr);
+// The same from half-precision rows: q_t = hbase + idx[t]·hstride, b_t = bias[idx[t]].
+void pack_rows_half(const uint16_t * hbase, int64_t hstride, const float * bias, const int32_t * idx, const float * val,
+                    int64_t T, float mu, int k, int kp, float * Z, float * tgt, float * b0, float * bq, float * cs,
+                    float * dg, const float * x = nullptr, float x0 = 0.0f, float * r0 = nullptr, float * rq = nullptr);
 // A (kp x kp, column-major, lower) = (first ? 0 : A) + Σ_t z_t z_tᵀ over T packed rows.
 void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first, const prefetch_plan * pf = nullptr,
                 uintptr_t * lines = nullptr);
 bool chol_factor(float * A, int d, int dp);
 void chol_solve(const float * L, int d, int dp, float * x);
-// out += Σ c_t z_t, out0 += Σ c_t; c_t = t_t - (v0 + z_tᵀv) (tgt non-null) or v0 + z_tᵀv
-void zz_apply(const float * Z, int64_t n, int kp, const float * tgt, float v0, const float * v, float & out0,
+// out += Σ c_t z_t, out0 += Σ c_t; c_t = v0 + z_tᵀv, also written to dots[t] when non-null
+void zz_apply(const float * Z, int64_t n, int kp, float * dots, float v0, const float * v, float & out0,
               float * out, const prefetch_plan * pf = nullptr);
 float dot_padded(const float * a, const float * b, int dp);
 float dot_any(const float * a, const float * b, int n);
@@ -87,10 +105,14 @@ struct kernel_set {
     int (*padded)(int);
     void (*pack_rows)(const float *, int64_t, const int32_t *, const float *, int64_t, float, bool, int, int, float *,
                       float *, float *, float *, float *, float *, const float *, float, float *, float *);
+    // only where half_supported() (elsewhere it aborts)
+    void (*pack_rows_half)(const uint16_t *, int64_t, const float *, const int32_t *, const float *, int64_t, float, int,
+                           int, float *, float *, float *, float *, float *, float *, const float *, float, float *,
+                           float *);
     void (*gram_accum)(const float *, int64_t, int, int, float *, bool, const prefetch_plan *, uintptr_t *);
     bool (*chol_factor)(float *, int, int);
     void (*chol_solve)(const float *, int, int, float *);
-    void (*zz_apply)(const float *, int64_t, int, const float *, float, const float *, float &, float *,
+    void (*zz_apply)(const float *, int64_t, int, float *, float, const float *, float &, float *,
                      const prefetch_plan *);
     float (*dot_padded)(const float *, const float *, int);
     void (*axpy_padded)(float, const float *, float *, int);

@@ -230,6 +230,22 @@ MFREC_INLINE void vstore_tail(float * p, vf a, int n) {
 }
 #endif
 
+// ---- half-precision rows (F16C): W halves <-> one vector
+#if MFREC_ISA > 0 && defined(__F16C__)
+#define MFREC_HALF 1
+#if MFREC_ISA == 2
+MFREC_INLINE vf vload_half(const uint16_t * p) {
+    return {_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) p))};
+}
+#else
+MFREC_INLINE vf vload_half(const uint16_t * p) {
+    return {_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) p))};
+}
+#endif
+#else
+#define MFREC_HALF 0
+#endif
+
 // columns per Gram tile (a divisor of W, so tiles never straddle a diagonal vector block badly)
 constexpr int NR = W / 2 > 0 ? W / 2 : 1;
 
@@ -271,11 +287,11 @@ MFREC_INLINE void gram_tile(const float * Z, int64_t T, int dp, int i0, int j0, 
     }
 }
 
-// out += Σ_t c_t z_t and out0 += Σ_t c_t with c_t = tgt_t - (v0 + z_tᵀv) (tgt given) or
-// c_t = v0 + z_tᵀv (tgt null): Zᵀ applied to t - Z v, or Zᵀ Z v, for z_t = [1, q_t]. NV = kp / W
+// out += Σ_t c_t z_t and out0 += Σ_t c_t with c_t = v0 + z_tᵀv: Zᵀ Z v for z_t = [1, q_t]; the
+// c_t are also written to dots when it is non-null. NV = kp / W
 // vectors kept in registers.
 template <int NV>
-void zz_apply_fixed(const float * Z, int64_t n, const float * tgt, float v0, const float * v, float & out0,
+void zz_apply_fixed(const float * Z, int64_t n, float * dots, float v0, const float * v, float & out0,
                     float * out) {
     constexpr int kp = NV * W;
     vf vv[NV], acc[NV];
@@ -296,7 +312,8 @@ void zz_apply_fixed(const float * Z, int64_t n, const float * tgt, float v0, con
         vhsum4(s4, h);
         for (int r = 0; r < 4; ++r) {
             float s = v0 + h[r];
-            float c = tgt ? tgt[t + r] - s : s;
+            float c = s;
+            if (dots) dots[t + r] = c;
             o0 += c;
             vf vc = vset1(c);
             for (int q = 0; q < NV; ++q) acc[q] = vfma(vload(z + r * kp + q * W), vc, acc[q]);
@@ -310,7 +327,8 @@ void zz_apply_fixed(const float * Z, int64_t n, const float * tgt, float v0, con
         }
         if (NV % 2) s0 = vfma(vload(z + (NV - 1) * W), vv[NV - 1], s0);
         float s = v0 + vhsum(vadd(s0, s1));
-        float c = tgt ? tgt[t] - s : s;
+        float c = s;
+        if (dots) dots[t] = c;
         o0 += c;
         vf vc = vset1(c);
         for (int q = 0; q < NV; ++q) acc[q] = vfma(vload(z + q * W), vc, acc[q]);
@@ -319,7 +337,7 @@ void zz_apply_fixed(const float * Z, int64_t n, const float * tgt, float v0, con
     out0 = o0;
 }
 
-void zz_apply_any(const float * Z, int64_t n, int kp, const float * tgt, float v0, const float * v, float & out0,
+void zz_apply_any(const float * Z, int64_t n, int kp, float * dots, float v0, const float * v, float & out0,
                   float * out) {
     const int nv = kp / W;
     const float * z = Z;
@@ -327,7 +345,8 @@ void zz_apply_any(const float * Z, int64_t n, int kp, const float * tgt, float v
         vf s0 = vzero();
         for (int q = 0; q < nv; ++q) s0 = vfma(vload(z + q * W), vload(v + q * W), s0);
         float s = v0 + vhsum(s0);
-        float c = tgt ? tgt[t] - s : s;
+        float c = s;
+        if (dots) dots[t] = c;
         out0 += c;
         vf vc = vset1(c);
         for (int q = 0; q < nv; ++q) vstore(out + q * W, vfma(vload(z + q * W), vc, vload(out + q * W)));
@@ -375,52 +394,202 @@ int padded(int d) {
     return (d + W - 1) / W * W;
 }
 
-// ---- packing: row t in [0, T) of Z (kp wide, aligned) = [src_t[1 .. 1+k), 0 …] with
-// src_t = base + idx[t]·stride (idx null: base + t·stride) and target
-// t_t = val_t - mu - src_t[0] (given: the rows start with a 1 and val holds the targets).
-// Adds, where non-null: t_t to *b0, t_t z_t to bq, z_t to cs (column sums), z_t∘z_t to dg, and
-// (x non-null) e_t = t_t - x0 - z_tᵀx to *r0 and e_t z_t to rq.
+// ---- packing: row t in [0, T) of Z (kp wide, aligned) = [q_t, 0 …] with q_t from the source
+// rows and target t_t = val_t - mu - b_t (given: the rows start with a 1 and val holds the
+// targets). Adds, where non-null: t_t to *b0, t_t z_t to bq, z_t to cs (column sums), z_t∘z_t to
+// dg, and (x non-null) e_t = t_t - x0 - z_tᵀx to *r0 and e_t z_t to rq. tgt[t] receives t_t, or
+// e_t when x is given (conjugate gradient keeps the residuals of the ratings up to date from it).
+namespace {
+
+// float rows [b, q] at base + idx[t]·stride (idx null: base + t·stride)
+struct float_source {
+    const float * base;
+    int64_t stride;
+    const int32_t * idx;
+    int full, rest;  // whole vectors of q inside a row, lanes of the partial one
+    int64_t bytes;   // of one row, for the prefetch
+    const float * row(int64_t t) const { return base + (idx ? (int64_t) idx[t] : t) * stride; }
+    void prefetch(int64_t t) const {
+        uintptr_t r = (uintptr_t) row(t);
+        for (uintptr_t l = r & ~(uintptr_t) 63; l < r + (uintptr_t) bytes; l += 64) MFREC_PREFETCH(l);
+    }
+    float bias(int64_t t) const { return row(t)[0]; }
+    MFREC_INLINE vf load(int64_t t, int q) const {
+        const float * src = row(t) + 1 + q * W;
+        return q < full ? vloadu(src) : (q == full && rest ? vload_tail(src, rest) : vzero());
+    }
+};
+
+#if MFREC_HALF
+// half rows q at hbase + idx[t]·hstride (zero padded past k), biases apart
+struct half_source {
+    const uint16_t * hbase;
+    int64_t hstride;
+    const float * biases;
+    const int32_t * idx;
+    int64_t bytes;
+    const uint16_t * row(int64_t t) const { return hbase + (int64_t) idx[t] * hstride; }
+    void prefetch(int64_t t) const {
+        uintptr_t r = (uintptr_t) row(t);
+        for (uintptr_t l = r; l < r + (uintptr_t) bytes; l += 64) MFREC_PREFETCH(l);
+        MFREC_PREFETCH(biases + idx[t]);
+    }
+    float bias(int64_t t) const { return biases[idx[t]]; }
+    MFREC_INLINE vf load(int64_t t, int q) const { return vload_half(row(t) + q * W); }
+};
+#endif
+
+// The sums are taken four rows at a time: each accumulator in memory is then read and written
+// once per four rows, not per row (a per-row load-FMA-store chain would bound the loop). NVC:
+// kp / W when known at compile time (0: nv), FULL: m = 4.
+struct pack_sums {
+    float * b0;
+    float * bq;
+    float * cs;
+    float * dg;
+    const float * x;
+    float x0;
+    float * r0;
+    float * rq;
+};
+
+template <int NVC, bool FULL, class Source>
+MFREC_INLINE void pack4(const Source & src, bool prefetch, const float * val, int64_t t0, int m_rt, int64_t T, float mu,
+                        bool given, int nv_rt, int kp, float * Z, float * tgt, const pack_sums & a, float & sb,
+                        float & sr) {
+    constexpr int64_t ahead = 16;  // rows prefetched ahead (random rows of the other side)
+    const int nv = NVC ? NVC : nv_rt;
+    const int m = FULL ? 4 : m_rt;
+    float tt[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int r = 0; r < m; ++r) {  // copy the rows, form the targets
+        const int64_t t = t0 + r;
+        if (prefetch && t + ahead < T) src.prefetch(t + ahead);
+        float * z = Z + t * kp;
+        tt[r] = given ? val[t] : val[t] - mu - src.bias(t);
+        tgt[t] = tt[r];
+        sb += tt[r];
+        for (int q = 0; q < nv; ++q) vstore(z + q * W, src.load(t, q));
+    }
+    const float * z = Z + t0 * kp;
+    vf s4[4] = {vzero(), vzero(), vzero(), vzero()};
+    for (int q = 0; q < nv; ++q) {  // column sums, z∘z, t z and the dots z_tᵀx of the 4 rows
+        vf zr[4];
+        for (int r = 0; r < 4; ++r) zr[r] = r < m ? vload(z + r * kp + q * W) : vzero();
+        if (a.dg) {
+            vf acc = vload(a.dg + q * W);
+            for (int r = 0; r < 4; ++r) acc = vfma(zr[r], zr[r], acc);
+            vstore(a.dg + q * W, acc);
+        }
+        if (a.bq) {
+            vf acc = vload(a.bq + q * W);
+            for (int r = 0; r < 4; ++r) acc = vfma(zr[r], vset1(tt[r]), acc);
+            vstore(a.bq + q * W, acc);
+        }
+        if (a.cs) vstore(a.cs + q * W, vadd(vadd(vadd(zr[0], zr[1]), vadd(zr[2], zr[3])), vload(a.cs + q * W)));
+        if (a.x) {
+            vf xv = vload(a.x + q * W);
+            for (int r = 0; r < 4; ++r) s4[r] = vfma(zr[r], xv, s4[r]);
+        }
+    }
+    if (a.x) {  // the residual pass of CG while the rows are at hand: r += (t - [1, z]ᵀ[x0, x]) [1, z]
+        float h[4];
+        vhsum4(s4, h);
+        vf ve[4];
+        for (int r = 0; r < 4; ++r) {
+            float e = r < m ? tt[r] - (a.x0 + h[r]) : 0.0f;
+            if (r < m) tgt[t0 + r] = e;
+            sr += e;
+            ve[r] = vset1(e);
+        }
+        for (int q = 0; q < nv; ++q) {
+            vf acc = vload(a.rq + q * W);
+            for (int r = 0; r < m; ++r) acc = vfma(vload(z + r * kp + q * W), ve[r], acc);
+            vstore(a.rq + q * W, acc);
+        }
+    }
+}
+
+template <int NVC, class Source>
+void pack_all(const Source & src, bool prefetch, const float * val, int64_t T, float mu, bool given, int kp,
+              float * Z, float * tgt, const pack_sums & a) {
+    float sb = a.b0 ? *a.b0 : 0.0f;
+    float sr = a.r0 ? *a.r0 : 0.0f;
+    const int nv = kp / W;
+    int64_t t0 = 0;
+    for (; t0 + 4 <= T; t0 += 4) pack4<NVC, true>(src, prefetch, val, t0, 4, T, mu, given, nv, kp, Z, tgt, a, sb, sr);
+    if (t0 < T) pack4<NVC, false>(src, prefetch, val, t0, (int) (T - t0), T, mu, given, nv, kp, Z, tgt, a, sb, sr);
+    if (a.b0) *a.b0 = sb;
+    if (a.r0) *a.r0 = sr;
+}
+
+template <class Source>
+void pack_from(const Source & src, bool prefetch, const float * val, int64_t T, float mu, bool given, int kp,
+               float * Z, float * tgt, const pack_sums & a) {
+    switch (kp / W) {  // the common widths with the vector loops unrolled
+        case 1:
+            return pack_all<1>(src, prefetch, val, T, mu, given, kp, Z, tgt, a);
+        case 2:
+            return pack_all<2>(src, prefetch, val, T, mu, given, kp, Z, tgt, a);
+        case 3:
+            return pack_all<3>(src, prefetch, val, T, mu, given, kp, Z, tgt, a);
+        case 4:
+            return pack_all<4>(src, prefetch, val, T, mu, given, kp, Z, tgt, a);
+        case 8:
+            return pack_all<8>(src, prefetch, val, T, mu, given, kp, Z, tgt, a);
+        default:
+            return pack_all<0>(src, prefetch, val, T, mu, given, kp, Z, tgt, a);
+    }
+}
+
+}  // namespace
+
 void pack_rows(const float * base, int64_t stride, const int32_t * idx, const float * val, int64_t T, float mu,
                bool given, int k, int kp, float * Z, float * tgt, float * b0, float * bq, float * cs, float * dg,
                const float * x, float x0, float * r0, float * rq) {
-    const int full = k / W;         // whole vectors inside the source row
-    const int rest = k - full * W;  // lanes of the partial one
-    const int nv = kp / W;
-    constexpr int64_t ahead = 16;  // rows prefetched ahead (random rows of the other side)
-    const int64_t bytes = (int64_t) (k + 1) * (int64_t) sizeof(float);
-    float sb = b0 ? *b0 : 0.0f;
-    float sr = r0 ? *r0 : 0.0f;
-    for (int64_t t = 0; t < T; ++t) {
-        if (idx && t + ahead < T) {
-            uintptr_t row = (uintptr_t) (base + (int64_t) idx[t + ahead] * stride);
-            for (uintptr_t l = row & ~(uintptr_t) 63; l < row + (uintptr_t) bytes; l += 64) MFREC_PREFETCH(l);
-        }
-        const float * src = base + (idx ? (int64_t) idx[t] : t) * stride;
-        float * z = Z + t * kp;
-        float tt = given ? val[t] : val[t] - mu - src[0];
-        tgt[t] = tt;
-        sb += tt;
-        vf ct = vset1(tt);
-        for (int q = 0; q < nv; ++q) {
-            vf xv =
-                q < full ? vloadu(src + 1 + q * W) : (q == full && rest ? vload_tail(src + 1 + q * W, rest) : vzero());
-            vstore(z + q * W, xv);
-            if (bq) vstore(bq + q * W, vfma(xv, ct, vload(bq + q * W)));
-            if (cs) vstore(cs + q * W, vadd(xv, vload(cs + q * W)));
-            if (dg) vstore(dg + q * W, vfma(xv, xv, vload(dg + q * W)));
-        }
-        if (x) {  // the residual pass of CG while the row is at hand: r += (t - [1, z]ᵀ[x0, x]) [1, z]
-            vf s0 = vzero();
-            for (int q = 0; q < nv; ++q) s0 = vfma(vload(z + q * W), vload(x + q * W), s0);
-            float e = tt - (x0 + vhsum(s0));
-            sr += e;
-            vf ve = vset1(e);
-            for (int q = 0; q < nv; ++q) vstore(rq + q * W, vfma(vload(z + q * W), ve, vload(rq + q * W)));
-        }
-    }
-    if (b0) *b0 = sb;
-    if (r0) *r0 = sr;
+    const float_source src{base, stride, idx, k / W, k - k / W * W, (int64_t) (k + 1) * (int64_t) sizeof(float)};
+    pack_from(src, idx != nullptr, val, T, mu, given, kp, Z, tgt, pack_sums{b0, bq, cs, dg, x, x0, r0, rq});
 }
+
+bool half_supported() {
+    return MFREC_HALF != 0;
+}
+
+int64_t half_stride(int k) {
+    return ((int64_t) k + 31) / 32 * 32;
+}
+
+#if MFREC_HALF
+void pack_rows_half(const uint16_t * hbase, int64_t hstride, const float * bias, const int32_t * idx, const float * val,
+                    int64_t T, float mu, int k, int kp, float * Z, float * tgt, float * b0, float * bq, float * cs,
+                    float * dg, const float * x, float x0, float * r0, float * rq) {
+    const half_source src{hbase, hstride, bias, idx, (int64_t) k * (int64_t) sizeof(uint16_t)};
+    pack_from(src, true, val, T, mu, false, kp, Z, tgt, pack_sums{b0, bq, cs, dg, x, x0, r0, rq});
+}
+
+void half_fill(const float * src, int dim, int64_t r0, int64_t r1, uint16_t * dst, float * bias) {
+    const int k = dim - 1;
+    const int64_t hs = half_stride(k);
+    for (int64_t r = r0; r < r1; ++r) {
+        const float * row = src + r * dim;
+        uint16_t * out = dst + r * hs;
+        bias[r] = row[0];
+        int c = 0;
+        for (; c + 8 <= k; c += 8)
+            _mm_storeu_si128((__m128i *) (out + c), _mm256_cvtps_ph(_mm256_loadu_ps(row + 1 + c), _MM_FROUND_TO_NEAREST_INT));
+        for (; c < k; ++c) out[c] = (uint16_t) _cvtss_sh(row[1 + c], _MM_FROUND_TO_NEAREST_INT);
+        for (; c < hs; ++c) out[c] = 0;
+    }
+}
+#else
+void pack_rows_half(const uint16_t *, int64_t, const float *, const int32_t *, const float *, int64_t, float, int, int,
+                    float *, float *, float *, float *, float *, float *, const float *, float, float *, float *) {
+    std::abort();  // never selected: half_supported() is false in this build
+}
+
+void half_fill(const float *, int, int64_t, int64_t, uint16_t *, float *) {
+    std::abort();
+}
+#endif
 
 // ---- A (dp x dp, column-major, lower) = Σ_t z_t z_tᵀ over T packed rows (first: overwrite,
 // else add). Columns [0, d) are formed; rows from the diagonal's vector block down to dp.
@@ -523,8 +692,8 @@ void chol_solve(const float * L, int d, int dp, float * x) {
     }
 }
 
-// ---- out += Σ_t c_t z_t over n packed rows, c_t = tgt_t - z_tᵀv (tgt non-null) or z_tᵀv
-void zz_apply(const float * Z, int64_t n, int kp, const float * tgt, float v0, const float * v, float & out0,
+// ---- out += Σ_t c_t z_t over n packed rows, c_t = v0 + z_tᵀv (written to dots when non-null)
+void zz_apply(const float * Z, int64_t n, int kp, float * dots, float v0, const float * v, float & out0,
               float * out, const ::mf::kern::prefetch_plan * pf) {
     constexpr int64_t block = 64;  // rows between two bursts of prefetches
     const int64_t blocks = (n + block - 1) / block;
@@ -532,7 +701,7 @@ void zz_apply(const float * Z, int64_t n, int kp, const float * tgt, float v0, c
         const int64_t b = q * block, m = n - b < block ? n - b : block;
         if (pf) ::mf::MFREC_GRAM_NS::prefetch_rows(*pf, pf->count * q / blocks, pf->count * (q + 1) / blocks);
         const float * zb = Z + b * kp;
-        const float * tb = tgt ? tgt + b : nullptr;
+        float * tb = dots ? dots + b : nullptr;
         switch (kp / W) {
             case 1:
                 zz_apply_fixed<1>(zb, m, tb, v0, v, out0, out);
@@ -640,10 +809,30 @@ double sse_row(const float * a, const float * base, int dim, const int32_t * idx
 }
 
 double sse_packed(const float * Z, int64_t n, int kp, const float * tgt, const float * val, float x0, const float * x) {
+    // four rows per horizontal reduction; r̂_t = val_t - (t_t - x0 - z_tᵀx), clamped
     double s = 0.0;
-    const float * z = Z;
-    for (int64_t t = 0; t < n; ++t, z += kp) {
-        float e = tgt[t] - (x0 + dot_aligned(z, x, kp));
+    const int nv = kp / W;
+    int64_t t = 0;
+    for (; t + 4 <= n; t += 4) {
+        const float * z = Z + t * kp;
+        vf s4[4] = {vzero(), vzero(), vzero(), vzero()};
+        for (int q = 0; q < nv; ++q) {
+            vf xv = vload(x + q * W);
+            for (int r = 0; r < 4; ++r) s4[r] = vfma(vload(z + r * kp + q * W), xv, s4[r]);
+        }
+        float h[4];
+        vhsum4(s4, h);
+        float part = 0.0f;
+        for (int r = 0; r < 4; ++r) {
+            float pred = val[t + r] - (tgt[t + r] - (x0 + h[r]));
+            pred = pred < 0.5f ? 0.5f : (pred > 5.0f ? 5.0f : pred);
+            float err = val[t + r] - pred;
+            part += err * err;
+        }
+        s += (double) part;
+    }
+    for (; t < n; ++t) {
+        float e = tgt[t] - (x0 + dot_aligned(Z + t * kp, x, kp));
         float pred = val[t] - e;
         pred = pred < 0.5f ? 0.5f : (pred > 5.0f ? 5.0f : pred);
         double err = (double) val[t] - (double) pred;
@@ -685,6 +874,7 @@ void sse_pairs(const float * U, const float * I, int dim, const int32_t * u, con
 }  // namespace mf
 
 #undef MFREC_ISA
+#undef MFREC_HALF
 #undef MFREC_PREFETCH
 #undef MFREC_PREFETCH_L2
 #undef MFREC_INLINE

@@ -1,5 +1,7 @@
 #include "solve.h"
 
+#include "parallel.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -19,6 +21,8 @@ struct row_source {
     bool given;
     const int32_t * next_idx;  // the next row's partners (prefetch hint), may be null
     int64_t next_n;
+    const half_rows * half;  // may be null: gather from base
+
 
     const int32_t * idx_at(int64_t e) const { return idx ? idx + e : nullptr; }
     const float * base_at(int64_t e) const { return idx ? base : base + e * stride; }
@@ -30,7 +34,22 @@ struct row_source {
         p.idx = next_idx;
         p.count = next_idx ? std::min(count, next_n) : 0;
         p.dim = dim;
+        if (half) {  // the plan only forms addresses: half rows as floats, half as many
+            p.base = reinterpret_cast<const float *>(half->q.data());
+            p.stride = half->stride / 2;
+            p.dim = (half->k + 1) / 2;
+        }
         return p;
+    }
+    // rows [e0, e0 + m) into Z / tgt (see kern::pack_rows for the sums)
+    void pack(const kern::kernel_set & ks, int64_t e0, int64_t m, int k, int kp, float * Z, float * tgt, float * b0,
+              float * bq, float * cs, float * dg, const float * x, float x0, float * r0, float * rq) const {
+        if (half)
+            ks.pack_rows_half(half->q.data(), half->stride, half->bias.data(), idx + e0, val + e0, m, mu, k, kp, Z, tgt,
+                              b0, bq, cs, dg, x, x0, r0, rq);
+        else
+            ks.pack_rows(base_at(e0), stride, idx_at(e0), val + e0, m, mu, given, k, kp, Z, tgt, b0, bq, cs, dg, x, x0,
+                         r0, rq);
     }
 };
 
@@ -82,8 +101,8 @@ bool solve_normal(const kern::kernel_set & ks, const row_source & in, int64_t n,
     for (int64_t e0 = 0; e0 < n; e0 += T) {
         int64_t m = std::min(T, n - e0);
         float * Z = s.zp.data() + (keep_all ? e0 * kp : 0);
-        ks.pack_rows(in.base_at(e0), in.stride, in.idx_at(e0), in.val + e0, m, in.mu, in.given, k, kp, Z,
-                     s.tp.data() + (keep_all ? e0 : 0), &r0, rq, cs, nullptr, nullptr, 0.0f, nullptr, nullptr);
+        in.pack(ks, e0, m, k, kp, Z, s.tp.data() + (keep_all ? e0 : 0), &r0, rq, cs, nullptr, nullptr, 0.0f, nullptr,
+                nullptr);
         // while this block's Gram is formed, fetch the next block (or the next row's first)
         kern::prefetch_plan pf = in.next_plan(T, k + 1);
         if (e0 + T < n && in.idx) {
@@ -122,8 +141,7 @@ bool solve_woodbury(const kern::kernel_set & ks, const row_source & in, int64_t 
     float *yq = rv.v[0], *sinv = rv.v[1], *tmp = rv.v[2], *u = rv.v[3];
     zero(yq, kp);
     float y0 = 0.0f;
-    ks.pack_rows(in.base, in.stride, in.idx, in.val, n, in.mu, in.given, k, kp, s.zp.data(), s.tp.data(), &y0, yq,
-                 nullptr, nullptr, nullptr, 0.0f, nullptr, nullptr);
+    in.pack(ks, 0, n, k, kp, s.zp.data(), s.tp.data(), &y0, yq, nullptr, nullptr, nullptr, 0.0f, nullptr, nullptr);
     rhs_finish(k, d, prior, y0, yq);
     const float * Z = s.zp.data();
     const float s0 = 1.0f / d[0];
@@ -183,10 +201,14 @@ void solve_fallback(const row_source & in, int64_t n, int dim, const float * d, 
 // Jacobi-preconditioned conjugate gradient on A x = b, A v = Zᵀ(Z v) + D v, from x_out.
 // One pass over the packed rows per step (z_tᵀv and the update of Zᵀ(Zv) fused), plus one for
 // the starting residual r = Zᵀ(t - Z x) - D (x - x̄). Vectors are [bias, q part].
+// sse (may be null): receives Σ (r - r̂)² at the final x (r̂ clamped) without another pass over
+// the rows: packing leaves the residuals e = t - Z̃x of the start in s.tp, and each step, which
+// forms c = Z̃p anyway, updates them, e -= α c (Z̃ = [1, Z]).
 void solve_cg(const kern::kernel_set & ks, const row_source & in, int64_t n, int k, int kp, const float * d,
-              const float * prior, int steps, row_scratch & s, float * x_out) {
+              const float * prior, int steps, row_scratch & s, float * x_out, double * sse) {
     s.zp.reserve_at_least((size_t) (n * kp));
     s.tp.reserve_at_least((size_t) n);
+    if (sse) s.dots.reserve_at_least((size_t) n);
     row_vectors rv(s, kp);
     float *x = rv.v[0], *r = rv.v[1], *p = rv.v[2], *ap = rv.v[3], *m = rv.v[4], *z = rv.v[5];
     zero(m, kp);
@@ -195,8 +217,7 @@ void solve_cg(const kern::kernel_set & ks, const row_source & in, int64_t n, int
     for (int c = 0; c < kp; ++c) x[c] = c < k ? x_out[1 + c] : 0.0f;
     // packing also makes m = diag(QᵀQ) and the starting residual r = Zᵀ(t - Z x)
     float r0 = 0.0f;
-    ks.pack_rows(in.base, in.stride, in.idx, in.val, n, in.mu, in.given, k, kp, s.zp.data(), s.tp.data(), nullptr,
-                 nullptr, nullptr, m, x, x0, &r0, r);
+    in.pack(ks, 0, n, k, kp, s.zp.data(), s.tp.data(), nullptr, nullptr, nullptr, m, x, x0, &r0, r);
     const float * Z = s.zp.data();
     const float m0 = 1.0f / ((float) n + d[0]);  // the preconditioner's inverse
     for (int c = 0; c < kp; ++c) m[c] = c < k ? 1.0f / (m[c] + d[1 + c]) : 0.0f;
@@ -216,10 +237,15 @@ void solve_cg(const kern::kernel_set & ks, const row_source & in, int64_t n, int
         float ap0 = d[0] * p0;
         for (int c = 0; c < kp; ++c) ap[c] = c < k ? d[1 + c] * p[c] : 0.0f;
         kern::prefetch_plan pfi = pf.part(it, steps);
-        ks.zz_apply(Z, n, kp, nullptr, p0, p, ap0, ap, &pfi);
+        ks.zz_apply(Z, n, kp, sse ? s.dots.data() : nullptr, p0, p, ap0, ap, &pfi);
         float pap = p0 * ap0 + ks.dot_padded(p, ap, kp);
         if (!(pap > 0.0f)) break;
         float alpha = rz / pap;
+        if (sse) {
+            float * e = s.tp.data();
+            const float * c = s.dots.data();
+            for (int64_t t = 0; t < n; ++t) e[t] -= alpha * c[t];
+        }
         x0 += alpha * p0;
         r0 -= alpha * ap0;
         z0 = m0 * r0;
@@ -237,6 +263,27 @@ void solve_cg(const kern::kernel_set & ks, const row_source & in, int64_t n, int
     }
     x_out[0] = x0;
     std::memcpy(x_out + 1, x, sizeof(float) * (size_t) k);
+    if (sse) {  // r̂ = r - e, clamped
+        const float * e = s.tp.data();
+        double sum = 0.0;
+        for (int64_t t = 0; t < n; ++t) {
+            float pred = in.val[t] - e[t];
+            pred = pred < 0.5f ? 0.5f : (pred > 5.0f ? 5.0f : pred);
+            float err = in.val[t] - pred;
+            sum += (double) (err * err);
+        }
+        *sse = sum;
+    }
+}
+
+// Conjugate gradient streams a row's packed partner rows (n·kp floats) once per step: past
+// 1 MiB they come from beyond L2 each time, while the exact solve forms ZᵀZ block by block from
+// L1. There the exact solve is taken when its Gram FLOPs, (k+1)(k+2) per rating, are at most
+// twice those of the steps, 4(steps+1)·kp (the Gram kernel runs at about twice the rate of
+// streamed steps): at k ≤ ~32 with 4 steps. Fewer FLOPs for the most popular movies, and exact.
+bool cg_row_prefers_exact(int64_t n, int k, int kp, int steps) {
+    const bool streamed = n * kp * (int64_t) sizeof(float) > ((int64_t) 1 << 20);
+    return streamed && (int64_t) (k + 1) * (k + 2) <= 2 * 4 * (int64_t) (steps + 1) * kp;
 }
 
 // Σ (r - r̂)² over the row's ratings with the solved row x (r̂ clamped): from the packed rows
@@ -274,8 +321,9 @@ void solve_row(const row_source & in, int64_t n, int dim, const float * d, const
     const kern::kernel_set & ks = kern::kernels_for(k);
     const int kp = ks.padded(k);
     bool packed_all = true;  // are all n rows still in the pack buffer?
-    if (solver == solver_kind::cg) {
-        solve_cg(ks, in, n, k, kp, d, prior, steps, s, x_out);
+    if (solver == solver_kind::cg && !cg_row_prefers_exact(n, k, kp, steps)) {
+        solve_cg(ks, in, n, k, kp, d, prior, steps, s, x_out, sse);
+        return;
     } else {
         bool woodbury = row_uses_woodbury(n, dim) && d[0] > 0.0f && d[1] > 0.0f;
         bool ok = woodbury ? solve_woodbury(ks, in, n, k, kp, d, prior, s, x_out)
@@ -293,6 +341,26 @@ void solve_row(const row_source & in, int64_t n, int dim, const float * d, const
 
 bool row_uses_woodbury(int64_t n, int32_t dim) {
     return n > 0 && 2 * n < dim;
+}
+
+bool half_rows_fill(const matrix_f & m, half_rows & h, int threads) {
+    if (!kern::half_supported() || m.cols() < 2) return false;
+    const int dim = (int) m.cols();
+    h.k = dim - 1;
+    h.stride = kern::half_stride(h.k);
+    const int64_t n = m.rows();
+    if (h.q.size() < (size_t) (n * h.stride)) {  // random rows: huge pages (advice before the first touch)
+        h.q.reserve_at_least((size_t) (n * h.stride));
+        kern::prefer_huge_pages(h.q.data(), sizeof(uint16_t) * h.q.size());
+    }
+    h.bias.resize((size_t) n);
+    constexpr int64_t block = 4096;
+    parallel_for(
+        (n + block - 1) / block, threads, 1, [] { return 0; },
+        [&](int, int64_t b) {
+            kern::half_fill(m.data(), dim, b * block, std::min(n, (b + 1) * block), h.q.data(), h.bias.data());
+        });
+    return true;
 }
 
 void row_gather(const matrix_f & other, const int32_t * idx, const float * val, int64_t n, float mu, row_scratch & s) {
@@ -318,20 +386,20 @@ void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, v
 
 void row_solve(const float * other, int32_t dim, const int32_t * idx, const float * val, int64_t n, float mu,
                const float * d, const float * prior, solver_kind solver, int cg_steps, row_scratch & s, float * x_out,
-               const int32_t * next_idx, int64_t next_n, double * sse) {
-    row_source in{other, dim, idx, val, mu, false, next_idx, next_n};
+               const int32_t * next_idx, int64_t next_n, double * sse, const half_rows * half) {
+    row_source in{other, dim, idx, val, mu, false, next_idx, next_n, half && half->k == dim - 1 ? half : nullptr};
     solve_row(in, n, dim, d, prior, solver, cg_steps, s, x_out, sse);
 }
 
 void row_solve_cholesky(row_scratch & s, int64_t n, const vector_f & d, const float * prior, float * x_out) {
     const int32_t dim = (int32_t) d.size();
-    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true, nullptr, 0};
+    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true, nullptr, 0, nullptr};
     solve_row(in, n, dim, d.data(), prior, solver_kind::cholesky, 0, s, x_out, nullptr);
 }
 
 void row_solve_cg(row_scratch & s, int64_t n, const vector_f & d, const float * prior, int steps, float * x_out) {
     const int32_t dim = (int32_t) d.size();
-    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true, nullptr, 0};
+    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true, nullptr, 0, nullptr};
     solve_row(in, n, dim, d.data(), prior, solver_kind::cg, steps, s, x_out, nullptr);
 }
 

@@ -27,9 +27,21 @@ struct row_scratch {
     matrix_cf a;               // (k+1)², the fold-in system (infer.cpp)
     vector_f d;                // the diagonal of D
     // row_solve: packed rows, targets, the dp x dp system and dp-wide vectors (dp = padded k+1)
-    aligned_floats zp, tp, sys, vec;
+    aligned_floats zp, tp, sys, vec, dots;
     std::vector<uintptr_t> lines;  // cache lines to prefetch
 };
+
+// The other side's matrix as the half-steps gather it where kern::half_supported(): q rows in
+// half precision (kern::half_stride(k) halves each, 64-byte aligned), the biases apart. Built
+// once per half-step; empty (k < 0) where the build has no half conversions.
+struct half_rows {
+    int32_t k = -1;
+    int64_t stride = 0;
+    aligned_array<uint16_t> q;
+    std::vector<float> bias;
+};
+// Fills h from m (n x (k+1)); returns false (h untouched) when the build cannot.
+bool half_rows_fill(const matrix_f & m, half_rows & h, int threads);
 
 // Gathers the partner rows of one row: Z (n x (k+1)) with Z[:,0] = 1, t_j = r_j - μ - other(j,0).
 void row_gather(const matrix_f & other, const int32_t * idx, const float * val, int64_t n, float mu, row_scratch & s);
@@ -45,9 +57,13 @@ void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, v
 // are fetched into cache during this row's arithmetic; no effect on the result). sse (may be
 // null): receives Σ (r - r̂)² over this row's ratings with the new row (r̂ clamped to [0.5, 5]),
 // computed while the partner rows are still in cache (the training RMSE without another pass).
+// half (may be null): `other` in half precision (half_rows_fill), gathered in its place; the
+// solve then sees the rounded rows (the error term of the RMSE still uses `other`'s exact rows
+// where it rereads them).
 void row_solve(const float * other, int32_t dim, const int32_t * idx, const float * val, int64_t n, float mu,
                const float * d, const float * prior, solver_kind solver, int cg_steps, row_scratch & s, float * x_out,
-               const int32_t * next_idx = nullptr, int64_t next_n = 0, double * sse = nullptr);
+               const int32_t * next_idx = nullptr, int64_t next_n = 0, double * sse = nullptr,
+               const half_rows * half = nullptr);
 
 // x = A⁻¹ (Zᵀt + D x̄) by Cholesky on the rows row_gather left in `s` (prior may be null:
 // x̄ = 0); bit-identical to row_solve on the same ratings.

@@ -211,7 +211,9 @@ void cli_add_train(CLI::App & app) {
         ->capture_default_str();
     c->add_option("--reg-genre", a->p.reg_genre, "lambda_g on the genre vectors")->capture_default_str();
     c->add_flag("--reg-by-count", a->p.reg_by_count, "ALS-WR: scale lambda by each row's rating count");
-    c->add_option("--solver", a->solver, "cholesky | cg")->capture_default_str();
+    c->add_option("--solver", a->solver,
+                  "cholesky (exact) | cg (warm-started conjugate gradient; exact for rows whose packed partners "
+                  "exceed 1 MiB at small k, where that is cheaper)")->capture_default_str();
     c->add_option("--cg-steps", a->p.cg_steps, "conjugate-gradient steps per row (warm-started)")->capture_default_str();
     c->add_option("--threads", a->p.threads, "threads (0 = all cores)")->capture_default_str();
     c->add_option("--out,-o", a->out, "write the model here (atomically)");

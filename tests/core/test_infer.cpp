@@ -1,5 +1,6 @@
 #include "als.h"
 #include "infer.h"
+#include "gram.h"
 #include "planted.h"
 
 #include <catch2/catch.hpp>
@@ -41,7 +42,10 @@ TEST_CASE("fold-in equals the row an ALS half-step produces", "[infer]") {
         train_params p = m.params;
         p.solver = solver_kind::cholesky;
         als_half_step(rows, m.items, self, m.mu, nullptr, p);
-        for (int c = 0; c <= m.k; ++c) REQUIRE((*x)(c) == Approx(self(0, c)).margin(1e-6));
+        // training gathers the item rows in half precision where the build can (11 significant
+        // bits); fold-in reads them in float: the same system up to that rounding
+        const double tol = kern::half_supported() ? 1e-3 : 1e-6;
+        for (int c = 0; c <= m.k; ++c) REQUIRE((*x)(c) == Approx(self(0, c)).margin(tol));
     }
 }
 
@@ -51,7 +55,7 @@ TEST_CASE("fold-in of an existing user's ratings gives that user's row", "[infer
     // half-step against the final items gives rows that fold-in must reproduce exactly
     matrix_f users = m.users;
     als_half_step(m.seen, m.items, users, m.mu, nullptr, m.params);
-    for (int32_t u = 0; u < 5; ++u) {
+    for (int32_t u = 0; u < 5; ++u) {  // (1e-4: within the half-precision gather's rounding)
         std::vector<rated_item> rated;
         for (uint64_t e = m.seen.ptr[u]; e < m.seen.ptr[u + 1]; ++e) rated.push_back({m.seen.idx[e], m.seen.val[e]});
         vector_f x = *fold_in(m, rated);

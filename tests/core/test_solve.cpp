@@ -297,6 +297,62 @@ TEST_CASE("the gathered-row entry points equal the direct row solve bit for bit"
         }
 }
 
+// IEEE binary16 -> float (the reference decoder for the half-precision gather)
+float half_to_float(uint16_t h) {
+    const int exp = (h >> 10) & 31, man = h & 1023;
+    float v = exp == 0 ? std::ldexp((float) man, -24) : std::ldexp((float) (1024 + man), exp - 25);
+    return (h & 0x8000) ? -v : v;
+}
+
+TEST_CASE("the half-precision gather solves the system of the rounded partner rows", "[solve][half]") {
+    if (!kern::half_supported()) return;  // builds without F16C (wasm) never take this path
+    for (int k : {3, 20, 33, 64})
+        for (int64_t n : {1, 7, 40, 300}) {
+            INFO("k " << k << " n " << n);
+            row_case c = make_case(k, n, (uint64_t) (5 * k + n));
+            half_rows h;
+            REQUIRE(half_rows_fill(c.other, h, 2));
+            REQUIRE(h.stride % 32 == 0);
+            row_case rounded = c;  // the same rows, q rounded to half (biases stay float)
+            for (int32_t i = 0; i < c.other.rows(); ++i) {
+                REQUIRE(h.bias[i] == c.other(i, 0));
+                for (int j = 0; j < h.stride; ++j) {
+                    float q = half_to_float(h.q.data()[i * h.stride + j]);
+                    if (j >= k) {
+                        REQUIRE(q == 0.0f);  // padding
+                        continue;
+                    }
+                    REQUIRE(std::fabs(q - c.other(i, 1 + j)) <= std::ldexp(std::fabs(c.other(i, 1 + j)), -11) + 1e-7f);
+                    rounded.other(i, 1 + j) = q;
+                }
+            }
+            for (solver_kind sk : {solver_kind::cholesky, solver_kind::cg}) {
+                row_scratch s1, s2;
+                vector_f a = vector_f::Constant(k + 1, 0.1f), b = a;
+                double sa = 0.0, sb = 0.0;
+                row_solve(c.other.data(), k + 1, c.idx.data(), c.val.data(), n, c.mu, c.d.data(), c.prior.data(), sk, 3,
+                          s1, a.data(), nullptr, 0, &sa, &h);
+                row_solve(rounded.other.data(), k + 1, rounded.idx.data(), rounded.val.data(), n, rounded.mu,
+                          rounded.d.data(), rounded.prior.data(), sk, 3, s2, b.data(), nullptr, 0, &sb);
+                REQUIRE(a == b);  // bit for bit: the same packed rows, the same arithmetic
+            }
+        }
+}
+
+TEST_CASE("conjugate gradient solves rows too long for L2 exactly at small k", "[solve][cg]") {
+    // k = 20: 12,000 packed rows are 1.1 MB; forming ZᵀZ costs fewer FLOPs than streaming them
+    // five times (4 steps), so the row is solved exactly; at k = 64 it is not
+    for (int k : {20, 64}) {
+        row_case c = make_case(k, 12000, 99, 5000);
+        vector_f chol = solve(c, solver_kind::cholesky, 0, true);
+        vector_f cg4 = solve(c, solver_kind::cg, 4, true);
+        if (k == 20)
+            REQUIRE(cg4 == chol);
+        else
+            REQUIRE(cg4 != chol);
+    }
+}
+
 TEST_CASE("prediction loops equal model::predict", "[solve][predict]") {
     rng r(5);
     for (int k : {0, 1, 7, 8, 9, 20, 64, 65}) {
