@@ -1,5 +1,6 @@
 // synth.cpp - the synthetic ratings generator (see synth.h for the model).
 #include "synth.h"
+#include "synth_oracle.h"
 
 #include "parallel.h"
 #include "rng.h"
@@ -124,11 +125,13 @@ struct plan {
     alias_table alias;
     std::vector<double> item_bias;   // b_i
     std::vector<double> q;           // n_movies x k
-    double sigma_p = 0;
+    std::vector<double> item_bias_mean;  // E[b_i | genres, popularity] (the oracle's prior)
+    std::vector<double> q_mean;          // E[q_i | genres]: the mean genre vector (n_movies x k)
+    std::vector<double> sigma_p;     // std of p_u's components, decaying (k)
+    std::vector<double> sigma_p2;    // their variances (the oracle's prior)
     std::vector<int32_t> count;      // ratings per user
     std::vector<int64_t> forced_start;  // per user: its coverage movies forced[start[u], start[u+1])
     std::vector<int32_t> forced;
-    std::array<double, 9> t{};       // thresholds of x between half stars
 };
 
 struct worker {
@@ -138,12 +141,18 @@ struct worker {
     int32_t heavy = 0;
     std::vector<int32_t> items;
     std::vector<double> s, x, gap, pu;
+    double bu = 0;
+    std::vector<double> r, var, er;  // per row: rating, Var(r | s), E[r | s] (for the oracle)
+    synth_oracle_scratch oracle;
     std::vector<int64_t> ts;
     std::vector<std::pair<double, int32_t>> keys;
-    std::vector<int64_t> bins;  // calibration pass only
+    bool half = false;  // this user rounds to half stars (else whole stars)
+    int32_t half_users = 0;
 
-    explicit worker(const plan & p)
-        : stamp(p.n_movies, 0), movie_count(p.n_movies, 0), pu(p.k) {}
+    worker(const plan & p, const synth_oracle * oracle)
+        : stamp(p.n_movies, 0), movie_count(p.n_movies, 0), pu(p.k) {
+        if (oracle) this->oracle = oracle->make_scratch();
+    }
 };
 
 // The first draw of a user's stream: its activity (used before the users are generated).
@@ -152,13 +161,24 @@ double user_activity_z(uint64_t seed, int32_t u) {
     return r.normal();
 }
 
+// A skew-normal with shape alpha, mirrored and standardised (mean 0, std 1, a long low tail):
+// X = d|z0| + sqrt(1 - d^2) z1, d = alpha / sqrt(1 + alpha^2), E X = d sqrt(2/pi),
+// Var X = 1 - 2 d^2 / pi. Ratings are left-skewed (few films or users are panned, most liked).
+double low_skewed(rng & r, double alpha) {
+    const double d = alpha / std::sqrt(1 + alpha * alpha), m = d * std::sqrt(2 / M_PI);
+    const double x = d * std::fabs(r.normal()) + std::sqrt(1 - d * d) * r.normal();
+    return -(x - m) / std::sqrt(1 - m * m);
+}
+
 // Generates user u's movies (in time order), clean scores s, noisy scores x and timestamps.
-void generate_user(const plan & p, int32_t u, worker & w, bool with_times = true) {
+void generate_user(const plan & p, int32_t u, worker & w) {
     const synth_options & o = p.opt;
     rng r(rng_hash(o.seed, (uint64_t) u));
     r.normal();  // activity, drawn in the pre-pass
-    const double bu = o.user_bias * r.normal();
-    for (int f = 0; f < p.k; ++f) w.pu[f] = p.sigma_p * r.normal();
+    const double bu = o.user_bias * low_skewed(r, o.bias_skew);
+    w.bu = bu;
+    for (int f = 0; f < p.k; ++f) w.pu[f] = p.sigma_p[f] * r.normal();
+    w.half = r.uniform() < o.half_star_users;
     const int32_t n = p.count[u];
 
     // when: one sitting (40%), weeks to months (35%) or years (25%)
@@ -239,8 +259,6 @@ void generate_user(const plan & p, int32_t u, worker & w, bool with_times = true
         w.x[j] = s + o.noise * r.normal();
     }
 
-    if (!with_times) return;
-
     // timestamps: n sorted uniforms on [t0, t0 + dur] from exponential spacings, then strictly
     // increasing by at least one second
     w.gap.resize((size_t) n + 1);
@@ -261,16 +279,42 @@ void generate_user(const plan & p, int32_t u, worker & w, bool with_times = true
     }
 }
 
-int rating_index(const std::array<double, 9> & t, double x) {
-    int c = 0;
-    for (int j = 0; j < 9; ++j) c += t[j] < x;
-    return c;  // rating = (c + 1) / 2
+// The user's grid (synth_oracle.h): half stars 0.5..5 (step 0.5) or whole stars 1..5 (step 1).
+using grid = synth_grid;
+constexpr const grid & half_grid = synth_half_grid;
+constexpr const grid & whole_grid = synth_whole_grid;
+
+// rating = clamp(round to the grid(x), lo, 5): unbiased rounding, so E[rating | s] = s up to
+// terms of order exp(-2 pi^2 noise^2 / step^2) (< 1e-4 here) away from the clamps
+int rating_half_stars(const grid & g, double x) {
+    double j = std::floor((x - g.lo) / g.step + 0.5);
+    j = std::min(std::max(j, 0.0), (double) (g.n - 1));
+    return (int) std::lround(2 * (g.lo + j * g.step));  // 1..10
 }
+
+// E[r | s] and E[r^2 | s] for x = s + N(0, noise^2): r >= v_j (j >= 1) exactly when
+// x > v_j - step/2, so E r = lo + step sum_j P(x > c_j), E r^2 = lo^2 + sum_j (v_j^2 - v_{j-1}^2) P(x > c_j)
+}  // namespace
+
+void synth_rating_moments(const grid & g, double s, double noise, double & er, double & er2) {
+    const double inv = 1.0 / (noise * std::sqrt(2.0));
+    er = g.lo;
+    er2 = g.lo * g.lo;
+    for (int j = 1; j < g.n; ++j) {
+        const double v = g.lo + j * g.step, pgt = 0.5 * std::erfc((v - 0.5 * g.step - s) * inv);
+        er += g.step * pgt;
+        er2 += (v * v - (v - g.step) * (v - g.step)) * pgt;
+    }
+}
+
+namespace {
 
 struct accum {
     std::array<int64_t, 10> hist{};
     double sum_r = 0, sum_r2 = 0, sum_var = 0, sum_real = 0, sum_clean = 0;
+    synth_oracle_sums oracle;
     void add(const accum & a) {
+        oracle.add(a.oracle);
         for (int j = 0; j < 10; ++j) hist[j] += a.hist[j];
         sum_r += a.sum_r;
         sum_r2 += a.sum_r2;
@@ -344,8 +388,10 @@ plan make_plan(const synth_options & opt, const catalog & cat) {
     p.weight.resize(M);
     p.item_bias.resize(M);
     p.q.assign((size_t) M * k, 0.0);
+    p.item_bias_mean.resize(M);
+    p.q_mean.resize((size_t) M * k);
     const double rho = sh.pop_id_corr, rho_b = opt.item_bias_pop_corr;
-    double sum_q2 = 0;
+    std::vector<double> sum_q2(k, 0.0);
     for (int32_t i = 0; i < M; ++i) {
         rng r(rng_hash(opt.seed ^ salt_movie, (uint64_t) (uint32_t) cat.movie_id[p.rows[i]]));
         double z_pop = rho * z_id[i] + std::sqrt(1 - rho * rho) * r.normal();
@@ -360,16 +406,21 @@ plan make_plan(const synth_options & opt, const catalog & cat) {
             gb += g_bias[g] / ng;
             for (int f = 0; f < k; ++f) qi[f] += g_vec[(size_t) g * k + f] / ng;
         }
-        p.item_bias[i] = gb + opt.item_bias * (rho_b * z_pop + std::sqrt(1 - rho_b * rho_b) * r.normal());
+        p.item_bias[i] = gb + opt.item_bias * (rho_b * z_pop + std::sqrt(1 - rho_b * rho_b) * low_skewed(r, opt.bias_skew));
+        p.item_bias_mean[i] = gb + opt.item_bias * rho_b * z_pop;
+        for (int f = 0; f < k; ++f) p.q_mean[(size_t) i * k + f] = qi[f];
         for (int f = 0; f < k; ++f) {
             qi[f] += opt.item_vector * r.normal();
-            sum_q2 += qi[f] * qi[f];
+            sum_q2[f] += qi[f] * qi[f];
         }
     }
     p.alias.build(p.weight);
-    // p_u components scaled so p_u . q_i has std `interaction` over users and movies
-    double v_q = sum_q2 / ((double) M * k);
-    p.sigma_p = opt.interaction / std::sqrt(k * v_q);
+    // p_u components: variances decaying by factor_decay, scaled so p_u . q_i has std
+    // `interaction` over users and movies: Var = sum_f sigma_f^2 E[q_f^2], sigma_f^2 = c decay^f
+    double v_sum = 0;
+    for (int f = 0; f < k; ++f) v_sum += std::pow(opt.factor_decay, f) * sum_q2[f] / M;
+    p.sigma_p.resize(k);
+    for (int f = 0; f < k; ++f) p.sigma_p[f] = opt.interaction * std::sqrt(std::pow(opt.factor_decay, f) / v_sum);
 
     // activity: min + a lognormal excess (median fixed by the shape), water-filled under the cap,
     // scaled so the total is exact (largest remainders get the leftover units)
@@ -460,66 +511,11 @@ plan make_plan(const synth_options & opt, const catalog & cat) {
     return p;
 }
 
-// Thresholds: a first pass over every user (without timestamps) bins x finely; the thresholds
-// are the quantiles of x at the target histogram's cumulative shares (linear within a bin), so
-// the written histogram matches the target to the bin resolution (shares within ~1e-4).
-constexpr int calib_bins = 1 << 17;
-constexpr double calib_lo = -6.0, calib_hi = 13.0;
-
-void calibrate(plan & p, const synth_progress & progress) {
-    const int32_t U = p.n_users;
-    const int64_t n_chunks = (U + chunk_users - 1) / chunk_users;
-    std::mutex mu;
-    std::vector<std::shared_ptr<worker>> workers;
-    const double scale = calib_bins / (calib_hi - calib_lo);
-    int64_t done = 0;
-    for (int64_t b0 = 0; b0 < n_chunks; b0 += batch_chunks) {
-        const int64_t nb = std::min<int64_t>(batch_chunks, n_chunks - b0);
-        parallel_for(
-            nb, p.opt.threads, 1,
-            [&]() {
-                std::lock_guard<std::mutex> lock(mu);
-                workers.push_back(std::make_shared<worker>(p));
-                workers.back()->bins.assign(calib_bins, 0);
-                return workers.back();
-            },
-            [&](std::shared_ptr<worker> & w, int64_t c) {
-                const int32_t u0 = (int32_t) ((b0 + c) * chunk_users);
-                const int32_t u1 = std::min<int32_t>(U, u0 + chunk_users);
-                for (int32_t u = u0; u < u1; ++u) {
-                    generate_user(p, u, *w, false);
-                    for (double x : w->x) {
-                        double b = (x - calib_lo) * scale;
-                        int64_t bi = b < 0 ? 0 : b >= calib_bins ? calib_bins - 1 : (int64_t) b;
-                        ++w->bins[bi];
-                    }
-                }
-            });
-        const int32_t u_end = (int32_t) std::min<int64_t>(U, (b0 + nb) * chunk_users);
-        for (int32_t u = (int32_t) (b0 * chunk_users); u < u_end; ++u) done += p.count[u];
-        if (progress) progress(done, 2 * p.n_ratings);
-    }
-    std::vector<int64_t> bins(calib_bins, 0);
-    for (auto & w : workers)
-        for (int j = 0; j < calib_bins; ++j) bins[j] += w->bins[j];
-    double cum_target = 0;
-    int64_t cum = 0;
-    int bin = 0;
-    for (int j = 0; j < 9; ++j) {
-        cum_target += p.shape.hist[j];
-        double want = cum_target * (double) p.n_ratings;
-        while (bin < calib_bins - 1 && (double) (cum + bins[bin]) < want) cum += bins[bin++];
-        double f = bins[bin] > 0 ? (want - (double) cum) / (double) bins[bin] : 0.5;
-        f = std::min(1.0, std::max(0.0, f));
-        p.t[j] = calib_lo + (bin + f) / scale;
-    }
-    for (int j = 1; j < 9; ++j) p.t[j] = std::max(p.t[j], p.t[j - 1]);
-}
-
 const char rating_text[10][4] = {"0.5", "1.0", "1.5", "2.0", "2.5", "3.0", "3.5", "4.0", "4.5", "5.0"};
 
-// Formats user u's rows into buf and adds its moments to acc.
-void emit_user(const plan & p, int32_t u, worker & w, std::string & buf, accum & acc) {
+// Formats user u's rows into buf and adds its moments to acc (and the oracle's sums, if any).
+void emit_user(const plan & p, int32_t u, worker & w, std::string & buf, accum & acc, synth_oracle * oracle,
+               std::vector<synth_oracle_test_row> & tests) {
     const int32_t n = p.count[u];
     char uid[24];
     size_t uid_len = (size_t) (put_uint(uid, (uint64_t) u + 1) - uid);
@@ -527,28 +523,34 @@ void emit_user(const plan & p, int32_t u, worker & w, std::string & buf, accum &
     size_t old = buf.size();
     buf.resize(old + (size_t) n * (uid_len + 40));
     char * o = &buf[old];
-    const double inv = 1.0 / (p.opt.noise * std::sqrt(2.0));
+    const grid & g = w.half ? half_grid : whole_grid;
+    w.half_users += w.half;
     double sr = 0, sr2 = 0, svar = 0, sreal = 0, sclean = 0;
+    if (oracle) {
+        w.r.resize(n);
+        w.var.resize(n);
+        w.er.resize(n);
+    }
     for (int32_t j = 0; j < n; ++j) {
         const int32_t i = w.items[j];
-        const int ri = rating_index(p.t, w.x[j]);
+        const int ri = rating_half_stars(g, w.x[j]) - 1;
         const double r = 0.5 * (ri + 1);
         ++acc.hist[ri];
         ++w.movie_count[i];
-        // E[r | s] and E[r^2 | s]: r >= v_(j+1) exactly when x > t_j
         const double s = w.s[j];
-        double er = 0.5, er2 = 0.25;
-        for (int t = 0; t < 9; ++t) {
-            double pgt = 0.5 * std::erfc((p.t[t] - s) * inv);
-            er += 0.5 * pgt;
-            er2 += 0.25 * (2 * t + 3) * pgt;
-        }
-        double var = er2 - er * er;
+        double er, er2;
+        synth_rating_moments(g, s, p.opt.noise, er, er2);
+        const double var = er2 - er * er;
         sr += r;
         sr2 += r * r;
         svar += var > 0 ? var : 0;
         sreal += (r - er) * (r - er);
         sclean += (r - s) * (r - s);
+        if (oracle) {
+            w.r[j] = r;
+            w.var[j] = var > 0 ? var : 0;
+            w.er[j] = er;
+        }
 
         std::memcpy(o, uid, uid_len);
         o += uid_len;
@@ -562,6 +564,9 @@ void emit_user(const plan & p, int32_t u, worker & w, std::string & buf, accum &
         *o++ = '\n';
     }
     buf.resize((size_t) (o - buf.data()));
+    if (oracle)
+        oracle->add_user(w.oracle, u, w.half, w.bu, w.pu.data(), n, w.items.data(), w.r.data(), w.var.data(),
+                         w.er.data(), acc.oracle, tests);
     acc.sum_r += sr;
     acc.sum_r2 += sr2;
     acc.sum_var += svar;
@@ -585,6 +590,11 @@ synth_sizes synth_plan_sizes(const synth_options & opt, int32_t catalog_movies) 
     const synth_shape sh = synth_shape_like(opt.like);
     if (opt.factors < 1 || opt.factors > 256) throw std::invalid_argument("factors must be in 1..256");
     if (!(opt.noise > 0) || !std::isfinite(opt.noise)) throw std::invalid_argument("noise must be positive");
+    if (!(opt.factor_decay > 0 && opt.factor_decay <= 1)) throw std::invalid_argument("factor_decay must be in (0, 1]");
+    if (!(opt.half_star_users >= 0 && opt.half_star_users <= 1))
+        throw std::invalid_argument("half_star_users must be in [0, 1]");
+    if (opt.oracle && !(opt.oracle_test_share > 0 && opt.oracle_test_share < 1))
+        throw std::invalid_argument("oracle_test_share must be in (0, 1)");
     const int32_t min_u = sh.min_per_user;
     synth_sizes z;
     const bool scaled = opt.ratings > 0 && opt.ratings != sh.ratings;
@@ -662,18 +672,41 @@ synth_shape synth_shape_like(const std::string & like) {
 synth_stats synth_generate(const synth_options & opt, const catalog & cat, const synth_sink & sink,
                            const synth_progress & progress) {
     plan p = make_plan(opt, cat);
-    calibrate(p, progress);
     const int32_t U = p.n_users, M = p.n_movies;
 
     static const char header[] = "userId,movieId,rating,timestamp\n";
     sink(header, sizeof header - 1);
 
+    std::unique_ptr<synth_oracle> oracle;
+    if (opt.oracle) {
+        synth_oracle_model m;
+        m.k = p.k;
+        m.n_users = U;
+        m.n_movies = M;
+        m.seed = opt.seed;
+        m.test_share = opt.oracle_test_share;
+        m.mu = opt.mu;
+        m.noise = opt.noise;
+        m.item_bias = p.item_bias.data();
+        m.q = p.q.data();
+        m.item_bias_mean = p.item_bias_mean.data();
+        m.q_mean = p.q_mean.data();
+        m.item_bias_var = opt.item_bias * opt.item_bias * (1 - opt.item_bias_pop_corr * opt.item_bias_pop_corr);
+        m.item_vector_var = opt.item_vector * opt.item_vector;
+        m.user_bias_var = opt.user_bias * opt.user_bias;  // b_u: a standardised skew-normal times user_bias
+        p.sigma_p2.resize(p.k);
+        for (int f = 0; f < p.k; ++f) p.sigma_p2[f] = p.sigma_p[f] * p.sigma_p[f];
+        m.user_vector_var = p.sigma_p2.data();
+        oracle = std::make_unique<synth_oracle>(m);
+    }
+
     const int64_t n_chunks = (U + chunk_users - 1) / chunk_users;
     std::vector<std::string> bufs(batch_chunks);
     std::vector<accum> accs(batch_chunks);
+    std::vector<std::vector<synth_oracle_test_row>> tests(batch_chunks);
     accum total;
     std::vector<int64_t> movie_count(M, 0);
-    int32_t heavy = 0;
+    int32_t heavy = 0, half_users = 0;
     int64_t done = 0;
     std::mutex mu;
     for (int64_t b0 = 0; b0 < n_chunks; b0 += batch_chunks) {
@@ -682,7 +715,7 @@ synth_stats synth_generate(const synth_options & opt, const catalog & cat, const
         parallel_for(
             nb, opt.threads, 1,
             [&]() {
-                auto w = std::make_shared<worker>(p);
+                auto w = std::make_shared<worker>(p, oracle.get());
                 std::lock_guard<std::mutex> lock(mu);
                 workers.push_back(w);
                 return w;
@@ -691,24 +724,30 @@ synth_stats synth_generate(const synth_options & opt, const catalog & cat, const
                 std::string & buf = bufs[c];
                 buf.clear();
                 accs[c] = accum{};
+                tests[c].clear();
                 const int32_t u0 = (int32_t) ((b0 + c) * chunk_users);
                 const int32_t u1 = std::min<int32_t>(U, u0 + chunk_users);
                 for (int32_t u = u0; u < u1; ++u) {
                     generate_user(p, u, *w);
-                    emit_user(p, u, *w, buf, accs[c]);
+                    emit_user(p, u, *w, buf, accs[c], oracle.get(), tests[c]);
                 }
             });
         for (int64_t c = 0; c < nb; ++c) {
             sink(bufs[c].data(), bufs[c].size());
             total.add(accs[c]);
             for (int j = 0; j < 10; ++j) done += accs[c].hist[j];
+            if (oracle) oracle->append_tests(tests[c]);
         }
         for (auto & w : workers) {
             for (int32_t i = 0; i < M; ++i) movie_count[i] += w->movie_count[i];
             heavy += w->heavy;
+            half_users += w->half_users;
+            if (oracle) oracle->merge(w->oracle);
         }
-        if (progress) progress(p.n_ratings + done, 2 * p.n_ratings);
+        if (progress) progress(done, p.n_ratings);
     }
+
+    if (oracle) oracle->finish(opt.threads, total.oracle);
 
     synth_stats st;
     st.like = p.shape.name;
@@ -735,10 +774,23 @@ synth_stats synth_generate(const synth_options & opt, const catalog & cat, const
     st.floor_rmse = std::sqrt(total.sum_var / n);
     st.floor_rmse_realized = std::sqrt(total.sum_real / n);
     st.clean_score_rmse = std::sqrt(total.sum_clean / n);
-    st.interaction_scale = p.sigma_p;
-    st.thresholds = p.t;
+    st.interaction_scale = p.k > 0 ? p.sigma_p[0] : 0.0;
+    st.half_star_users = half_users;
     st.heavy_users = heavy;
     st.movie_rows = p.rows;
+    if (oracle) {
+        const synth_oracle_sums & o = total.oracle;
+        const double nt = (double) std::max<int64_t>(o.n_test, 1);
+        st.oracle = true;
+        st.oracle_test_share = opt.oracle_test_share;
+        st.oracle_test_ratings = o.n_test;
+        st.oracle_floor_rmse = std::sqrt(o.floor_var / nt);
+        st.oracle_floor_rmse_realized = std::sqrt(o.floor_real / nt);
+        st.oracle_rmse = std::sqrt(o.user_mean / nt);
+        st.oracle_rmse_clamp = std::sqrt(o.user_clamp / nt);
+        st.oracle_rmse_known_users = std::sqrt(o.movie_mean / nt);  // NaN when skipped
+        st.oracle_rmse_known_users_clamp = std::sqrt(o.movie_clamp / nt);
+    }
     return st;
 }
 

@@ -7,19 +7,43 @@
 //
 // The planted model, per (user u, movie i):
 //   s = mu + b_u + b_i + p_u . q_i                   the clean score
-//       b_i = mean of genre biases of i + individual part (correlated with popularity)
+//       b_u = individual; b_i = mean of genre biases of i + individual (correlated with popularity);
+//       both individual parts mirrored skew-normals (a long low tail: the left skew of ratings)
 //       q_i = mean of genre vectors w_g of i + individual part     (k factors)
+//       Var(p_uf) = c factor_decay^f (a decaying spectrum; c sets the std of p_u . q_i)
 //   x = s + e,  e ~ N(0, noise^2)
-//   rating = the half star v_j with t_j-1 < x <= t_j: a monotone map through 9 thresholds,
-//            calibrated by a first pass over all users (x binned finely, quantiles at the target
-//            histogram's cumulative shares), so the histogram of the written ratings matches
-//            the target MovieLens histogram to ~1e-4 per star.
+//   rating = clamp(round x to the user's grid, lowest grid value, 5); each user rounds to half stars
+//            (0.5..5, a half_star_users share of users) or whole stars (1..5).
+// Rounding is unbiased, so E[rating | s] = s except near the clamps: the floor is reachable by a
+// model of the form mu + b_u + b_i + p_u . q_i. The histogram's shape (4.0 the mode, mean ~3.5,
+// a long low tail, half stars rarer than whole stars) comes from the distributions of the terms
+// and the grids, not from a non-linear map.
 // The best achievable predictor of a rating is E[rating | s] (the noise is independent of
 // everything else), so the floor RMSE is sqrt(mean over the generated ratings of
-// Var(rating | s)); with Gaussian noise and fixed thresholds both moments are closed forms
-// (9 erfc calls per rating), computed exactly for every generated rating. Also reported: the
-// realised RMSE of E[rating|s] against the written ratings (one draw of the noise), and the RMSE
-// of the clean score s itself against the ratings (larger: s is not on the half-star scale).
+// Var(rating | s)); with Gaussian noise both moments are closed forms (erfc at the grid's
+// rounding cuts), computed exactly for every generated rating. Also reported: the realised RMSE
+// of E[rating|s] against the written ratings (one draw of the noise), and the RMSE of the clean
+// score s itself (above the floor only by the clamps' bias).
+//
+// Why these parameters: the rating std is ~1.0 (ML-32M 1.06), the floor ~0.73 sits below what
+// real models reach on ML-32M (~0.78), and the interaction is dominated by one factor (decay 0.1):
+// with ~143 training ratings per user, each well-determined user parameter costs about
+// floor^2 / 143 in test MSE (0.35% RMSE), so a model reachable within ~1% can have only about
+// two strong user parameters (bias and one taste axis).
+//
+// The oracle reference (synth_oracle.{h,cpp}; on by default, `--no-oracle` skips it): each rating
+// goes to a test set with probability 0.1 (a hash of seed, user and position: the law of
+// `mfrec train --split random:0.1`, not the same ratings). An estimator given mu, every movie's
+// true b_i and q_i, the prior of the user parameters as drawn (b_u mean 0, variance
+// user_bias^2; p_u mean 0, variances sigma_pf^2), the user's grid and the noise level estimates
+// each user's theta_u = (b_u, p_u) from the training ratings as the Gaussian posterior mean
+//     theta_u = (Sigma^-1 + Z'Z / v_u)^-1 Z'y / v_u,   rows z = (1, q_i), y = r - mu - b_i,
+// v_u = the user's mean Var(r | s) over its training ratings, and predicts a test rating by
+// E[r | s = mu + b_i + z . theta_u] (and by the clamped score). Its test RMSE, `oracle_rmse`,
+// pays only the user side's estimation cost: a lower reference for any model that learns both
+// sides. `oracle_rmse_known_users` swaps the roles (users known, movies estimated, prior of
+// theta_i given genres and popularity). Both are compared with the floor on the same test
+// ratings: sqrt(mean Var(r | s)) and the realised RMSE of E[r | s].
 //
 // Shapes (constants tuned by measuring the output, see synth_shape_like):
 // - users: min_per_user + an excess c * max(0, a - floor), a lognormal (median and mean set by
@@ -79,16 +103,21 @@ struct synth_options {
     uint64_t seed = 1;
     int64_t ratings = 0;  // 0: the shape's count; otherwise users and movies scale with it
     int threads = 0;      // 0: all hardware threads (never changes the output)
-    int factors = 12;     // k of the planted model
-    double noise = 0.70;  // std of the Gaussian noise added to the clean score
-    double mu = 3.5;
-    double user_bias = 0.45;         // std of b_u
-    double item_bias = 0.33;         // std of the individual part of b_i
-    double genre_bias = 0.15;        // std of each genre's bias
+    int factors = 4;      // k of the planted model
+    double factor_decay = 0.1;  // variance of factor f+1 / factor f (a decaying spectrum)
+    double noise = 0.75;  // std of the Gaussian noise added to the clean score
+    double mu = 3.3;
+    double user_bias = 0.50;         // std of b_u
+    double item_bias = 0.45;         // std of the individual part of b_i
+    double bias_skew = 20.0;          // skew-normal shape of both biases (mirrored: a long low tail)
+    double genre_bias = 0.10;        // std of each genre's bias
     double item_bias_pop_corr = 0.35;  // correlation of b_i's individual part with popularity
-    double interaction = 0.45;       // std of p_u . q_i over movies
+    double interaction = 0.35;       // std of p_u . q_i over movies
     double genre_vector = 1.0;       // std of genre vector components
     double item_vector = 0.8;        // std of q_i's individual components
+    double half_star_users = 0.62;    // share of users rounding to half stars (the rest: whole)
+    bool oracle = true;               // measure the oracle reference (see the top comment)
+    double oracle_test_share = 0.1;   // its test share (as --split random:0.1)
 };
 
 struct synth_stats {
@@ -110,10 +139,20 @@ struct synth_stats {
     double floor_rmse = 0;           // sqrt(mean Var(rating | s)), exact expectation over noise
     double floor_rmse_realized = 0;  // RMSE of E[rating | s] against the written ratings
     double clean_score_rmse = 0;     // RMSE of s against the written ratings
-    double interaction_scale = 0;    // std of p_u components (derived from options.interaction)
-    std::array<double, 9> thresholds{};
+    double interaction_scale = 0;    // std of p_u's first component (from options.interaction)
+    int32_t half_star_users = 0;     // users rounding to half stars
     int32_t heavy_users = 0;         // users sampled with exponential keys (n > movies/16)
     std::vector<int32_t> movie_rows; // catalog rows the users could rate, ascending
+    // the oracle reference (synth_oracle.h), all over the same test ratings; zeros without it
+    bool oracle = false;
+    double oracle_test_share = 0;
+    int64_t oracle_test_ratings = 0;
+    double oracle_floor_rmse = 0;           // sqrt(mean Var(rating | s)) over the test ratings
+    double oracle_floor_rmse_realized = 0;  // RMSE of E[rating | s] (true s) on them
+    double oracle_rmse = 0;                 // movies known, users estimated: E[rating | s^]
+    double oracle_rmse_clamp = 0;           //   the same predicting clamp(s^)
+    double oracle_rmse_known_users = 0;     // users known, movies estimated (NaN: skipped)
+    double oracle_rmse_known_users_clamp = 0;
     double seconds = 0;
 };
 
@@ -128,7 +167,7 @@ synth_sizes synth_plan_sizes(const synth_options & opt, int32_t catalog_movies);
 
 // Receives the ratings.csv text in order (the header first).
 using synth_sink = std::function<void(const char * data, size_t size)>;
-// Work done so far, of total (two passes over the ratings: calibration, then writing).
+// Work done so far, of total (the ratings).
 using synth_progress = std::function<void(int64_t done, int64_t total)>;
 
 // Generates the ratings into sink. Throws std::invalid_argument when the options cannot be met

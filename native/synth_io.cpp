@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -73,12 +74,17 @@ std::string synth_json(const synth_options & opt, const synth_stats & st) {
     j.integer("min_ratings_per_user", sh.min_per_user);
     j.integer("max_ratings_per_user_cap", st.user_cap);
     j.str("model",
-          "s = mu + b_u + b_i + p_u.q_i; b_i = mean genre bias + individual; q_i = mean genre vector + individual; "
-          "x = s + N(0, noise_std^2); rating = 0.5 * (1 + number of thresholds below x)");
+          "s = mu + b_u + b_i + p_u.q_i; b_u, b_i individual parts: mirrored skew-normal (long low tail); "
+          "b_i = mean genre bias + individual; q_i = mean genre vector + individual; "
+          "Var(p_uf) = c * factor_decay^f; x = s + N(0, noise_std^2); "
+          "rating = clamp(round x to the user's grid, lowest grid value, 5), grid: half stars (0.5..5) for a "
+          "half_star_users share of users, else whole stars (1..5); E[rating | s] = s except near the clamps");
     j.integer("factors", opt.factors);
+    j.num("factor_decay", opt.factor_decay, 4);
     j.num("mu", opt.mu, 4);
     j.num("user_bias_std", opt.user_bias, 4);
     j.num("item_bias_std", opt.item_bias, 4);
+    j.num("bias_skew_shape", opt.bias_skew, 4);
     j.num("genre_bias_std", opt.genre_bias, 4);
     j.num("item_bias_popularity_corr", opt.item_bias_pop_corr, 4);
     j.num("interaction_std", opt.interaction, 4);
@@ -86,10 +92,8 @@ std::string synth_json(const synth_options & opt, const synth_stats & st) {
     j.num("item_vector_std", opt.item_vector, 4);
     j.num("user_vector_std", st.interaction_scale, 6);
     j.num("noise_std", st.noise, 4);
-    j.raw("thresholds", json_array(std::vector<double>(st.thresholds.begin(), st.thresholds.end()), 6));
-    j.str("thresholds_method",
-          "a first pass over all users bins x (2^17 bins on [-6, 13]); thresholds at the target histogram's "
-          "cumulative shares, linear within a bin");
+    j.num("half_star_users_share", opt.half_star_users, 4);
+    j.integer("half_star_users", st.half_star_users);
     j.num("popularity_log_std", sh.pop_sigma, 4);
     j.num("popularity_head_z", sh.pop_head_z, 4);
     j.num("popularity_head_log_std", sh.pop_head_sigma, 4);
@@ -114,9 +118,44 @@ std::string synth_json(const synth_options & opt, const synth_stats & st) {
     j.num("best_achievable_rmse", st.floor_rmse, 6);
     j.str("best_achievable_rmse_method",
           "sqrt(mean over the generated ratings of Var(rating | s)), the MSE of the best predictor E[rating | s]; "
-          "exact: closed form over the Gaussian noise (erfc at the 9 thresholds) for every rating");
+          "exact: closed form over the Gaussian noise (erfc at the grid's rounding cuts) for every rating");
     j.num("best_predictor_rmse_realized", st.floor_rmse_realized, 6);
     j.num("clean_score_rmse", st.clean_score_rmse, 6);
+    if (st.oracle) {
+        // the oracle reference (synth_oracle.h): all figures over the same test ratings
+        auto pct = [](double x, double ref) { return 100.0 * (x / ref - 1.0); };
+        auto num_or_null = [&](const char * key, double v, int digits) {
+            if (std::isfinite(v)) j.num(key, v, digits);
+            else j.raw(key, "null");
+        };
+        j.num("oracle_test_share", st.oracle_test_share, 4);
+        j.integer("oracle_test_ratings", st.oracle_test_ratings);
+        j.str("oracle_split",
+              "a rating is a test rating when uniform(hash(seed, user, position in the user's rows)) < "
+              "oracle_test_share: the law of --split random:0.1, not the same ratings");
+        j.num("oracle_floor_rmse", st.oracle_floor_rmse, 6);
+        j.num("oracle_floor_rmse_realized", st.oracle_floor_rmse_realized, 6);
+        j.num("oracle_rmse", st.oracle_rmse, 6);
+        j.num("oracle_rmse_pct_above_best_achievable", pct(st.oracle_rmse, st.floor_rmse), 3);
+        j.num("oracle_rmse_pct_above_realized_floor", pct(st.oracle_rmse, st.oracle_floor_rmse_realized), 3);
+        j.num("oracle_rmse_clamp", st.oracle_rmse_clamp, 6);
+        num_or_null("oracle_rmse_known_users", st.oracle_rmse_known_users, 6);
+        num_or_null("oracle_rmse_known_users_pct_above_realized_floor",
+                    pct(st.oracle_rmse_known_users, st.oracle_floor_rmse_realized), 3);
+        num_or_null("oracle_rmse_known_users_clamp", st.oracle_rmse_known_users_clamp, 6);
+        j.str("oracle_method",
+              "oracle_rmse: movies' true b_i, q_i, mu, the noise level and the users' prior given; each user's "
+              "theta_u = (b_u, p_u) estimated from its training ratings as the Gaussian posterior mean "
+              "(Sigma^-1 + Z'Z/v_u)^-1 Z'y/v_u, rows z = (1, q_i), y = r - mu - b_i, Sigma = diag(user_bias_std^2, "
+              "Var p_uf), v_u = mean Var(r|s) over the user's training ratings; a test rating predicted by "
+              "E[r | s = mu + b_i + z.theta_u] on the user's grid (oracle_rmse_clamp: by clamp(s^)). A lower "
+              "reference for any model that learns both sides: it pays only the user side's estimation cost. "
+              "oracle_rmse_known_users: the roles swapped (users' true b_u, p_u given; each movie's (b_i, q_i) "
+              "estimated with its prior given genres and popularity; null when skipped for memory). "
+              "oracle_floor_rmse: sqrt(mean Var(r|s)) over the test ratings; oracle_floor_rmse_realized: the RMSE "
+              "of E[r|s] with the true s on them; pct_above_best_achievable compares with best_achievable_rmse "
+              "(all ratings), pct_above_realized_floor with the realized floor on the same test ratings");
+    }
     j.integer("user_ratings_min", st.user_min);
     j.num("user_ratings_mean", st.user_mean, 3);
     j.num("user_ratings_median", st.user_median, 1);
