@@ -67,7 +67,9 @@ void train_run(train_args & a) {
     auto t_all = std::chrono::steady_clock::now();
     loaded_data ld = data_load(a.data, a.p.threads, a.quiet);
     if (!a.validate.empty()) split_validation(ld, a.validate, a.data.seed);
+    auto t_matrix = std::chrono::steady_clock::now();
     rating_matrix train = rating_matrix_build(ld.d, ld.split.train, false, a.p.threads);
+    const double matrix_seconds = seconds_since(t_matrix);
     model shell;  // id maps for the test set: the model's rows are the dataset's rows
     shell.user_ids = ld.d.users.ids;
     shell.items_info = ld.d.items;
@@ -128,6 +130,7 @@ void train_run(train_args & a) {
         j.raw("test_mae", test.size() > 0 ? fmt_num(acc.mae, 6) : "null");
         for (auto & b : base) j.num(b.first == "biases" ? "bias_test_rmse" : "mean_test_rmse", b.second.rmse);
         j.num("load_seconds", ld.seconds, 4);
+        j.num("matrix_seconds", matrix_seconds, 4);  // the training CSR and CSC
         j.num("seconds", train_seconds, 4);
         j.num("total_seconds", total_seconds, 4);
         j.raw("epoch_seconds", json_array(epoch_seconds, 4));

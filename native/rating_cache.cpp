@@ -4,6 +4,8 @@
 #include "movielens.h"
 #include "movielens_io.h"
 
+#include "gram.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -179,6 +181,9 @@ template <class T>
 std::function<char *(size_t)> appender(std::vector<T> & v, uint64_t bytes) {
     v.clear();
     v.reserve((size_t) (bytes / sizeof(T)));
+    // huge pages for the large arrays: one fault per 2 MiB instead of per 4 KiB while they fill
+    // (the advice is given before the first touch of the fresh allocation)
+    kern::prefer_huge_pages(v.data(), (size_t) bytes);
     return [&v](size_t n) {
         size_t old = v.size();
         v.resize(old + n / sizeof(T));  // within capacity; zeroes a block that is in cache
