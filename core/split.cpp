@@ -1,5 +1,7 @@
 #include "split.h"
 
+#include <stdexcept>
+
 #include "rng.h"
 
 #include <algorithm>
@@ -68,9 +70,15 @@ result<split_spec> split_parse(const std::string & text) {
     return result<split_spec>::fail(usage);
 }
 
+bool split_needs_time(const split_spec & spec) {
+    return spec.kind == split_spec::user_time || spec.kind == split_spec::last || spec.kind == split_spec::time;
+}
+
 split_result split_apply(const dataset & d, const split_spec & spec, uint64_t seed) {
     split_result out;
     const int64_t n = d.size();
+    if (split_needs_time(spec) && (int64_t) d.time.size() != n)
+        throw std::logic_error("split " + spec.text + ": the dataset was loaded without timestamps");
     std::vector<uint8_t> held((size_t) n, 0);
     switch (spec.kind) {
     case split_spec::none:

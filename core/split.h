@@ -32,6 +32,10 @@ struct split_result {
     std::vector<int64_t> test;
 };
 
+// Whether the split reads timestamps (user-time, last, time).
+bool split_needs_time(const split_spec & spec);
+
+// Time-based kinds need d.time (one per rating); the others never read it.
 split_result split_apply(const dataset & d, const split_spec & spec, uint64_t seed);
 
 }  // namespace mf

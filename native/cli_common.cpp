@@ -23,10 +23,13 @@ void data_args_add(CLI::App * cmd, data_args & a, bool data_required) {
     cmd->add_flag("--no-cache", a.no_cache, "neither read nor write the binary ratings cache");
 }
 
-loaded_data data_load(const data_args & a, int threads, bool quiet) {
+loaded_data data_load(const data_args & a, int threads, bool quiet, bool need_time) {
     auto t0 = std::chrono::steady_clock::now();
     loaded_data out;
+    result<split_spec> spec = split_parse(a.split);
+    if (!spec) throw cli_error(spec.error());
     load_options opt;
+    opt.timestamps = need_time || split_needs_time(*spec);
     opt.ratings_file = a.ratings;
     opt.skip_bad_lines = a.skip_bad_lines;
     opt.threads = threads;
@@ -42,8 +45,6 @@ loaded_data data_load(const data_args & a, int threads, bool quiet) {
             std::fprintf(stderr, " (first: %s)", out.report.skipped_examples[0].c_str());
         std::fprintf(stderr, "\n");
     }
-    result<split_spec> spec = split_parse(a.split);
-    if (!spec) throw cli_error(spec.error());
     out.split = split_apply(out.d, *spec, a.seed);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;

@@ -34,7 +34,9 @@ struct loaded_data {
     double seconds = 0;
 };
 
-loaded_data data_load(const data_args & a, int threads, bool quiet);
+// need_time: another split (e.g. train's --validate) reads timestamps; otherwise they are loaded
+// only when a.split needs them (a cache then skips copying a third of its bytes).
+loaded_data data_load(const data_args & a, int threads, bool quiet, bool need_time = false);
 
 // Test triplets of a split, in a model's index space (ids looked up; users unknown to the model
 // become -1 (no personal terms); ratings of movies unknown to the model are counted and skipped).

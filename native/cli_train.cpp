@@ -31,7 +31,8 @@ void split_validation(loaded_data & ld, const std::string & spec_text, uint64_t 
     dataset sub;
     sub.users = ld.d.users;
     sub.reserve(ld.split.train.size());
-    for (int64_t p : ld.split.train) sub.push(ld.d.user[p], ld.d.item[p], ld.d.rating[p], ld.d.time[p]);
+    const bool has_time = !ld.d.time.empty();  // loaded when the validation split needs them
+    for (int64_t p : ld.split.train) sub.push(ld.d.user[p], ld.d.item[p], ld.d.rating[p], has_time ? ld.d.time[p] : 0);
     split_result inner = split_apply(sub, *spec, seed ^ 0x5EEDull);
     split_result out;
     for (int64_t q : inner.train) out.train.push_back(ld.split.train[q]);
@@ -65,7 +66,13 @@ void train_run(train_args & a) {
     a.p.seed = a.data.seed;
 
     auto t_all = std::chrono::steady_clock::now();
-    loaded_data ld = data_load(a.data, a.p.threads, a.quiet);
+    bool validate_time = false;
+    if (!a.validate.empty()) {
+        result<split_spec> vs = split_parse(a.validate);
+        if (!vs) throw cli_error("--validate: " + vs.error());
+        validate_time = split_needs_time(*vs);
+    }
+    loaded_data ld = data_load(a.data, a.p.threads, a.quiet, validate_time);
     if (!a.validate.empty()) split_validation(ld, a.validate, a.data.seed);
     auto t_matrix = std::chrono::steady_clock::now();
     rating_matrix train = rating_matrix_build(ld.d, ld.split.train, false, a.p.threads);
@@ -130,6 +137,7 @@ void train_run(train_args & a) {
         j.raw("test_mae", test.size() > 0 ? fmt_num(acc.mae, 6) : "null");
         for (auto & b : base) j.num(b.first == "biases" ? "bias_test_rmse" : "mean_test_rmse", b.second.rmse);
         j.num("load_seconds", ld.seconds, 4);
+        j.raw("from_cache", ld.report.from_cache ? "true" : "false");
         j.num("matrix_seconds", matrix_seconds, 4);  // the training CSR and CSC
         j.num("seconds", train_seconds, 4);
         j.num("total_seconds", total_seconds, 4);

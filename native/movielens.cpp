@@ -125,7 +125,7 @@ dataset movielens_load(const std::string & dir, const load_options & opt, load_r
         key = rating_cache_key(sources, "layout " + L.layout);
         cache_meta m;
         std::string why;
-        if (rating_cache_read(cache_path, key, d, m, opt.threads, &why)) {
+        if (rating_cache_read(cache_path, key, d, m, opt.threads, &why, opt.timestamps)) {
             if (m.skipped == 0 || opt.skip_bad_lines) {
                 rep.lines = m.lines;
                 rep.skipped = m.skipped;

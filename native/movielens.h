@@ -38,6 +38,7 @@ struct load_options {
     bool skip_bad_lines = false;  // skip and count bad lines instead of failing
     int threads = 0;              // 0: all hardware threads
     bool use_cache = true;        // read/write <ratings file>.mfcache
+    bool timestamps = true;       // false: a load from the cache may leave dataset::time empty
 };
 
 struct load_report {

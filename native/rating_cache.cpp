@@ -236,7 +236,7 @@ std::string rating_cache_key(const std::vector<std::string> & sources, const std
 }
 
 bool rating_cache_decode(const char * data, size_t n, const std::string & key, dataset & d, cache_meta & meta,
-                         int threads, std::string * why) {
+                         int threads, std::string * why, bool timestamps) {
     if (n < header_bytes) return fail(why, "corrupt: " + std::to_string(n) + " bytes, shorter than the header");
     if (std::memcmp(data, cache_magic, 8) != 0) return fail(why, "corrupt: not an mfrec cache file");
     if (get_u32(data + 12) != endian_mark) return fail(why, "stale: written on a machine of another byte order");
@@ -292,7 +292,7 @@ bool rating_cache_decode(const char * data, size_t n, const std::string & key, d
     tasks[s_user].grow = appender(out.user, h.s[s_user].bytes);
     tasks[s_item].grow = appender(out.item, h.s[s_item].bytes);
     tasks[s_rating].grow = appender(out.rating, h.s[s_rating].bytes);
-    tasks[s_time].grow = appender(out.time, h.s[s_time].bytes);
+    if (timestamps) tasks[s_time].grow = appender(out.time, h.s[s_time].bytes);  // else hashed only
     tasks[s_user].limit = (int64_t) h.n_users;
     tasks[s_item].limit = (int64_t) h.n_items;
     sections_run(tasks, threads);
@@ -339,12 +339,12 @@ bool rating_cache_decode(const char * data, size_t n, const std::string & key, d
 }
 
 bool rating_cache_read(const std::string & path, const std::string & key, dataset & d, cache_meta & meta, int threads,
-                       std::string * why) {
+                       std::string * why, bool timestamps) {
     file_info fi = file_stat(path);
     if (!fi.exists) return fail(why, "no cache");
     try {
         mapped_file f(path, true);
-        return rating_cache_decode(f.data(), f.size(), key, d, meta, threads, why);
+        return rating_cache_decode(f.data(), f.size(), key, d, meta, threads, why, timestamps);
     } catch (const load_error & e) {
         return fail(why, e.what());
     }

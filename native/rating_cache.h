@@ -67,13 +67,15 @@ std::string rating_cache_path(const std::string & ratings_path);
 std::string rating_cache_key(const std::vector<std::string> & sources, const std::string & note);
 
 // Reads a cache file. On failure returns false with the reason in *why ("no cache", "stale: …",
-// "corrupt: …"); `d` and `meta` are then unspecified.
+// "corrupt: …"); `d` and `meta` are then unspecified. timestamps = false: the time section is
+// verified like every other but not copied out (d.time stays empty): a third of the bytes,
+// for the splits that never read a timestamp.
 bool rating_cache_read(const std::string & path, const std::string & key, dataset & d, cache_meta & meta,
-                       int threads, std::string * why);
+                       int threads, std::string * why, bool timestamps = true);
 
 // The same from bytes in memory (fuzzing, tests).
 bool rating_cache_decode(const char * data, size_t n, const std::string & key, dataset & d, cache_meta & meta,
-                         int threads, std::string * why);
+                         int threads, std::string * why, bool timestamps = true);
 
 // Writes the cache atomically. Returns false with the reason when it could not.
 bool rating_cache_write(const std::string & path, const std::string & key, const dataset & d, const cache_meta & meta,

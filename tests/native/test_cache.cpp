@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -222,6 +223,34 @@ TEST_CASE("cache: every single-byte flip is caught or harmless", "[cache]") {
         }
     }
     CHECK(caught > 0);
+}
+
+TEST_CASE("cache: a load without timestamps still verifies them", "[cache]") {
+    temp_dir t;
+    t.file("movies.csv", sample_movies);
+    t.file("ratings.csv", sample_ratings(200));
+    mf::load_report rep;
+    mf::dataset good = load(t, rep);
+    const std::string bytes = read_all(t.str() + "/ratings.csv.mfcache");
+    std::vector<std::string> sources = {t.str() + "/ratings.csv", t.str() + "/movies.csv"};
+    std::string key = mf::rating_cache_key(sources, "layout csv");
+    mf::dataset d;
+    mf::cache_meta m;
+    std::string why;
+    REQUIRE(mf::rating_cache_decode(bytes.data(), bytes.size(), key, d, m, 2, &why, false));
+    CHECK(d.time.empty());
+    CHECK(d.user == good.user);
+    CHECK(d.item == good.item);
+    CHECK(d.rating == good.rating);
+    // a flipped bit inside the time section (the last of 10; its offset is in the header's
+    // section table at 64 + 24·9) is caught although the section is not copied out
+    uint64_t off;
+    std::memcpy(&off, bytes.data() + 64 + 24 * 9, 8);
+    REQUIRE(off + 8 < bytes.size());
+    std::string b = bytes;
+    b[off + 5] = (char) (b[off + 5] ^ 4);
+    CHECK_FALSE(mf::rating_cache_decode(b.data(), b.size(), key, d, m, 2, &why, false));
+    CHECK(why == "corrupt: section time: checksum mismatch");
 }
 
 TEST_CASE("cache: a load that skipped bad lines is not served to a strict load", "[cache]") {

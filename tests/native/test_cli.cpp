@@ -64,6 +64,18 @@ TEST_CASE("train on ml-latest-small meets the RMSE bar and prints the JSON contr
     REQUIRE(e.code == 0);
     REQUIRE(json_num(e.out, "test_rmse") == Approx(test_rmse).margin(1e-5));
 
+    // time-based splits after the runs above wrote the cache: the timestamps are loaded for them
+    // (a random split loads the cache without them); by user time, and as a validation split
+    run_result ut = run("train --data " + data + " --model bias --split user-time:0.2 --format json --quiet");
+    INFO(ut.out);
+    REQUIRE(ut.code == 0);
+    REQUIRE(ut.out.find("\"from_cache\": true") != std::string::npos);
+    REQUIRE(json_num(ut.out, "n_test") > 19000);
+    run_result vt = run("train --data " + data + " --model bias --split random:0.2 --validate last:2 --format json --quiet");
+    INFO(vt.out);
+    REQUIRE(vt.code == 0);
+    REQUIRE(json_num(vt.out, "n_test") == 2 * 610);  // every one of the 610 users has more than 2 training ratings
+
     // the same seed and threads: the same output
     run_result again = run("train --data " + data + " --split random:0.2 --seed 42 --format json --quiet --threads 2");
     run_result twice = run("train --data " + data + " --split random:0.2 --seed 42 --format json --quiet --threads 2");
