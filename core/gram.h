@@ -74,15 +74,17 @@ void prefer_huge_pages(void * p, size_t bytes);
 bool half_supported();
 int64_t half_stride(int k);  // halves per row: k rounded up to a multiple of 32
 // rows [r0, r1) of src (rows of dim = k+1 floats, [b, q]): q to dst (round to nearest, zero
-// padded to half_stride(k)), b to bias
-void half_fill(const float * src, int dim, int64_t r0, int64_t r1, uint16_t * dst, float * bias);
+// padded to half_stride(k)), b to bias, and with inline_bias also (as a float) into the row's
+// last two halves: a row's bias then comes with its line (k ≤ 24: rows of one line)
+void half_fill(const float * src, int dim, int64_t r0, int64_t r1, uint16_t * dst, float * bias, bool inline_bias);
 
 // Z rows [q_t, 0…] (kp wide), targets (residuals when x is given), and the sums of the bias
 // dimension (see gram_impl.h).
 void pack_rows(const float * base, int64_t stride, const int32_t * idx, const float * val, int64_t T, float mu,
                bool given, int k, int kp, float * Z, float * tgt, float * b0, float * bq, float * cs, float * dg,
                const float * x = nullptr, float x0 = 0.0f, float * r0 = nullptr, float * rq = nullptr);
-// The same from half-precision rows: q_t = hbase + idx[t]·hstride, b_t = bias[idx[t]].
+// The same from half-precision rows: q_t = hbase + idx[t]·hstride, b_t = bias[idx[t]] (bias
+// null: the float in the row's last two halves, see half_fill).
 void pack_rows_half(const uint16_t * hbase, int64_t hstride, const float * bias, const int32_t * idx, const float * val,
                     int64_t T, float mu, int k, int kp, float * Z, float * tgt, float * b0, float * bq, float * cs,
                     float * dg, const float * x = nullptr, float x0 = 0.0f, float * r0 = nullptr, float * rq = nullptr);

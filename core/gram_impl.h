@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "gram.h"
 
@@ -432,9 +433,14 @@ struct half_source {
     void prefetch(int64_t t) const {
         uintptr_t r = (uintptr_t) row(t);
         for (uintptr_t l = r; l < r + (uintptr_t) bytes; l += 64) MFREC_PREFETCH(l);
-        MFREC_PREFETCH(biases + idx[t]);
+        if (biases) MFREC_PREFETCH(biases + idx[t]);
     }
-    float bias(int64_t t) const { return biases[idx[t]]; }
+    float bias(int64_t t) const {
+        if (biases) return biases[idx[t]];
+        float b;  // inline: the row's last two halves
+        std::memcpy(&b, row(t) + hstride - 2, sizeof(float));
+        return b;
+    }
     MFREC_INLINE vf load(int64_t t, int q) const { return vload_half(row(t) + q * W); }
 };
 #endif
@@ -566,7 +572,7 @@ void pack_rows_half(const uint16_t * hbase, int64_t hstride, const float * bias,
     pack_from(src, true, val, T, mu, false, kp, Z, tgt, pack_sums{b0, bq, cs, dg, x, x0, r0, rq});
 }
 
-void half_fill(const float * src, int dim, int64_t r0, int64_t r1, uint16_t * dst, float * bias) {
+void half_fill(const float * src, int dim, int64_t r0, int64_t r1, uint16_t * dst, float * bias, bool inline_bias) {
     const int k = dim - 1;
     const int64_t hs = half_stride(k);
     for (int64_t r = r0; r < r1; ++r) {
@@ -578,6 +584,7 @@ void half_fill(const float * src, int dim, int64_t r0, int64_t r1, uint16_t * ds
             _mm_storeu_si128((__m128i *) (out + c), _mm256_cvtps_ph(_mm256_loadu_ps(row + 1 + c), _MM_FROUND_TO_NEAREST_INT));
         for (; c < k; ++c) out[c] = (uint16_t) _cvtss_sh(row[1 + c], _MM_FROUND_TO_NEAREST_INT);
         for (; c < hs; ++c) out[c] = 0;
+        if (inline_bias) std::memcpy(out + hs - 2, row, sizeof(float));
     }
 }
 #else
@@ -586,7 +593,7 @@ void pack_rows_half(const uint16_t *, int64_t, const float *, const int32_t *, c
     std::abort();  // never selected: half_supported() is false in this build
 }
 
-void half_fill(const float *, int, int64_t, int64_t, uint16_t *, float *) {
+void half_fill(const float *, int, int64_t, int64_t, uint16_t *, float *, bool) {
     std::abort();
 }
 #endif

@@ -45,8 +45,8 @@ struct row_source {
     void pack(const kern::kernel_set & ks, int64_t e0, int64_t m, int k, int kp, float * Z, float * tgt, float * b0,
               float * bq, float * cs, float * dg, const float * x, float x0, float * r0, float * rq) const {
         if (half)
-            ks.pack_rows_half(half->q.data(), half->stride, half->bias.data(), idx + e0, val + e0, m, mu, k, kp, Z, tgt,
-                              b0, bq, cs, dg, x, x0, r0, rq);
+            ks.pack_rows_half(half->q.data(), half->stride, half->bias_inline ? nullptr : half->bias.data(), idx + e0,
+                              val + e0, m, mu, k, kp, Z, tgt, b0, bq, cs, dg, x, x0, r0, rq);
         else
             ks.pack_rows(base_at(e0), stride, idx_at(e0), val + e0, m, mu, given, k, kp, Z, tgt, b0, bq, cs, dg, x, x0,
                          r0, rq);
@@ -348,6 +348,8 @@ bool half_rows_fill(const matrix_f & m, half_rows & h, int threads) {
     const int dim = (int) m.cols();
     h.k = dim - 1;
     h.stride = kern::half_stride(h.k);
+    // room for the bias after the lanes the kernels read: then a row is all a rating needs
+    h.bias_inline = kern::kernels_for(h.k).padded(h.k) + 2 <= h.stride;
     const int64_t n = m.rows();
     if (h.q.size() < (size_t) (n * h.stride)) {  // random rows: huge pages (advice before the first touch)
         h.q.reserve_at_least((size_t) (n * h.stride));
@@ -358,7 +360,8 @@ bool half_rows_fill(const matrix_f & m, half_rows & h, int threads) {
     parallel_for(
         (n + block - 1) / block, threads, 1, [] { return 0; },
         [&](int, int64_t b) {
-            kern::half_fill(m.data(), dim, b * block, std::min(n, (b + 1) * block), h.q.data(), h.bias.data());
+            kern::half_fill(m.data(), dim, b * block, std::min(n, (b + 1) * block), h.q.data(), h.bias.data(),
+                            h.bias_inline);
         });
     return true;
 }

@@ -37,6 +37,7 @@ struct row_scratch {
 struct half_rows {
     int32_t k = -1;
     int64_t stride = 0;
+    bool bias_inline = false;  // the biases also sit in each row's last two halves (kern::half_fill)
     aligned_array<uint16_t> q;
     std::vector<float> bias;
 };

@@ -403,11 +403,11 @@ bool rating_cache_write(const std::string & path, const std::string & key, const
         ok = write_all(zeros, (size_t) (h.s[k].offset - pos)) && write_all(tasks[k].src, (size_t) bytes[k]);
         pos = h.s[k].offset + bytes[k];
     }
+    // No fsync (of the file or its directory): the cache is derived data. The rename keeps a
+    // half-written file from ever being seen under the cache's name; a cache torn by a crash
+    // fails its checksums on the next load and is rebuilt. Flushing 640 MB to disk would
+    // otherwise double the time of a first load.
     int err = errno;
-    if (ok && ::fsync(fd) != 0) {
-        ok = false;
-        err = errno;
-    }
     if (::close(fd) != 0 && ok) {
         ok = false;
         err = errno;
@@ -419,14 +419,6 @@ bool rating_cache_write(const std::string & path, const std::string & key, const
     if (!ok) {
         ::unlink(tmp.c_str());
         return fail(why, "cannot write " + path + ": " + std::strerror(err));
-    }
-    // make the rename itself durable
-    size_t slash = path.find_last_of('/');
-    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
     }
     return true;
 }
