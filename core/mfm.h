@@ -175,8 +175,8 @@ status mfm_strings_read(const mfm_reader & r, const std::string & blob_name, con
                         uint64_t n, mfm_type offset_type, std::vector<std::string> & out);
 
 // Copies a checked view into a vector, or passes its error on.
-template <class T>
-status mfm_vector_read(const result<mfm_array<T>> & a, std::vector<T> & out) {
+template <class T, class A>
+status mfm_vector_read(const result<mfm_array<T>> & a, std::vector<T, A> & out) {
     if (!a) return status::fail(a.error());
     out.assign(a->begin(), a->end());
     return {};

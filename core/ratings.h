@@ -8,6 +8,8 @@
 #include "catalog.h"
 
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
@@ -56,11 +58,36 @@ struct dataset {
     }
 };
 
+// An allocator whose default construction leaves ints and floats uninitialised: resize() then
+// writes nothing, and the parallel scatter that fills every entry is also the first touch of
+// its pages (the page faults and the kernel's zeroing shared by the threads, not a serial
+// memset of 256 MB per matrix before them).
+template <class T>
+struct uninit_allocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+        using other = uninit_allocator<U>;
+    };
+    uninit_allocator() = default;
+    template <class U>
+    uninit_allocator(const uninit_allocator<U> &) noexcept {}
+    template <class U>
+    void construct(U * p) noexcept {
+        ::new ((void *) p) U;
+    }
+    template <class U, class... Args>
+    void construct(U * p, Args &&... args) {
+        ::new ((void *) p) U(std::forward<Args>(args)...);
+    }
+};
+template <class T>
+using uninit_vector = std::vector<T, uninit_allocator<T>>;
+
 // Compressed rows: the entries of row r are idx/val[ptr[r] .. ptr[r+1]).
 struct sparse_rows {
     std::vector<uint64_t> ptr;
-    std::vector<int32_t> idx;
-    std::vector<float> val;
+    uninit_vector<int32_t> idx;
+    uninit_vector<float> val;
 
     int32_t rows() const { return ptr.empty() ? 0 : (int32_t) ptr.size() - 1; }
     int64_t nnz() const { return (int64_t) idx.size(); }

@@ -27,15 +27,16 @@
 // hash is hash64 (xxHash64-style, movielens_io.h) of the array of its 1 MiB blocks' hashes
 // (block k hashed with seed k), seeded with the section's size. Reading maps the file and
 // copies each section out block by block, hashing each block while it is in cache; sections
-// run in parallel. Nothing read is used before every checksum has matched.
+// run in parallel (a load that needs no timestamps hashes the time section without copying
+// it). Nothing read is used before every checksum has matched.
 // After the checksums, the contents are checked too: user < n_users, item < n_items, ids
 // positive and unique, n_genres <= 32, genre masks within n_genres bits.
 //
 // Key: the ratings file's and the movies file's (and u.genre's) absolute path, size, mtime in
 // ns and a hash of the first and last 64 KiB, plus the parse format. Any difference = stale.
 // Stale or corrupt caches are never used: the loader parses the text and rewrites the cache
-// (temp file in the same directory, fsync, rename), silently skipping the write when the
-// directory is not writable.
+// (temp file in the same directory, then rename; no fsync: a cache torn by a crash fails its
+// checksums and is rebuilt), silently skipping the write when the directory is not writable.
 #pragma once
 
 #include "ratings.h"
@@ -77,7 +78,7 @@ bool rating_cache_read(const std::string & path, const std::string & key, datase
 bool rating_cache_decode(const char * data, size_t n, const std::string & key, dataset & d, cache_meta & meta,
                          int threads, std::string * why, bool timestamps = true);
 
-// Writes the cache atomically. Returns false with the reason when it could not.
+// Writes the cache (temp file + rename). Returns false with the reason when it could not.
 bool rating_cache_write(const std::string & path, const std::string & key, const dataset & d, const cache_meta & meta,
                         std::string * why);
 
