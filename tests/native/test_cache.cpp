@@ -46,6 +46,21 @@ mf::dataset load(const temp_dir & t, mf::load_report & rep, bool skip = false) {
     return mf::movielens_load(t.str(), o, &rep);
 }
 
+// A folder whose load wrote a cache: the loaded dataset, the cache's bytes and its key.
+struct written_cache {
+    temp_dir t;
+    mf::dataset good;
+    std::string bytes, key;
+    explicit written_cache(int n_ratings) {
+        t.file("movies.csv", sample_movies);
+        t.file("ratings.csv", sample_ratings(n_ratings));
+        mf::load_report rep;
+        good = load(t, rep);
+        bytes = read_all(t.str() + "/ratings.csv.mfcache");
+        key = mf::rating_cache_key({t.str() + "/ratings.csv", t.str() + "/movies.csv"}, "layout csv");
+    }
+};
+
 void set_mtime_later(const std::string & p) {
     fs::last_write_time(p, fs::last_write_time(p) + std::chrono::seconds(3));
 }
@@ -191,14 +206,10 @@ TEST_CASE("cache: damaged cache files are detected and rebuilt", "[cache]") {
 }
 
 TEST_CASE("cache: every single-byte flip is caught or harmless", "[cache]") {
-    temp_dir t;
-    t.file("movies.csv", sample_movies);
-    t.file("ratings.csv", sample_ratings(200));
-    mf::load_report rep;
-    mf::dataset good = load(t, rep);
-    const std::string bytes = read_all(t.str() + "/ratings.csv.mfcache");
-    std::vector<std::string> sources = {t.str() + "/ratings.csv", t.str() + "/movies.csv"};
-    std::string key = mf::rating_cache_key(sources, "layout csv");
+    const written_cache c(200);
+    const mf::dataset & good = c.good;
+    const std::string & bytes = c.bytes;
+    const std::string & key = c.key;
     {
         mf::dataset d;
         mf::cache_meta m;
@@ -226,14 +237,10 @@ TEST_CASE("cache: every single-byte flip is caught or harmless", "[cache]") {
 }
 
 TEST_CASE("cache: a load without timestamps still verifies them", "[cache]") {
-    temp_dir t;
-    t.file("movies.csv", sample_movies);
-    t.file("ratings.csv", sample_ratings(200));
-    mf::load_report rep;
-    mf::dataset good = load(t, rep);
-    const std::string bytes = read_all(t.str() + "/ratings.csv.mfcache");
-    std::vector<std::string> sources = {t.str() + "/ratings.csv", t.str() + "/movies.csv"};
-    std::string key = mf::rating_cache_key(sources, "layout csv");
+    const written_cache c(200);
+    const mf::dataset & good = c.good;
+    const std::string & bytes = c.bytes;
+    const std::string & key = c.key;
     mf::dataset d;
     mf::cache_meta m;
     std::string why;
