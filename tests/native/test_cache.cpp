@@ -238,25 +238,22 @@ TEST_CASE("cache: every single-byte flip is caught or harmless", "[cache]") {
 
 TEST_CASE("cache: a load without timestamps still verifies them", "[cache]") {
     const written_cache c(200);
-    const mf::dataset & good = c.good;
-    const std::string & bytes = c.bytes;
-    const std::string & key = c.key;
     mf::dataset d;
     mf::cache_meta m;
     std::string why;
-    REQUIRE(mf::rating_cache_decode(bytes.data(), bytes.size(), key, d, m, 2, &why, false));
+    REQUIRE(mf::rating_cache_decode(c.bytes.data(), c.bytes.size(), c.key, d, m, 2, &why, false));
     CHECK(d.time.empty());
-    CHECK(d.user == good.user);
-    CHECK(d.item == good.item);
-    CHECK(d.rating == good.rating);
+    CHECK(d.user == c.good.user);
+    CHECK(d.item == c.good.item);
+    CHECK(d.rating == c.good.rating);
     // a flipped bit inside the time section (the last of 10; its offset is in the header's
     // section table at 64 + 24·9) is caught although the section is not copied out
     uint64_t off;
-    std::memcpy(&off, bytes.data() + 64 + 24 * 9, 8);
-    REQUIRE(off + 8 < bytes.size());
-    std::string b = bytes;
+    std::memcpy(&off, c.bytes.data() + 64 + 24 * 9, 8);
+    REQUIRE(off + 8 < c.bytes.size());
+    std::string b = c.bytes;
     b[off + 5] = (char) (b[off + 5] ^ 4);
-    CHECK_FALSE(mf::rating_cache_decode(b.data(), b.size(), key, d, m, 2, &why, false));
+    CHECK_FALSE(mf::rating_cache_decode(b.data(), b.size(), c.key, d, m, 2, &why, false));
     CHECK(why == "corrupt: section time: checksum mismatch");
 }
 
