@@ -94,8 +94,8 @@ void gram_accum(const float * Z, int64_t T, int d, int dp, float * A, bool first
 bool chol_factor(float * A, int d, int dp);
 void chol_solve(const float * L, int d, int dp, float * x);
 // out += Σ c_t z_t, out0 += Σ c_t; c_t = v0 + z_tᵀv, also written to dots[t] when non-null
-void zz_apply(const float * Z, int64_t n, int kp, float * dots, float v0, const float * v, float & out0,
-              float * out, const prefetch_plan * pf = nullptr);
+void zz_apply(const float * Z, int64_t n, int kp, float * dots, float v0, const float * v, float & out0, float * out,
+              const prefetch_plan * pf = nullptr);
 float dot_padded(const float * a, const float * b, int dp);
 float dot_any(const float * a, const float * b, int n);
 void axpy_padded(float c, const float * x, float * y, int dp);
@@ -108,9 +108,9 @@ struct kernel_set {
     void (*pack_rows)(const float *, int64_t, const int32_t *, const float *, int64_t, float, bool, int, int, float *,
                       float *, float *, float *, float *, float *, const float *, float, float *, float *);
     // only where half_supported() (elsewhere it aborts)
-    void (*pack_rows_half)(const uint16_t *, int64_t, const float *, const int32_t *, const float *, int64_t, float, int,
-                           int, float *, float *, float *, float *, float *, float *, const float *, float, float *,
-                           float *);
+    void (*pack_rows_half)(const uint16_t *, int64_t, const float *, const int32_t *, const float *, int64_t, float,
+                           int, int, float *, float *, float *, float *, float *, float *, const float *, float,
+                           float *, float *);
     void (*gram_accum)(const float *, int64_t, int, int, float *, bool, const prefetch_plan *, uintptr_t *);
     bool (*chol_factor)(float *, int, int);
     void (*chol_solve)(const float *, int, int, float *);

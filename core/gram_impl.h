@@ -292,8 +292,7 @@ MFREC_INLINE void gram_tile(const float * Z, int64_t T, int dp, int i0, int j0, 
 // c_t are also written to dots when it is non-null. NV = kp / W
 // vectors kept in registers.
 template <int NV>
-void zz_apply_fixed(const float * Z, int64_t n, float * dots, float v0, const float * v, float & out0,
-                    float * out) {
+void zz_apply_fixed(const float * Z, int64_t n, float * dots, float v0, const float * v, float & out0, float * out) {
     constexpr int kp = NV * W;
     vf vv[NV], acc[NV];
     for (int q = 0; q < NV; ++q) {
@@ -516,8 +515,8 @@ MFREC_INLINE void pack4(const Source & src, bool prefetch, const float * val, in
 }
 
 template <int NVC, class Source>
-void pack_all(const Source & src, bool prefetch, const float * val, int64_t T, float mu, bool given, int kp,
-              float * Z, float * tgt, const pack_sums & a) {
+void pack_all(const Source & src, bool prefetch, const float * val, int64_t T, float mu, bool given, int kp, float * Z,
+              float * tgt, const pack_sums & a) {
     float sb = a.b0 ? *a.b0 : 0.0f;
     float sr = a.r0 ? *a.r0 : 0.0f;
     const int nv = kp / W;
@@ -529,8 +528,8 @@ void pack_all(const Source & src, bool prefetch, const float * val, int64_t T, f
 }
 
 template <class Source>
-void pack_from(const Source & src, bool prefetch, const float * val, int64_t T, float mu, bool given, int kp,
-               float * Z, float * tgt, const pack_sums & a) {
+void pack_from(const Source & src, bool prefetch, const float * val, int64_t T, float mu, bool given, int kp, float * Z,
+               float * tgt, const pack_sums & a) {
     switch (kp / W) {  // the common widths with the vector loops unrolled
         case 1:
             return pack_all<1>(src, prefetch, val, T, mu, given, kp, Z, tgt, a);
@@ -581,7 +580,8 @@ void half_fill(const float * src, int dim, int64_t r0, int64_t r1, uint16_t * ds
         bias[r] = row[0];
         int c = 0;
         for (; c + 8 <= k; c += 8)
-            _mm_storeu_si128((__m128i *) (out + c), _mm256_cvtps_ph(_mm256_loadu_ps(row + 1 + c), _MM_FROUND_TO_NEAREST_INT));
+            _mm_storeu_si128((__m128i *) (out + c),
+                             _mm256_cvtps_ph(_mm256_loadu_ps(row + 1 + c), _MM_FROUND_TO_NEAREST_INT));
         for (; c < k; ++c) out[c] = (uint16_t) _cvtss_sh(row[1 + c], _MM_FROUND_TO_NEAREST_INT);
         for (; c < hs; ++c) out[c] = 0;
         if (inline_bias) std::memcpy(out + hs - 2, row, sizeof(float));
@@ -700,8 +700,8 @@ void chol_solve(const float * L, int d, int dp, float * x) {
 }
 
 // ---- out += Σ_t c_t z_t over n packed rows, c_t = v0 + z_tᵀv (written to dots when non-null)
-void zz_apply(const float * Z, int64_t n, int kp, float * dots, float v0, const float * v, float & out0,
-              float * out, const ::mf::kern::prefetch_plan * pf) {
+void zz_apply(const float * Z, int64_t n, int kp, float * dots, float v0, const float * v, float & out0, float * out,
+              const ::mf::kern::prefetch_plan * pf) {
     constexpr int64_t block = 64;  // rows between two bursts of prefetches
     const int64_t blocks = (n + block - 1) / block;
     for (int64_t q = 0; q < blocks; ++q) {

@@ -1,9 +1,9 @@
 #include "solve.h"
 
-#include "parallel.h"
-
 #include <algorithm>
 #include <cstring>
+
+#include "parallel.h"
 
 namespace mf {
 
@@ -22,7 +22,6 @@ struct row_source {
     const int32_t * next_idx;  // the next row's partners (prefetch hint), may be null
     int64_t next_n;
     const half_rows * half;  // may be null: gather from base
-
 
     const int32_t * idx_at(int64_t e) const { return idx ? idx + e : nullptr; }
     const float * base_at(int64_t e) const { return idx ? base : base + e * stride; }
@@ -320,19 +319,17 @@ void solve_row(const row_source & in, int64_t n, int dim, const float * d, const
     }
     const kern::kernel_set & ks = kern::kernels_for(k);
     const int kp = ks.padded(k);
-    bool packed_all = true;  // are all n rows still in the pack buffer?
     if (solver == solver_kind::cg && !cg_row_prefers_exact(n, k, kp, steps)) {
-        solve_cg(ks, in, n, k, kp, d, prior, steps, s, x_out, sse);
+        solve_cg(ks, in, n, k, kp, d, prior, steps, s, x_out, sse);  // (the training error too)
         return;
-    } else {
-        bool woodbury = row_uses_woodbury(n, dim) && d[0] > 0.0f && d[1] > 0.0f;
-        bool ok = woodbury ? solve_woodbury(ks, in, n, k, kp, d, prior, s, x_out)
-                           : solve_normal(ks, in, n, k, kp, d, prior, s, x_out, sse != nullptr);
-        packed_all = woodbury || sse != nullptr || n <= block_rows(kp);
-        if (!ok) {
-            solve_fallback(in, n, dim, d, prior, x_out);
-            packed_all = false;
-        }
+    }
+    bool woodbury = row_uses_woodbury(n, dim) && d[0] > 0.0f && d[1] > 0.0f;
+    bool ok = woodbury ? solve_woodbury(ks, in, n, k, kp, d, prior, s, x_out)
+                       : solve_normal(ks, in, n, k, kp, d, prior, s, x_out, sse != nullptr);
+    bool packed_all = woodbury || sse != nullptr || n <= block_rows(kp);  // all n rows still in the pack buffer?
+    if (!ok) {
+        solve_fallback(in, n, dim, d, prior, x_out);
+        packed_all = false;
     }
     if (sse) *sse = row_sse(ks, in, n, dim, s, packed_all, x_out);
 }
@@ -357,12 +354,11 @@ bool half_rows_fill(const matrix_f & m, half_rows & h, int threads) {
     }
     h.bias.resize((size_t) n);
     constexpr int64_t block = 4096;
-    parallel_for(
-        (n + block - 1) / block, threads, 1, [] { return 0; },
-        [&](int, int64_t b) {
-            kern::half_fill(m.data(), dim, b * block, std::min(n, (b + 1) * block), h.q.data(), h.bias.data(),
-                            h.bias_inline);
-        });
+    parallel_for((n + block - 1) / block, threads, 1, [] { return 0; },
+                 [&](int, int64_t b) {
+                     kern::half_fill(m.data(), dim, b * block, std::min(n, (b + 1) * block), h.q.data(), h.bias.data(),
+                                     h.bias_inline);
+                 });
     return true;
 }
 
