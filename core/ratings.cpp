@@ -17,19 +17,20 @@ sparse_rows rows_build(int32_t n_rows, int64_t n, Get get, int threads) {
     if (threads <= 0) threads = parallel_default_threads();
     const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(threads, n / (1 << 16)));
     std::vector<std::vector<uint64_t>> at((size_t) parts, std::vector<uint64_t>((size_t) n_rows, 0));
-    auto piece = [&](int64_t p) { return std::make_pair(n * p / parts, n * (p + 1) / parts); };
-    parallel_for(
-        parts, (int) parts, 1, [] { return 0; },
-        [&](int, int64_t p) {
-            std::vector<uint64_t> & c = at[(size_t) p];
-            auto r = piece(p);
-            for (int64_t k = r.first; k < r.second; ++k) {
-                int32_t row, col;
-                float v;
-                get(k, row, col, v);
-                c[(size_t) row]++;
-            }
-        });
+    // f(p, row, col, v) over the entries of each piece p, the pieces in parallel
+    auto over_pieces = [&](auto f) {
+        parallel_for(
+            parts, (int) parts, 1, [] { return 0; },
+            [&](int, int64_t p) {
+                for (int64_t k = n * p / parts; k < n * (p + 1) / parts; ++k) {
+                    int32_t row, col;
+                    float v;
+                    get(k, row, col, v);
+                    f(p, row, col, v);
+                }
+            });
+    };
+    over_pieces([&](int64_t p, int32_t row, int32_t, float) { at[(size_t) p][(size_t) row]++; });
     sparse_rows s;
     s.ptr.assign((size_t) n_rows + 1, 0);
     for (int32_t r = 0; r < n_rows; ++r) {
@@ -41,28 +42,19 @@ sparse_rows rows_build(int32_t n_rows, int64_t n, Get get, int threads) {
         }
         s.ptr[(size_t) r + 1] = o;
     }
-    // huge pages for the two arrays (advised before their first touch): the zero-fill of
-    // resize then faults once per 2 MiB, not per 4 KiB
+    // huge pages for the two arrays, advised before their first touch: resize leaves them
+    // uninitialised (uninit_allocator), so the scatter below faults them in, once per 2 MiB
     s.idx.reserve((size_t) n);
     s.val.reserve((size_t) n);
     kern::prefer_huge_pages(s.idx.data(), sizeof(int32_t) * (size_t) n);
     kern::prefer_huge_pages(s.val.data(), sizeof(float) * (size_t) n);
     s.idx.resize((size_t) n);
     s.val.resize((size_t) n);
-    parallel_for(
-        parts, (int) parts, 1, [] { return 0; },
-        [&](int, int64_t p) {
-            std::vector<uint64_t> & fill = at[(size_t) p];
-            auto r = piece(p);
-            for (int64_t k = r.first; k < r.second; ++k) {
-                int32_t row, col;
-                float v;
-                get(k, row, col, v);
-                uint64_t w = fill[(size_t) row]++;
-                s.idx[w] = col;
-                s.val[w] = v;
-            }
-        });
+    over_pieces([&](int64_t p, int32_t row, int32_t col, float v) {
+        uint64_t w = at[(size_t) p][(size_t) row]++;
+        s.idx[w] = col;
+        s.val[w] = v;
+    });
     return s;
 }
 
