@@ -3,6 +3,7 @@
 #include "gram.h"
 #include "metrics.h"
 #include "parallel.h"
+#include "params.h"
 #include "rng.h"
 #include "solve.h"
 
@@ -29,7 +30,8 @@ double train_rmse(const model & m, const rating_matrix & train, int threads) {
         [&](int, int64_t u) {
             const uint64_t at = rows.ptr[u];
             part[u] = kern::sse_row(m.users.data() + u * dim, m.items.data(), dim, rows.idx.data() + at,
-                                    rows.val.data() + at, (int64_t) (rows.ptr[u + 1] - at), m.mu);
+                                    rows.val.data() + at, (int64_t) (rows.ptr[u + 1] - at), m.mu, m.scale.min,
+                                    m.scale.max);
         });
     double sum = 0.0;
     for (double v : part) sum += v;
@@ -44,7 +46,7 @@ namespace {
 // the epoch when this is the last half-step). `half`: a buffer for `other` in half precision,
 // which the rows are gathered from where the build supports it.
 void half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, float mu, const matrix_f * prior,
-               const train_params & params, std::vector<double> * sse, half_rows & half) {
+               const train_params & params, std::vector<double> * sse, half_rows & half, rating_scale scale) {
     const int32_t dim = (int32_t) self.cols();
     const half_rows * h = half_rows_fill(other, half, params.threads) ? &half : nullptr;
     // rows are handed out dynamically in small blocks: their costs are long-tailed (a movie
@@ -64,7 +66,7 @@ void half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self
             row_solve(other.data(), dim, rows.idx.data() + at, rows.val.data() + at, n, mu, s.d.data(), pr,
                       params.solver, params.cg_steps, s, self.data() + r * dim,
                       next ? rows.idx.data() + rows.ptr[r + 1] : nullptr, next ? rows.row_size((int32_t) r + 1) : 0,
-                      sse ? sse->data() + r : nullptr, h);
+                      sse ? sse->data() + r : nullptr, h, scale);
         });
 }
 
@@ -73,7 +75,7 @@ void half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self
 void als_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, float mu, const matrix_f * prior,
                    const train_params & params) {
     half_rows half;
-    half_step(rows, other, self, mu, prior, params, nullptr, half);
+    half_step(rows, other, self, mu, prior, params, nullptr, half, rating_scale());
 }
 
 matrix_f als_item_prior(const matrix_f & genres, const catalog & info, float tau) {
@@ -136,6 +138,7 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
     model m;
     m.params = params;
     m.mu = (float) train.mean;
+    m.scale = rating_scale_of(train.by_user.val.data(), train.by_user.val.size());
     m.k = params.kind == model_kind::als ? params.factors : 0;
     const int32_t dim = m.k + 1;
     const int32_t ng = (int32_t) info.genre_names.size();
@@ -170,7 +173,7 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
     for (int epoch = 1; epoch <= iterations; ++epoch) {
         auto t0 = std::chrono::steady_clock::now();
         if (params.kind != model_kind::mean) {
-            half_step(train.by_user, m.items, m.users, m.mu, nullptr, params, nullptr, half);
+            half_step(train.by_user, m.items, m.users, m.mu, nullptr, params, nullptr, half, m.scale);
             // genre rows before item rows: a movie without ratings then ends exactly on its
             // prior ȳ_i under the final W, the same row cold start computes
             matrix_f prior;
@@ -180,7 +183,8 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
             }
             // the training errors come with the item rows (summed in item order: the same for
             // any thread count), while each item's user rows are still in cache
-            half_step(train.by_item, m.users, m.items, m.mu, use_prior ? &prior : nullptr, params, &item_sse, half);
+            half_step(train.by_item, m.users, m.items, m.mu, use_prior ? &prior : nullptr, params, &item_sse, half,
+                      m.scale);
         }
         epoch_report rep;
         rep.epoch = epoch;

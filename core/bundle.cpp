@@ -15,10 +15,7 @@ namespace mf {
 
 namespace {
 
-constexpr uint64_t params_int_count = 8;
-constexpr uint64_t params_float_count = 5;
 constexpr uint64_t bundle_info_count = 5;
-constexpr int32_t k_max = 4096;  // a sanity bound on factors in a bundle
 constexpr uint64_t rows_max = (uint64_t) std::numeric_limits<int32_t>::max();
 
 using R = result<web_model>;
@@ -64,52 +61,6 @@ std::string truncation_detail(const uint8_t * data, size_t size) {
         }
     }
     return "";
-}
-
-status params_read(const mfm_reader & r, train_params & p) {
-    auto pi = r.i64("params_int");
-    if (!pi) return status::fail(pi.error());
-    if (pi->size() < params_int_count)
-        return status::fail(fail_section("params_int", "at least " + std::to_string(params_int_count) +
-                                                           " values expected, " + std::to_string(pi->size()) +
-                                                           " found"));
-    for (size_t i = 0; i < params_int_count; ++i) {
-        const int64_t v = (*pi)[i];
-        if (i != 6 && (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()))
-            return status::fail(fail_section("params_int", "value " + std::to_string(i) + " = " + std::to_string(v) +
-                                                               " out of range"));
-    }
-    if ((*pi)[0] < 0 || (*pi)[0] > (int64_t) model_kind::als)
-        return status::fail(fail_section("params_int", "kind = " + std::to_string((*pi)[0]) + " unknown"));
-    if ((*pi)[3] != 0 && (*pi)[3] != 1)
-        return status::fail(fail_section("params_int", "reg_by_count = " + std::to_string((*pi)[3]) + ", 0 or 1 expected"));
-    if ((*pi)[4] < 0 || (*pi)[4] > (int64_t) solver_kind::cg)
-        return status::fail(fail_section("params_int", "solver = " + std::to_string((*pi)[4]) + " unknown"));
-    p.kind = (model_kind) (uint32_t) (*pi)[0];
-    p.factors = (int32_t) (*pi)[1];
-    p.iterations = (int32_t) (*pi)[2];
-    p.reg_by_count = (*pi)[3] != 0;
-    p.solver = (solver_kind) (uint32_t) (*pi)[4];
-    p.cg_steps = (int32_t) (*pi)[5];
-    p.seed = (uint64_t) (*pi)[6];
-    p.threads = (int32_t) (*pi)[7];
-    auto pf = r.f32("params_float");
-    if (!pf) return status::fail(pf.error());
-    if (pf->size() < params_float_count)
-        return status::fail(fail_section("params_float", "at least " + std::to_string(params_float_count) +
-                                                             " values expected, " + std::to_string(pf->size()) +
-                                                             " found"));
-    status s = finite_check(pf->data, params_float_count, "params_float");
-    if (!s) return s;
-    p.reg = (*pf)[0];
-    p.reg_bias = (*pf)[1];
-    p.reg_genre = (*pf)[2];
-    p.genre_prior = (*pf)[3];
-    p.init_std = (*pf)[4];
-    // fold-in divides by A = ZᵀZ + D: D must be positive definite
-    if (!(p.reg > 0.0f) || !(p.reg_bias > 0.0f))
-        return status::fail(fail_section("params_float", "regularization must be positive (fold-in needs it)"));
-    return {};
 }
 
 status unique_item_ids(const std::vector<int32_t> & ids) {
@@ -177,7 +128,6 @@ matrix_f rotate_rows(const matrix_f & rows, const matrix_f & basis) {
 
 std::vector<uint8_t> bundle_write_impl(const model & m, const pca_map & map_in, const std::vector<float> & xy,
                                        int32_t trained_users, const bundle_options & o) {
-    const train_params & p = m.params;
     const catalog & c = m.items_info;
     const int32_t k = m.k;
     const size_t n = (size_t) m.n_items();
@@ -198,11 +148,7 @@ std::vector<uint8_t> bundle_write_impl(const model & m, const pca_map & map_in, 
     w.add_text("kind", web_bundle_kind);
     w.add_i32("k", &m.k, 1);
     w.add_f32("mu", &m.mu, 1);
-    const int64_t pi[params_int_count] = {(int64_t) p.kind, p.factors, p.iterations, p.reg_by_count ? 1 : 0,
-                                          (int64_t) p.solver, p.cg_steps, (int64_t) p.seed, p.threads};
-    w.add_i64("params_int", pi, params_int_count);
-    const float pf[params_float_count] = {p.reg, p.reg_bias, p.reg_genre, p.genre_prior, p.init_std};
-    w.add_f32("params_float", pf, params_float_count);
+    model_meta_write(w, m, true);
     const int32_t info[bundle_info_count] = {(int32_t) o.quant, o.cold_threshold, trained_users, (int32_t) o.xy,
                                              o.quant == bundle_quant::int8 ? levels : 0};
     w.add_i32("bundle_info", info, bundle_info_count);
@@ -275,16 +221,16 @@ result<web_model> bundle_decode(const mfm_reader & r) {
 
     auto k = r.i32("k", 1);
     if (!k) return R::fail(k.error());
-    if ((*k)[0] < 0 || (*k)[0] > k_max)
+    if ((*k)[0] < 0 || (*k)[0] > model_factors_max())
         return R::fail(fail_section("k", std::to_string((*k)[0]) + " is not a valid number of factors (0-" +
-                                              std::to_string(k_max) + ")"));
+                                              std::to_string(model_factors_max()) + ")"));
     m.k = (*k)[0];
     const uint64_t K = (uint64_t) m.k + 1, kk = (uint64_t) m.k;
     auto mu = r.f32("mu", 1);
     if (!mu) return R::fail(mu.error());
     MF_TRY(finite_check(mu->data, 1, "mu"));
     m.mu = (*mu)[0];
-    MF_TRY(params_read(r, m.params));
+    MF_TRY(model_meta_read(r, m));
 
     auto info = r.i32("bundle_info");
     if (!info) return R::fail(info.error());
@@ -459,6 +405,8 @@ web_model web_model_from_model(model m, int32_t cold_threshold) {
     m.user_counts.clear();
     m.user_lookup_.clear();
     m.seen = sparse_rows();
+    m.extra.erase(std::remove_if(m.extra.begin(), m.extra.end(), [](const model_array & a) { return !a.per_item; }),
+                  m.extra.end());
     out.m = std::move(m);
     return out;
 }
@@ -476,8 +424,6 @@ result<web_model> web_model_read(const uint8_t * data, size_t size) {
     if (*kind == model_file_kind) {
         result<model> m = model_file_decode(*r);
         if (!m) return R::fail(m.error());
-        if (!(m->params.reg > 0.0f) || !(m->params.reg_bias > 0.0f))
-            return R::fail("section params_float: regularization must be positive (fold-in needs it)");
         return web_model_from_model(std::move(*m));
     }
     return R::fail("section kind: \"" + kind->substr(0, 40) + "\" is neither a web bundle nor a model");
@@ -516,10 +462,11 @@ agreement_report bundle_agreement(const model & fm, const model & qm, int32_t vi
             float r;
             if (u >= 0) {
                 r = fm.predict(u, i) + 0.5f * (float) g.normal();
-                r = std::nearbyint(r * 2.0f) / 2.0f;
-                r = std::min(5.0f, std::max(0.5f, r));
-            } else {
-                r = 0.5f * (float) (1 + g.below(10));
+                r = fm.scale.min + std::nearbyint((r - fm.scale.min) / fm.scale.step) * fm.scale.step;
+                r = fm.scale.clamp(r);
+            } else {  // uniform over the scale's grid
+                const int steps = (int) std::lround((fm.scale.max - fm.scale.min) / fm.scale.step);
+                r = fm.scale.min + fm.scale.step * (float) g.below((uint64_t) steps + 1);
             }
             rated.push_back({i, r});
         }

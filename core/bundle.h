@@ -4,7 +4,7 @@
 // Never holds user factors or user ids. docs/FORMAT.md "Web bundle" is the full table; in short
 // (m = items, k = factors, K = k+1, G = genre names, g = genre rows):
 //   kind                bytes   "web_bundle"
-//   k, mu, params_int, params_float    as in the model file (fold-in needs λ, λ_b, τ, ALS-WR)
+//   k, mu, params, rating_scale, xi.*  as in the model file (fold-in needs λ, λ_b, τ, ALS-WR)
 //   bundle_info         i32 [5] quantization (0 int8, 1 f16, 2 f32), cold threshold T, training
 //                               users (informative), item_xy (0 absent, 5 f16, 8 f32), int8 levels L
 //   item_ids            i32 [m], item_counts i32 [m], item_years i16 [m], item_genres u32 [m]

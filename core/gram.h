@@ -118,19 +118,21 @@ struct kernel_set {
                      const prefetch_plan *);
     float (*dot_padded)(const float *, const float *, int);
     void (*axpy_padded)(float, const float *, float *, int);
-    double (*sse_packed)(const float *, int64_t, int, const float *, const float *, float, const float *);
+    double (*sse_packed)(const float *, int64_t, int, const float *, const float *, float, const float *, float, float);
 };
 const kernel_set & kernels_for(int k);
 
-// r̂ = mu + a[0] + b[0] + a[1..dim)ᵀb[1..dim), clamped to [0.5, 5] (exactly model::predict).
+// r̂ = mu + a[0] + b[0] + a[1..dim)ᵀb[1..dim), clamped to the rating scale [lo, hi] (exactly
+// model::predict).
 // Σ (val_e - r̂(a, base + idx[e]·dim))² over n ratings of one row.
 double sse_row(const float * a, const float * base, int dim, const int32_t * idx, const float * val, int64_t n,
-               float mu);
+               float mu, float lo, float hi);
 // The same from packed rows: r̂_t = val_t - (t_t - x0 - z_tᵀx), clamped (x kp wide, aligned).
-double sse_packed(const float * Z, int64_t n, int kp, const float * tgt, const float * val, float x0, const float * x);
+double sse_packed(const float * Z, int64_t n, int kp, const float * tgt, const float * val, float x0, const float * x,
+                  float lo, float hi);
 // Σ (r_e - r̂(U + u_e·dim, I + i_e·dim))² and Σ |…| over n (user, item, rating) triplets.
 void sse_pairs(const float * U, const float * I, int dim, const int32_t * u, const int32_t * i, const float * r,
-               int64_t n, float mu, double & se, double & ae);
+               int64_t n, float mu, float lo, float hi, double & se, double & ae);
 
 }  // namespace kern
 }  // namespace mf

@@ -788,19 +788,19 @@ void axpy_padded(float c, const float * x, float * y, int dp) {
     for (int q = 0; q < dp; q += W) vstore(y + q, vfma(vload(x + q), vc, vload(y + q)));
 }
 
-// ---- the RMSE passes: r̂ = mu + a[0] + b[0] + a[1..)ᵀb[1..), clamped like rating_clamp
+// ---- the RMSE passes: r̂ = mu + a[0] + b[0] + a[1..)ᵀb[1..), clamped to the scale [lo, hi]
 namespace {
-MFREC_INLINE float predict_clamped(const float * a, const float * b, int dim, float mu) {
+MFREC_INLINE float predict_clamped(const float * a, const float * b, int dim, float mu, float lo, float hi) {
     float s = mu;
     s += a[0];
     s += b[0];
     if (dim > 1) s += dot_any_inline(a + 1, b + 1, dim - 1);
-    return s < 0.5f ? 0.5f : (s > 5.0f ? 5.0f : s);
+    return s < lo ? lo : (s > hi ? hi : s);
 }
 }  // namespace
 
 double sse_row(const float * a, const float * base, int dim, const int32_t * idx, const float * val, int64_t n,
-               float mu) {
+               float mu, float lo, float hi) {
     constexpr int64_t ahead = 8;
     const int lines = (dim * (int) sizeof(float) + 63) / 64 + 1;
     double s = 0.0;
@@ -809,13 +809,14 @@ double sse_row(const float * a, const float * base, int dim, const int32_t * idx
             const char * pf = (const char *) (base + (int64_t) idx[e + ahead] * dim);
             for (int l = 0; l < lines; ++l) MFREC_PREFETCH(pf + 64 * l);
         }
-        double err = (double) val[e] - (double) predict_clamped(a, base + (int64_t) idx[e] * dim, dim, mu);
+        double err = (double) val[e] - (double) predict_clamped(a, base + (int64_t) idx[e] * dim, dim, mu, lo, hi);
         s += err * err;
     }
     return s;
 }
 
-double sse_packed(const float * Z, int64_t n, int kp, const float * tgt, const float * val, float x0, const float * x) {
+double sse_packed(const float * Z, int64_t n, int kp, const float * tgt, const float * val, float x0, const float * x,
+                  float lo, float hi) {
     // four rows per horizontal reduction; r̂_t = val_t - (t_t - x0 - z_tᵀx), clamped
     double s = 0.0;
     const int nv = kp / W;
@@ -832,7 +833,7 @@ double sse_packed(const float * Z, int64_t n, int kp, const float * tgt, const f
         float part = 0.0f;
         for (int r = 0; r < 4; ++r) {
             float pred = val[t + r] - (tgt[t + r] - (x0 + h[r]));
-            pred = pred < 0.5f ? 0.5f : (pred > 5.0f ? 5.0f : pred);
+            pred = pred < lo ? lo : (pred > hi ? hi : pred);
             float err = val[t + r] - pred;
             part += err * err;
         }
@@ -841,7 +842,7 @@ double sse_packed(const float * Z, int64_t n, int kp, const float * tgt, const f
     for (; t < n; ++t) {
         float e = tgt[t] - (x0 + dot_aligned(Z + t * kp, x, kp));
         float pred = val[t] - e;
-        pred = pred < 0.5f ? 0.5f : (pred > 5.0f ? 5.0f : pred);
+        pred = pred < lo ? lo : (pred > hi ? hi : pred);
         double err = (double) val[t] - (double) pred;
         s += err * err;
     }
@@ -849,7 +850,7 @@ double sse_packed(const float * Z, int64_t n, int kp, const float * tgt, const f
 }
 
 void sse_pairs(const float * U, const float * I, int dim, const int32_t * u, const int32_t * i, const float * r,
-               int64_t n, float mu, double & se, double & ae) {
+               int64_t n, float mu, float lo, float hi, double & se, double & ae) {
     constexpr int64_t ahead = 8;
     const int lines = (dim * (int) sizeof(float) + 63) / 64 + 1;
     double s = 0.0, a = 0.0;
@@ -864,10 +865,10 @@ void sse_pairs(const float * U, const float * I, int dim, const int32_t * u, con
         }
         float pred;
         if (u[e] >= 0) {
-            pred = predict_clamped(U + (int64_t) u[e] * dim, I + (int64_t) i[e] * dim, dim, mu);
+            pred = predict_clamped(U + (int64_t) u[e] * dim, I + (int64_t) i[e] * dim, dim, mu, lo, hi);
         } else {  // a user the model does not know: μ + b_i
             float s0 = mu + I[(int64_t) i[e] * dim];
-            pred = s0 < 0.5f ? 0.5f : (s0 > 5.0f ? 5.0f : s0);
+            pred = s0 < lo ? lo : (s0 > hi ? hi : s0);
         }
         double err = (double) r[e] - (double) pred;
         s += err * err;

@@ -4,11 +4,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 namespace mf {
 
 namespace {
+
+std::string fmt_rating(float r) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", (double) r);
+    return b;
+}
 
 // Checks and de-duplicates the visitor's ratings (the last rating of an item wins), sorted by item.
 result<std::vector<rated_item>> rated_check(const model & m, const std::vector<rated_item> & rated) {
@@ -18,11 +25,11 @@ result<std::vector<rated_item>> rated_check(const model & m, const std::vector<r
             return result<std::vector<rated_item>>::fail("rated item row " + std::to_string(r.item) +
                                                          " is outside the model's " +
                                                          std::to_string(m.n_items()) + " items");
-        if (!(r.rating >= 0.5f && r.rating <= 5.0f))
-            return result<std::vector<rated_item>>::fail("rating " + std::to_string(r.rating) +
-                                                         " for movie " +
+        if (!m.scale.contains(r.rating))
+            return result<std::vector<rated_item>>::fail("rating " + fmt_rating(r.rating) + " for movie " +
                                                          std::to_string(m.items_info.movie_id[r.item]) +
-                                                         " is outside 0.5-5");
+                                                         " is outside the model's scale " + fmt_rating(m.scale.min) +
+                                                         "-" + fmt_rating(m.scale.max));
         last[r.item] = r.rating;
     }
     std::vector<rated_item> out;
@@ -96,7 +103,7 @@ std::vector<ranked_item> rank_top(const model & m, const std::vector<float> & sc
     size_t take = std::min(cand.size(), (size_t) std::max(n, 0));
     std::partial_sort(cand.begin(), cand.begin() + take, cand.end(), better);
     std::vector<ranked_item> out;
-    for (size_t k = 0; k < take; ++k) out.push_back({cand[k], rating_clamp(scores[cand[k]]), scores[cand[k]]});
+    for (size_t k = 0; k < take; ++k) out.push_back({cand[k], m.scale.clamp(scores[cand[k]]), scores[cand[k]]});
     return out;
 }
 
@@ -174,7 +181,7 @@ result<explanation> explain(const model & m, const std::vector<rated_item> & rat
     }
     e.item_own = item_side - genre_sum;
     e.score_raw = m.mu + x(0) + item_side;
-    e.score = rating_clamp(e.score_raw);
+    e.score = m.scale.clamp(e.score_raw);
     return e;
 }
 
@@ -184,7 +191,7 @@ float cold_start_score(const model & m, const vector_f & x, uint32_t genre_mask)
     vector_f y = cold_start_row(m, genre_mask);
     vector_f xa = x;
     xa(0) = 1.0f;
-    return rating_clamp(m.mu + x(0) + y.dot(xa));
+    return m.scale.clamp(m.mu + x(0) + y.dot(xa));
 }
 
 }  // namespace mf

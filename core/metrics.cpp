@@ -20,7 +20,8 @@ accuracy model_accuracy(const model & m, const test_set & test, int threads) {
         [&](int, int64_t c) {
             const int64_t b = c * chunk, e = std::min(n, (c + 1) * chunk);
             kern::sse_pairs(m.users.data(), m.items.data(), (int) m.items.cols(), test.user.data() + b,
-                            test.item.data() + b, test.rating.data() + b, e - b, m.mu, se[c], ae[c]);
+                            test.item.data() + b, test.rating.data() + b, e - b, m.mu, m.scale.min, m.scale.max, se[c],
+                            ae[c]);
         });
     accuracy out;
     out.n = n;

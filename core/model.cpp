@@ -6,18 +6,8 @@
 
 namespace mf {
 
-const char * model_kind_name(model_kind k) {
-    switch (k) {
-    case model_kind::mean: return "mean";
-    case model_kind::bias: return "bias";
-    case model_kind::als: return "als";
-    }
-    return "?";
-}
-
 const char * solver_kind_name(solver_kind s) { return s == solver_kind::cg ? "cg" : "cholesky"; }
 
-float rating_clamp(float r) { return r < 0.5f ? 0.5f : (r > 5.0f ? 5.0f : r); }
 
 int32_t model::find_user(int32_t id) const {
     if (user_lookup_.size() != user_ids.size()) {
@@ -39,7 +29,7 @@ float model::predict_raw(int32_t u, int32_t i) const {
     return s;
 }
 
-float model::predict(int32_t u, int32_t i) const { return rating_clamp(predict_raw(u, i)); }
+float model::predict(int32_t u, int32_t i) const { return scale.clamp(predict_raw(u, i)); }
 
 vector_f genre_prior_row(const model & m, uint32_t mask) {
     vector_f out = vector_f::Zero(m.k + 1);

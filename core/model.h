@@ -20,13 +20,21 @@ namespace mf {
 using matrix_f = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using vector_f = Eigen::VectorXf;
 
+// The numeric ids are stored in model files; a new kind takes the next number (kind.h).
 enum class model_kind : uint32_t { mean = 0, bias = 1, als = 2 };
 // cg: warm-started Jacobi-PCG steps per row, except the rows that solve.cpp's cost rule solves
 // exactly (long rows at small k, where the exact solve is the cheaper one)
 enum class solver_kind : uint32_t { cholesky = 0, cg = 1 };
 
-const char * model_kind_name(model_kind k);
 const char * solver_kind_name(solver_kind s);
+
+// The ratings a model was trained on: predictions are clamped to [min, max] and a visitor's
+// ratings must lie within it. Stored in the model file and the bundle (params.h).
+struct rating_scale {
+    float min = 0.5f, max = 5.0f, step = 0.5f;
+    float clamp(float r) const { return r < min ? min : (r > max ? max : r); }
+    bool contains(float r) const { return r >= min && r <= max; }
+};
 
 // Defaults chosen on a validation part of ml-latest-small's training part: docs/TUNING.md.
 struct train_params {
@@ -47,8 +55,17 @@ struct train_params {
     int32_t threads = 0;           // 0 = all
 };
 
+// A kind's own state beyond the factor rows: saved in the model file as a section "x.NAME";
+// per_item arrays (rows = items) also go into the web bundle.
+struct model_array {
+    std::string name;  // [a-z0-9_], at most 24 characters
+    matrix_f data;
+    bool per_item = false;
+};
+
 struct model {
     train_params params;
+    rating_scale scale;
     float mu = 0.0f;
     int32_t k = 0;                  // factors (0 for mean and bias models)
     matrix_f users;                 // n_users x (k+1): [b_u, p_u]
@@ -60,6 +77,7 @@ struct model {
     catalog items_info;                // ids, titles, years, genre masks of the item rows
     sparse_rows seen;                  // training ratings by user row (idx = item row): excluded
                                        // from recommendations, the basis of `explain --user`
+    std::vector<model_array> extra;    // kind-specific arrays (kind.h)
 
     int32_t n_users() const { return (int32_t) users.rows(); }
     int32_t n_items() const { return (int32_t) items.rows(); }
@@ -68,13 +86,11 @@ struct model {
 
     // μ + b_u + b_i + p_uᵀ q_i, unclamped
     float predict_raw(int32_t u, int32_t i) const;
-    // clamped to the rating scale [0.5, 5]
+    // clamped to the rating scale
     float predict(int32_t u, int32_t i) const;
 
     mutable std::vector<std::pair<int32_t, int32_t>> user_lookup_;  // sorted (id, row)
 };
-
-float rating_clamp(float r);
 
 // ȳ = τ · mean of the genre rows of `mask` (zero when τ = 0 or the mask is empty); k+1 wide.
 vector_f genre_prior_row(const model & m, uint32_t mask);

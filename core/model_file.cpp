@@ -1,5 +1,9 @@
 #include "model_file.h"
 
+#include "kind.h"
+#include "params.h"
+
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <unordered_map>
@@ -67,17 +71,107 @@ status length_is(size_t got, size_t want, const std::string & section, const cha
 
 }  // namespace
 
+int32_t model_factors_max() {
+    const param_spec * s = param_find("factors");
+    return s ? (int32_t) s->max : 1024;
+}
+
+void model_meta_write(mfm_writer & w, const model & m, bool bundle) {
+    w.add_text("params", params_encode(m.params));
+    const float sc[3] = {m.scale.min, m.scale.max, m.scale.step};
+    w.add_f32("rating_scale", sc, 3);
+    for (const model_array & a : m.extra) {
+        if (bundle && !a.per_item) continue;
+        w.add_f32((a.per_item ? "xi." : "x.") + a.name, a.data.data(), (uint64_t) a.data.rows(),
+                  (uint64_t) a.data.cols());
+    }
+}
+
+namespace {
+
+// version-1 files: positional parameters
+status params_legacy_read(const mfm_reader & r, train_params & p) {
+    auto pi = r.i64("params_int");
+    if (!pi) return status::fail(pi.error());
+    if (pi->size() < params_int_count) {
+        return status::fail("section params_int: at least " + std::to_string(params_int_count) + " values expected, " +
+                            std::to_string(pi->size()) + " found");
+    }
+    auto pf = r.f32("params_float");
+    if (!pf) return status::fail(pf.error());
+    if (pf->size() < params_float_count) {
+        return status::fail("section params_float: at least " + std::to_string(params_float_count) +
+                            " values expected, " + std::to_string(pf->size()) + " found");
+    }
+    const int64_t kind = (*pi)[0];
+    if (kind < 0 || kind > 1000 || !kind_get((model_kind) (uint32_t) kind))
+        return status::fail("section params_int: kind = " + std::to_string(kind) + " unknown");
+    p.kind = (model_kind) (uint32_t) kind;
+    static const char * int_names[params_int_count] = {"", "factors", "iterations", "reg_by_count",
+                                                        "solver", "cg_steps", "seed", "threads"};
+    for (size_t i = 1; i < params_int_count; ++i) {
+        if (i == 6) {
+            p.seed = (uint64_t) (*pi)[i];
+            continue;
+        }
+        status s = param_set_number(p, int_names[i], (double) (*pi)[i]);
+        if (!s) return status::fail("section params_int: " + s.error);
+    }
+    static const char * float_names[params_float_count] = {"regularization", "reg_bias", "reg_genre", "genre_prior",
+                                                            "init_std"};
+    for (size_t i = 0; i < params_float_count; ++i) {
+        status s = param_set_number(p, float_names[i], (double) (*pf)[i]);
+        if (!s) return status::fail("section params_float: " + s.error);
+    }
+    return {};
+}
+
+}  // namespace
+
+status model_meta_read(const mfm_reader & r, model & m) {
+    if (r.has("params")) {
+        auto t = r.text("params");
+        if (!t) return status::fail(t.error());
+        if (t->size() > 65536) return status::fail("section params: " + std::to_string(t->size()) + " bytes, too long");
+        status s = params_decode(*t, m.params);
+        if (!s) return s;
+    } else if (!r.has("params_int")) {
+        return status::fail("section params: missing");
+    } else {
+        status s = params_legacy_read(r, m.params);
+        if (!s) return s;
+    }
+    if (r.has("rating_scale")) {
+        auto sc = r.f32("rating_scale", 3);
+        if (!sc) return status::fail(sc.error());
+        m.scale = rating_scale{(*sc)[0], (*sc)[1], (*sc)[2]};
+        status s = rating_scale_check(m.scale);
+        if (!s) return status::fail("section rating_scale: " + s.error);
+    }
+    m.extra.clear();
+    for (const mfm_section & sec : r.sections) {
+        const bool per_item = sec.name.rfind("xi.", 0) == 0;
+        if (!per_item && sec.name.rfind("x.", 0) != 0) continue;
+        auto a = r.f32(sec.name, mfm_any, mfm_any);
+        if (!a) return status::fail(a.error());
+        if (a->rows > rows_max || a->cols > rows_max)
+            return status::fail("section " + sec.name + ": " + std::to_string(a->rows) + " rows, too many");
+        model_array x;
+        x.name = sec.name.substr(per_item ? 3 : 2);
+        x.per_item = per_item;
+        x.data.resize((Eigen::Index) a->rows, (Eigen::Index) a->cols);
+        if (a->size() > 0) std::memcpy(x.data.data(), a->data, (size_t) a->size() * sizeof(float));
+        m.extra.push_back(std::move(x));
+    }
+    return {};
+}
+
 std::vector<uint8_t> model_file_write(const model & m) {
-    const train_params & p = m.params;
     mfm_writer w;
     w.add_text("kind", model_file_kind);
     w.add_i32("k", &m.k, 1);
     w.add_f32("mu", &m.mu, 1);
-    const int64_t pi[params_int_count] = {(int64_t) p.kind, p.factors, p.iterations, p.reg_by_count ? 1 : 0,
-                                          (int64_t) p.solver, p.cg_steps, (int64_t) p.seed, p.threads};
-    w.add_i64("params_int", pi, params_int_count);
-    const float pf[params_float_count] = {p.reg, p.reg_bias, p.reg_genre, p.genre_prior, p.init_std};
-    w.add_f32("params_float", pf, params_float_count);
+    model_meta_write(w, m, false);
     w.add_i32("user_ids", m.user_ids.data(), m.user_ids.size());
     w.add_i32("user_counts", m.user_counts.data(), m.user_counts.size());
     w.add_f32("user_factors", m.users.data(), m.users.rows(), m.users.cols());
@@ -125,8 +219,9 @@ result<model> model_file_decode(const mfm_reader & r) {
     model m;
     auto k = r.i32("k", 1);
     if (!k) return R::fail(k.error());
-    if ((*k)[0] < 0 || (*k)[0] >= std::numeric_limits<int32_t>::max()) {
-        return R::fail("section k: " + std::to_string((*k)[0]) + " is not a valid number of factors");
+    if ((*k)[0] < 0 || (*k)[0] > model_factors_max()) {
+        return R::fail("section k: " + std::to_string((*k)[0]) + " is not a valid number of factors (0-" +
+                       std::to_string(model_factors_max()) + ")");
     }
     m.k = (*k)[0];
     const uint64_t K = (uint64_t) m.k + 1;
@@ -134,44 +229,7 @@ result<model> model_file_decode(const mfm_reader & r) {
     if (!mu) return R::fail(mu.error());
     m.mu = (*mu)[0];
 
-    auto pi = r.i64("params_int");
-    if (!pi) return R::fail(pi.error());
-    if (pi->size() < params_int_count) {
-        return R::fail("section params_int: at least " + std::to_string(params_int_count) + " values expected, " +
-                       std::to_string(pi->size()) + " found");
-    }
-    static const char * int_names[params_int_count] = {"kind", "factors", "iterations", "reg_by_count",
-                                                        "solver", "cg_steps", "seed", "threads"};
-    for (size_t i = 0; i < params_int_count; ++i) {
-        const int64_t v = (*pi)[i];
-        if (i != 6 && (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())) {
-            return R::fail("section params_int: " + std::string(int_names[i]) + " = " + std::to_string(v) +
-                           " out of range");
-        }
-    }
-    train_params & p = m.params;
-    p.kind = (model_kind) (uint32_t) (*pi)[0];
-    p.factors = (int32_t) (*pi)[1];
-    p.iterations = (int32_t) (*pi)[2];
-    p.reg_by_count = (*pi)[3] != 0;
-    p.solver = (solver_kind) (uint32_t) (*pi)[4];
-    p.cg_steps = (int32_t) (*pi)[5];
-    p.seed = (uint64_t) (*pi)[6];
-    p.threads = (int32_t) (*pi)[7];
-    if ((*pi)[3] != 0 && (*pi)[3] != 1) {
-        return R::fail("section params_int: reg_by_count = " + std::to_string((*pi)[3]) + ", 0 or 1 expected");
-    }
-    auto pf = r.f32("params_float");
-    if (!pf) return R::fail(pf.error());
-    if (pf->size() < params_float_count) {
-        return R::fail("section params_float: at least " + std::to_string(params_float_count) + " values expected, " +
-                       std::to_string(pf->size()) + " found");
-    }
-    p.reg = (*pf)[0];
-    p.reg_bias = (*pf)[1];
-    p.reg_genre = (*pf)[2];
-    p.genre_prior = (*pf)[3];
-    p.init_std = (*pf)[4];
+    MF_TRY(model_meta_read(r, m));
 
     // users: user_ids fixes n
     auto nu = rows_of(r, "user_ids");
@@ -209,20 +267,24 @@ result<model> model_file_decode(const mfm_reader & r) {
 }
 
 status model_file_check(const model & m) {
-    const train_params & p = m.params;
-    if ((uint32_t) p.kind > (uint32_t) model_kind::als) {
-        return status::fail("section params_int: kind = " + std::to_string((uint32_t) p.kind) + " unknown");
-    }
-    if ((uint32_t) p.solver > (uint32_t) solver_kind::cg) {
-        return status::fail("section params_int: solver = " + std::to_string((uint32_t) p.solver) + " unknown");
-    }
-    if (m.k < 0) return status::fail("section k: " + std::to_string(m.k) + " is negative");
+    status ps = params_check(m.params);
+    if (!ps) return status::fail("section params: " + ps.error);
+    if (m.k < 0 || m.k > model_factors_max())
+        return status::fail("section k: " + std::to_string(m.k) + " is outside 0-" + std::to_string(model_factors_max()));
+    status sc = rating_scale_check(m.scale);
+    if (!sc) return status::fail("section rating_scale: " + sc.error);
+    if (!std::isfinite(m.mu)) return status::fail("section mu: not finite");
     const Eigen::Index K = (Eigen::Index) m.k + 1;
     const struct {
         const matrix_f & mat;
         const char * name;
     } mats[] = {{m.users, "user_factors"}, {m.items, "item_factors"}, {m.genres, "genre_factors"}};
     for (const auto & x : mats) {
+        const float * v = x.mat.data();
+        for (Eigen::Index e = 0; e < x.mat.size(); ++e)
+            if (!std::isfinite(v[e]))
+                return status::fail(std::string("section ") + x.name + ": value " + std::to_string(e) +
+                                    " is not finite");
         if (x.mat.cols() != K) {
             return status::fail(std::string("section ") + x.name + ": " + shape_str(x.mat.rows(), K) +
                                 " expected (k = " + std::to_string(m.k) + "), " +
@@ -252,6 +314,18 @@ status model_file_check(const model & m) {
     if (!(s = unique_ids(c.movie_id, "item_ids"))) return s;
     if (!(s = counts_ok(m.user_counts, "user_counts"))) return s;
     if (!(s = counts_ok(m.item_counts, "item_counts"))) return s;
+    for (const model_array & a : m.extra) {
+        bool name_ok = !a.name.empty() && a.name.size() <= 24;
+        for (char ch : a.name) name_ok = name_ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_');
+        if (!name_ok) return status::fail("section x." + a.name.substr(0, 40) + ": not a valid array name");
+        if (a.per_item && (size_t) a.data.rows() != ni)
+            return status::fail("section x." + a.name + ": " + std::to_string(ni) + " rows expected (one per item), " +
+                                std::to_string(a.data.rows()) + " found");
+        const float * v = a.data.data();
+        for (Eigen::Index e = 0; e < a.data.size(); ++e)
+            if (!std::isfinite(v[e]))
+                return status::fail("section x." + a.name + ": value " + std::to_string(e) + " is not finite");
+    }
     if (!m.seen.ptr.empty()) {
         const sparse_rows & sr = m.seen;
         if (sr.ptr.size() != nu + 1 || sr.ptr[0] != 0 || sr.ptr.back() != sr.idx.size() || sr.val.size() != sr.idx.size())

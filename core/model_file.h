@@ -47,6 +47,17 @@ result<model> model_file_read(const uint8_t * data, size_t size);
 // The decoding step alone, for a container opened with mfm_open (tools, the fuzzer).
 result<model> model_file_decode(const mfm_reader & r);
 
+// What the model file and the web bundle share, written and read in one place: "params" (text,
+// params_encode), "rating_scale" (f32 [3]: min, max, step) and the kind's extra arrays ("x.NAME" f32, or
+// "xi.NAME" for per_item arrays; the bundle keeps only those). Files without "params" (version 1 writers) carry
+// "params_int" / "params_float", which are still read.
+void model_meta_write(mfm_writer & w, const model & m, bool bundle);
+[[nodiscard]] status model_meta_read(const mfm_reader & r, model & m);
+
+// The largest k a reader accepts: the trainer's limit (params.h), so a forged k cannot make a
+// reader allocate k×k or k-wide rows for nothing.
+int32_t model_factors_max();
+
 // The consistency rules the reader enforces, on a model in memory (shapes agree with k and
 // with each other, ids unique, counts ≥ 0, genre masks within genre_names, enums in range).
 status model_file_check(const model & m);

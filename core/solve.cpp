@@ -18,6 +18,7 @@ struct row_source {
     const int32_t * idx;
     const float * val;
     float mu;
+    float lo, hi;  // the rating scale: the training error clamps r̂ to it
     bool given;
     const int32_t * next_idx;  // the next row's partners (prefetch hint), may be null
     int64_t next_n;
@@ -267,7 +268,7 @@ void solve_cg(const kern::kernel_set & ks, const row_source & in, int64_t n, int
         double sum = 0.0;
         for (int64_t t = 0; t < n; ++t) {
             float pred = in.val[t] - e[t];
-            pred = pred < 0.5f ? 0.5f : (pred > 5.0f ? 5.0f : pred);
+            pred = pred < in.lo ? in.lo : (pred > in.hi ? in.hi : pred);
             float err = in.val[t] - pred;
             sum += (double) (err * err);
         }
@@ -290,12 +291,12 @@ bool cg_row_prefers_exact(int64_t n, int k, int kp, int steps) {
 double row_sse(const kern::kernel_set & ks, const row_source & in, int64_t n, int dim, row_scratch & s, bool packed_all,
                const float * x) {
     const int k = dim - 1;
-    if (k == 0 || !packed_all) return kern::sse_row(x, in.base, dim, in.idx, in.val, n, in.mu);
+    if (k == 0 || !packed_all) return kern::sse_row(x, in.base, dim, in.idx, in.val, n, in.mu, in.lo, in.hi);
     const int kp = ks.padded(k);
     s.vec.reserve_at_least((size_t) kp * 11 + 16);
     float * xq = s.vec.data() + (size_t) kp * 10;
     for (int c = 0; c < kp; ++c) xq[c] = c < k ? x[1 + c] : 0.0f;
-    return ks.sse_packed(s.zp.data(), n, kp, s.tp.data(), in.val, x[0], xq);
+    return ks.sse_packed(s.zp.data(), n, kp, s.tp.data(), in.val, x[0], xq, in.lo, in.hi);
 }
 
 void solve_row(const row_source & in, int64_t n, int dim, const float * d, const float * prior, solver_kind solver,
@@ -385,20 +386,21 @@ void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, v
 
 void row_solve(const float * other, int32_t dim, const int32_t * idx, const float * val, int64_t n, float mu,
                const float * d, const float * prior, solver_kind solver, int cg_steps, row_scratch & s, float * x_out,
-               const int32_t * next_idx, int64_t next_n, double * sse, const half_rows * half) {
-    row_source in{other, dim, idx, val, mu, false, next_idx, next_n, half && half->k == dim - 1 ? half : nullptr};
+               const int32_t * next_idx, int64_t next_n, double * sse, const half_rows * half, rating_scale scale) {
+    row_source in{other, dim, idx, val, mu, scale.min, scale.max, false, next_idx, next_n,
+                  half && half->k == dim - 1 ? half : nullptr};
     solve_row(in, n, dim, d, prior, solver, cg_steps, s, x_out, sse);
 }
 
 void row_solve_cholesky(row_scratch & s, int64_t n, const vector_f & d, const float * prior, float * x_out) {
     const int32_t dim = (int32_t) d.size();
-    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true, nullptr, 0, nullptr};
+    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, 0.0f, 0.0f, true, nullptr, 0, nullptr};
     solve_row(in, n, dim, d.data(), prior, solver_kind::cholesky, 0, s, x_out, nullptr);
 }
 
 void row_solve_cg(row_scratch & s, int64_t n, const vector_f & d, const float * prior, int steps, float * x_out) {
     const int32_t dim = (int32_t) d.size();
-    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, true, nullptr, 0, nullptr};
+    row_source in{s.z_buf.data(), dim, nullptr, s.t_buf.data(), 0.0f, 0.0f, 0.0f, true, nullptr, 0, nullptr};
     solve_row(in, n, dim, d.data(), prior, solver_kind::cg, steps, s, x_out, nullptr);
 }
 

@@ -56,7 +56,7 @@ void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, v
 // from the starting point x_out (warm start), with A applied as Zᵀ(Z v) + D v.
 // next_idx/next_n: the partner indices of the row this thread solves next (a hint: its rows
 // are fetched into cache during this row's arithmetic; no effect on the result). sse (may be
-// null): receives Σ (r - r̂)² over this row's ratings with the new row (r̂ clamped to [0.5, 5]),
+// null): receives Σ (r - r̂)² over this row's ratings with the new row (r̂ clamped to `scale`),
 // computed while the partner rows are still in cache (the training RMSE without another pass).
 // half (may be null): `other` in half precision (half_rows_fill), gathered in its place; the
 // solve then sees the rounded rows (the error term of the RMSE still uses `other`'s exact rows
@@ -64,7 +64,7 @@ void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, v
 void row_solve(const float * other, int32_t dim, const int32_t * idx, const float * val, int64_t n, float mu,
                const float * d, const float * prior, solver_kind solver, int cg_steps, row_scratch & s, float * x_out,
                const int32_t * next_idx = nullptr, int64_t next_n = 0, double * sse = nullptr,
-               const half_rows * half = nullptr);
+               const half_rows * half = nullptr, rating_scale scale = rating_scale());
 
 // x = A⁻¹ (Zᵀt + D x̄) by Cholesky on the rows row_gather left in `s` (prior may be null:
 // x̄ = 0); bit-identical to row_solve on the same ratings.

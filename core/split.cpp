@@ -1,7 +1,5 @@
 #include "split.h"
 
-#include <stdexcept>
-
 #include "rng.h"
 
 #include <algorithm>
@@ -74,11 +72,11 @@ bool split_needs_time(const split_spec & spec) {
     return spec.kind == split_spec::user_time || spec.kind == split_spec::last || spec.kind == split_spec::time;
 }
 
-split_result split_apply(const dataset & d, const split_spec & spec, uint64_t seed) {
+result<split_result> split_apply(const dataset & d, const split_spec & spec, uint64_t seed) {
     split_result out;
     const int64_t n = d.size();
     if (split_needs_time(spec) && (int64_t) d.time.size() != n)
-        throw std::logic_error("split " + spec.text + ": the dataset was loaded without timestamps");
+        return result<split_result>::fail("split " + spec.text + ": the ratings were loaded without timestamps");
     std::vector<uint8_t> held((size_t) n, 0);
     switch (spec.kind) {
     case split_spec::none:

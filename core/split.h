@@ -35,7 +35,7 @@ struct split_result {
 // Whether the split reads timestamps (user-time, last, time).
 bool split_needs_time(const split_spec & spec);
 
-// Time-based kinds need d.time (one per rating); the others never read it.
-split_result split_apply(const dataset & d, const split_spec & spec, uint64_t seed);
+// Time-based kinds need d.time (one per rating; fails without it); the others never read it.
+[[nodiscard]] result<split_result> split_apply(const dataset & d, const split_spec & spec, uint64_t seed);
 
 }  // namespace mf

@@ -1,7 +1,12 @@
 #include "cli_common.h"
 
 #include "file_io.h"
+#include "kind.h"
 #include "model_file.h"
+#include "params.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -45,31 +50,78 @@ loaded_data data_load(const data_args & a, int threads, bool quiet, bool need_ti
             std::fprintf(stderr, " (first: %s)", out.report.skipped_examples[0].c_str());
         std::fprintf(stderr, "\n");
     }
-    out.split = split_apply(out.d, *spec, a.seed);
+    if (out.d.size() == 0) throw cli_error(out.report.ratings_path + ": no ratings");
+    result<split_result> sp = split_apply(out.d, *spec, a.seed);
+    if (!sp) throw cli_error(sp.error());
+    out.split = std::move(*sp);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;
 }
 
-test_set test_set_for_model(const model & m, const dataset & d, const std::vector<int64_t> & positions,
-                            int64_t * skipped_unknown_items) {
-    test_set t;
-    int64_t skipped = 0;
-    // dataset rows -> model rows through the MovieLens ids (the model may come from other data)
-    std::vector<int32_t> user_row((size_t) d.users.size()), item_row((size_t) d.items.size());
-    for (int32_t u = 0; u < d.users.size(); ++u) user_row[u] = m.find_user(d.users.ids[u]);
-    for (int32_t i = 0; i < d.items.size(); ++i) item_row[i] = m.items_info.find(d.items.movie_id[i]);
-    for (int64_t p : positions) {
-        int32_t i = item_row[d.item[p]];
-        if (i < 0) {
-            ++skipped;
+void params_options_add(CLI::App * cmd, std::map<std::string, std::string> & text, std::map<std::string, bool> & flags) {
+    for (const param_spec & s : param_specs()) {
+        if (!s.option) continue;
+        std::string flag = std::string("--") + s.name;
+        for (char & ch : flag)
+            if (ch == '_') ch = '-';
+        std::string names = flag;
+        std::string al = s.aliases;
+        for (char & ch : al)
+            if (ch == ' ') ch = ',';
+        if (!al.empty()) names = flag + "," + al;
+        std::string help = s.help;
+        if (s.type == param_type::flag) {
+            cmd->add_flag(names, flags[s.name], help);
             continue;
         }
-        t.user.push_back(user_row[d.user[p]]);
-        t.item.push_back(i);
-        t.rating.push_back(d.rating[p]);
+        train_params def = kind_defaults(model_kind::als);
+        help += " [default " + param_text(def, s);
+        if (s.type != param_type::choice) {
+            char lim[96];
+            std::snprintf(lim, sizeof lim, "; %g..%g", s.min, s.max);
+            help += lim;
+        }
+        help += "]";
+        cmd->add_option(names, text[s.name], help);
     }
-    if (skipped_unknown_items) *skipped_unknown_items = skipped;
-    return t;
+}
+
+train_params params_from_cli(CLI::App * cmd, const std::string & kind_text, const std::map<std::string, std::string> & text,
+                             const std::map<std::string, bool> & flags, bool quiet) {
+    const kind_ops * kind = kind_find(kind_text);
+    if (!kind) throw cli_error("--model '" + kind_text + "': expected " + kind_names_text());
+    train_params p = kind_defaults(kind->id);
+    for (const param_spec & s : param_specs()) {
+        if (!s.option) continue;
+        std::string flag = std::string("--") + s.name;
+        for (char & ch : flag)
+            if (ch == '_') ch = '-';
+        if (cmd->count(flag) == 0) continue;
+        status st;
+        if (s.type == param_type::flag) st = param_set_number(p, s.name, flags.at(s.name) ? 1 : 0);
+        else st = param_set_text(p, s.name, text.at(s.name));
+        if (!st) throw cli_error(flag + ": " + st.error.substr(st.error.find(": ") + 2));
+        if (!quiet && !kind_uses(*kind, s.name) && std::string(s.name) != "threads")
+            std::fprintf(stderr, "mfrec: note: %s is not used by --model %s\n", flag.c_str(), kind->name);
+    }
+    return p;
+}
+
+void threads_check(int threads) {
+    train_params p;
+    status s = param_set_number(p, "threads", threads);
+    if (!s) throw cli_error("--threads: " + s.error.substr(s.error.find(": ") + 2));
+}
+
+void output_check_writable(const std::string & path) {
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        throw cli_error("--out " + path + ": is a directory (give a file name, e.g. " + path + "/model.mfm)");
+    const size_t slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw cli_error("--out " + path + ": the folder " + dir + " does not exist");
+    if (access(dir.c_str(), W_OK) != 0) throw cli_error("--out " + path + ": the folder " + dir + " is not writable");
 }
 
 model model_load_path(const std::string & path) {

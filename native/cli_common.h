@@ -10,6 +10,7 @@
 #include "output.h"
 #include "split.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,10 +39,17 @@ struct loaded_data {
 // only when a.split needs them (a cache then skips copying a third of its bytes).
 loaded_data data_load(const data_args & a, int threads, bool quiet, bool need_time = false);
 
-// Test triplets of a split, in a model's index space (ids looked up; users unknown to the model
-// become -1 (no personal terms); ratings of movies unknown to the model are counted and skipped).
-test_set test_set_for_model(const model & m, const dataset & d, const std::vector<int64_t> & positions,
-                            int64_t * skipped_unknown_items);
+// Options from the parameter table (params.h): --factors, --regularization, ... with the table's
+// help, default and aliases. Values are kept as given and checked by params_from_cli.
+void params_options_add(CLI::App * cmd, std::map<std::string, std::string> & text, std::map<std::string, bool> & flags);
+// The kind's defaults with the given options applied (each checked against the table's limits);
+// an option the kind does not read is reported on stderr unless quiet.
+train_params params_from_cli(CLI::App * cmd, const std::string & kind, const std::map<std::string, std::string> & text,
+                             const std::map<std::string, bool> & flags, bool quiet);
+// --threads within the table's limits
+void threads_check(int threads);
+// Fails before any work when the model could not be written there.
+void output_check_writable(const std::string & path);
 
 model model_load_path(const std::string & path);
 void model_save_path(const model & m, const std::string & path);

@@ -7,6 +7,7 @@
 // their top-20 lists is reported, with each bundle's gzip size.
 #include "bundle.h"
 #include "cli_common.h"
+#include "kind.h"
 #include "file_io.h"
 
 #include <chrono>
@@ -114,9 +115,11 @@ void export_run(const export_args & a) {
 
     auto t0 = std::chrono::steady_clock::now();
     model m = model_load_path(a.model_path);
-    if (m.params.kind != model_kind::als || m.k == 0)
-        throw cli_error(a.model_path + ": a " + std::string(model_kind_name(m.params.kind)) +
-                        " model has no factors; the web page needs a factor model (mfrec train --model als)");
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (!kind || !(kind->caps & kind_vectors) || m.k == 0)
+        throw cli_error(a.model_path + ": a " + std::string(kind_name(m.params.kind)) +
+                        " model has no movie vectors; the web page needs them for its map and similar movies "
+                        "(mfrec train --model als)");
     std::vector<uint8_t> bytes = bundle_write(m, o);
     // what the page will do with it: read it back before writing it
     result<web_model> check = bundle_read(bytes.data(), bytes.size());

@@ -1,5 +1,7 @@
 // mfrec info MODEL
 #include "cli_common.h"
+#include "kind.h"
+#include "params.h"
 
 #include <cstdio>
 #include <memory>
@@ -20,7 +22,7 @@ void cli_add_info(CLI::App & app) {
         t.col("key", false);
         t.col("value", false);
         auto add = [&](const std::string & k, const std::string & v) { t.rows.push_back({k, v}); };
-        add("model", model_kind_name(p.kind));
+        add("model", kind_name(p.kind));
         add("factors", std::to_string(m.k));
         add("users", std::to_string(m.n_users()));
         add("movies", std::to_string(m.n_items()));
@@ -33,14 +35,13 @@ void cli_add_info(CLI::App & app) {
         add("training ratings", std::to_string(nnz));
         add("genres", std::to_string(m.n_genres()));
         add("global mean", fmt_num(m.mu, 4));
-        add("iterations", std::to_string(p.iterations));
-        add("regularization", fmt_num(p.reg, 4));
-        add("reg_bias", fmt_num(p.reg_bias, 4));
-        add("reg_genre", fmt_num(p.reg_genre, 4));
-        add("genre_prior", fmt_num(p.genre_prior, 4));
-        add("reg_by_count", p.reg_by_count ? "yes" : "no");
-        add("solver", solver_kind_name(p.solver));
-        add("seed", std::to_string(p.seed));
+        char scale[64];
+        std::snprintf(scale, sizeof scale, "%g-%g step %g", (double) m.scale.min, (double) m.scale.max,
+                      (double) m.scale.step);
+        add("rating scale", scale);
+        // every saved parameter of the table (params.h), as stored
+        for (const param_spec & s : param_specs())
+            if (s.saved && std::string(s.name) != "factors") add(s.name, param_text(p, s));
         if (fmt == out_format::json) {
             json_object j;
             for (auto & row : t.rows) j.str(row[0], row[1]);

@@ -1,5 +1,6 @@
 // mfrec recommend / similar / explain
 #include "cli_common.h"
+#include "pipeline.h"
 
 #include <cmath>
 #include <cstdio>
@@ -23,58 +24,50 @@ struct query_args {
     bool include_seen = false;
 };
 
-// The visitor: an existing user's row, or a new one folded in from --rate.
-struct visitor {
-    vector_f x;
-    std::vector<rated_item> rated;
-    int32_t user_row = -1;
-};
-
-visitor visitor_make(const model & m, const query_args & a) {
-    visitor v;
+// The visitor: an existing user's row, or a new one folded in from --rate (pipeline.h).
+visitor visitor_make(const model & m, const query_args & a, bool quiet_duplicates = false) {
     if (!a.rate.empty() && a.has_user) throw cli_error("give either --user or --rate, not both");
     if (a.has_user) {
-        v.user_row = m.find_user(a.user_id);
-        if (v.user_row < 0) throw cli_error("user " + std::to_string(a.user_id) + " is not in the model");
-        v.x = m.users.row(v.user_row).transpose();
-        if (m.seen.rows() == m.n_users())
-            for (uint64_t e = m.seen.ptr[v.user_row]; e < m.seen.ptr[v.user_row + 1]; ++e)
-                v.rated.push_back({m.seen.idx[e], m.seen.val[e]});
-        return v;
+        result<visitor> v = visitor_known(m, a.user_id);
+        if (!v) throw cli_error(v.error());
+        return std::move(*v);
     }
     if (a.rate.empty()) throw cli_error("give --user ID or --rate \"MOVIE:R,...\"");
-    v.rated = rate_parse(m, a.rate);
-    result<vector_f> x = fold_in(m, v.rated);
-    if (!x) throw cli_error(x.error());
-    v.x = *x;
-    return v;
+    result<visitor> v = visitor_new(m, rate_parse(m, a.rate));
+    if (!v) throw cli_error(v.error());
+    if (v->duplicates > 0 && !quiet_duplicates)
+        std::fprintf(stderr, "mfrec: --rate names %d movie(s) more than once: the last rating of each counts\n",
+                     v->duplicates);
+    return std::move(*v);
 }
 
 void recommend_run(const query_args & a) {
     out_format fmt = out_format_parse(a.format);
     model m = model_load_path(a.model_path);
     visitor v = visitor_make(m, a);
-    std::vector<float> scores = score_all(m, v.x);
-    rank_filter f;
-    if (!a.include_seen)
-        for (const rated_item & r : v.rated) f.exclude.push_back(r.item);
-    f.min_count = a.min_count;
-    f.genre_mask = a.genres.empty() ? 0 : genres_parse(m.items_info, a.genres);
-    f.year_min = a.year_min;
-    f.year_max = a.year_max;
-    std::vector<ranked_item> top = rank_top(m, scores, f, a.n);
+    recommend_options o;
+    o.n = a.n;
+    o.include_seen = a.include_seen;
+    o.filter.min_count = a.min_count;
+    o.filter.genre_mask = a.genres.empty() ? 0 : genres_parse(m.items_info, a.genres);
+    o.filter.year_min = a.year_min;
+    o.filter.year_max = a.year_max;
+    result<std::vector<recommendation>> top = recommend(m, v, o);
+    if (!top) throw cli_error(top.error());
+    const bool rates = !top->empty() && std::isfinite((*top)[0].rating);
     out_table t;
     t.col("rank", true);
     t.col("movieId", true);
-    t.col("score", true);
+    t.col("score", true);  // the predicted rating for a kind that rates
     t.col("ratings", true);
     t.col("title", false);
     t.col("genres", false);
-    for (size_t k = 0; k < top.size(); ++k) {
-        int32_t i = top[k].item;
-        t.rows.push_back({std::to_string(k + 1), std::to_string(m.items_info.movie_id[i]), fmt_num(top[k].score, 3),
-                          std::to_string(m.item_counts[i]), m.items_info.title[i],
-                          genres_text(m.items_info, m.items_info.genres[i])});
+    for (size_t k = 0; k < top->size(); ++k) {
+        const recommendation & r = (*top)[k];
+        const int32_t i = r.item;
+        t.rows.push_back({std::to_string(k + 1), std::to_string(m.items_info.movie_id[i]),
+                          fmt_num(rates ? r.rating : r.score, 3), std::to_string(m.item_counts[i]),
+                          m.items_info.title[i], genres_text(m.items_info, m.items_info.genres[i])});
     }
     std::fputs(out_table_render(t, fmt).c_str(), stdout);
 }
@@ -83,6 +76,7 @@ void similar_run(const query_args & a) {
     out_format fmt = out_format_parse(a.format);
     model m = model_load_path(a.model_path);
     int32_t item = item_row_or_throw(m, a.movie_id);
+    if (a.n < 1 || a.n > recommend_n_max) throw cli_error("-n must be within 1.." + std::to_string(recommend_n_max));
     result<std::vector<similar_item>> sim = similar_items(m, item, a.n, a.min_count);
     if (!sim) throw cli_error(sim.error());
     out_table t;

@@ -49,6 +49,7 @@ struct load_report {
     std::vector<std::string> skipped_examples;  // the first 5 messages, in file order
     int64_t unknown_movies = 0;         // movies added because a rating names them
     int64_t unknown_movie_ratings = 0;  // ratings of those movies
+    int64_t duplicates = 0;  // repeated (user, movie) ratings dropped (the last one in file order is kept)
     double seconds = 0;
     bool from_cache = false;
     std::string cache_note;  // why the cache was not used or not written ("" when all went well)

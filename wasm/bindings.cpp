@@ -13,12 +13,12 @@
 // after leaving it, with the message kept in a static buffer: a rejected call leaks nothing.
 //
 // Item arguments are item rows (0..numItems-1), never MovieLens ids: r.itemIds() maps rows to ids.
-#include "als.h"
 #include "bundle.h"
-#include "infer.h"
+#include "kind.h"
 #include "parallel.h"
+#include "params.h"
+#include "pipeline.h"
 #include "ratings_csv.h"
-#include "split.h"
 
 #include <emscripten.h>
 #include <emscripten/bind.h>
@@ -192,6 +192,80 @@ public:
         if (!ok) throw_pending();
         return out;
     }
+
+    // The visitor's list (pipeline.h: recommend): folded in from their ratings, their rated movies
+    // excluded, filtered, best first. opts: {n, minCount, genreMask, yearMin, yearMax, exclude,
+    // includeSeen}; returns {items, scores, ratings, duplicates} (ratings NaN for a kind that
+    // does not predict ratings).
+    val recommend(val items_in, val ratings_in, val opts_in) const {
+        val out = val::undefined();
+        bool ok = true;
+        {
+            val items = std::move(items_in), ratings = std::move(ratings_in), opts = std::move(opts_in);
+            std::vector<rated_item> rated;
+            ok = rated_from(items, ratings, "recommend", rated);
+            recommend_options o;
+            if (ok && !(opts.isUndefined() || opts.isNull())) {
+                auto num = [&](const char * key, double lo, double hi, double & dst) {
+                    val v = opts[key];
+                    if (v.isUndefined() || v.isNull()) return true;
+                    if (!v.isNumber()) return fail(std::string("recommend: option ") + key + " must be a number");
+                    const double d = v.as<double>();
+                    if (!(d >= lo && d <= hi) || d != std::floor(d))
+                        return fail(std::string("recommend: option ") + key + " must be a whole number within " +
+                                    std::to_string((long long) lo) + ".." + std::to_string((long long) hi));
+                    dst = d;
+                    return true;
+                };
+                double n = o.n, min_count = 0, mask = 0, y0 = 0, y1 = 0;
+                ok = num("n", 1, recommend_n_max, n) && num("minCount", 0, 2147483647.0, min_count) &&
+                     num("genreMask", 0, 4294967295.0, mask) && num("yearMin", 0, 32767, y0) &&
+                     num("yearMax", 0, 32767, y1);
+                if (ok && !opts["exclude"].isUndefined() && !opts["exclude"].isNull())
+                    ok = to_vector(opts["exclude"], "recommend: exclude", o.filter.exclude);
+                if (ok && !opts["includeSeen"].isUndefined()) o.include_seen = opts["includeSeen"].as<bool>();
+                o.n = (int32_t) n;
+                o.filter.min_count = (int32_t) min_count;
+                o.filter.genre_mask = (uint32_t) mask;
+                o.filter.year_min = (int16_t) y0;
+                o.filter.year_max = (int16_t) y1;
+            }
+            if (ok) {
+                result<visitor> v = visitor_new(m(), rated);
+                if (!v) ok = fail("recommend: " + v.error());
+                result<std::vector<recommendation>> top = ok ? mf::recommend(m(), *v, o)
+                                                             : result<std::vector<recommendation>>::fail("");
+                if (ok && !top) ok = fail("recommend: " + top.error());
+                if (ok) {
+                    std::vector<int32_t> it(top->size());
+                    std::vector<float> sc(top->size()), ra(top->size());
+                    for (size_t i = 0; i < top->size(); ++i) {
+                        it[i] = (*top)[i].item;
+                        sc[i] = (*top)[i].score;
+                        ra[i] = (*top)[i].rating;
+                    }
+                    out = val::object();
+                    out.set("items", typed_copy(it.data(), it.size()));
+                    out.set("scores", typed_copy(sc.data(), sc.size()));
+                    out.set("ratings", typed_copy(ra.data(), ra.size()));
+                    out.set("duplicates", v->duplicates);
+                }
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    // {min, max, step}: the ratings the model was trained on (the page's star widget uses it)
+    val ratingScale() const {
+        val o = val::object();
+        o.set("min", m().scale.min);
+        o.set("max", m().scale.max);
+        o.set("step", m().scale.step);
+        return o;
+    }
+
+    std::string kind() const { return kind_name(m().params.kind); }
 
     val explain(val items_in, val ratings_in, int item) const {
         val out = val::undefined();
@@ -378,7 +452,9 @@ private:
 
 namespace {
 
-// M.trainFromCsv(csvBytes, catalogFrom, options, progressFn)
+// M.trainFromCsv(csvBytes, catalogFrom, options, progressFn): the core pipeline (pipeline_fit)
+// on a ratings.csv; options are the parameter table's names (M.paramSpec()) plus "model",
+// "split" (default "random:0.2") and "seed".
 val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progress_in) {
     val out = val::undefined();
     bool ok = true;
@@ -387,45 +463,55 @@ val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progre
         auto t0 = std::chrono::steady_clock::now();
         std::vector<uint8_t> bytes;
         ok = to_vector(csv, "trainFromCsv: csvBytes", bytes);
-        train_params p;
-        double test_fraction = 0.2;
-        uint64_t seed = 42;
+        fit_options fo;
+        fo.params = kind_defaults(model_kind::als);
         if (ok && !(opts.isUndefined() || opts.isNull())) {
-            auto num = [&](const char * k, double & dst) {
-                val v = opts[k];
-                if (v.isUndefined() || v.isNull()) return true;
-                if (!v.isNumber()) return fail(std::string("trainFromCsv: option ") + k + " must be a number");
-                dst = v.as<double>();
-                if (!std::isfinite(dst)) return fail(std::string("trainFromCsv: option ") + k + " must be finite");
-                return true;
-            };
-            double factors = p.factors, iterations = p.iterations, reg = p.reg, reg_bias = p.reg_bias,
-                   prior = p.genre_prior, threads = p.threads, sd = (double) seed;
-            ok = num("factors", factors) && num("iterations", iterations) && num("regularization", reg) &&
-                 num("regBias", reg_bias) && num("genrePrior", prior) && num("threads", threads) && num("seed", sd) &&
-                 num("testFraction", test_fraction);
-            if (ok && !(factors >= 1 && factors <= 512)) ok = fail("trainFromCsv: factors must be within 1-512");
-            if (ok && !(iterations >= 1 && iterations <= 1000)) ok = fail("trainFromCsv: iterations must be within 1-1000");
-            if (ok && !(reg > 0 && reg_bias > 0)) ok = fail("trainFromCsv: regularization and regBias must be positive");
-            if (ok && !(prior >= 0)) ok = fail("trainFromCsv: genrePrior must be 0 or more");
-            if (ok && !(test_fraction >= 0 && test_fraction < 1)) ok = fail("trainFromCsv: testFraction must be within [0, 1)");
-            if (ok && !(threads >= 0 && threads <= 256)) ok = fail("trainFromCsv: threads must be within 0-256");
-            if (ok && !(sd >= 0 && sd <= 9007199254740991.0)) ok = fail("trainFromCsv: seed must be a non-negative integer");
-            p.factors = (int32_t) factors;
-            p.iterations = (int32_t) iterations;
-            p.reg = (float) reg;
-            p.reg_bias = (float) reg_bias;
-            p.genre_prior = (float) prior;
-            p.threads = (int32_t) threads;
-            seed = (uint64_t) sd;
-            p.seed = seed;
+            if (opts.typeOf().as<std::string>() != "object") ok = fail("trainFromCsv: options must be an object");
+            std::vector<std::string> keys;
+            if (ok) keys = emscripten::vecFromJSArray<std::string>(val::global("Object").call<val>("keys", opts));
+            // the kind first: its defaults are the starting point of the other options
+            if (ok && !opts["model"].isUndefined()) {
+                const kind_ops * k = opts["model"].isString() ? kind_find(opts["model"].as<std::string>()) : nullptr;
+                if (!k) ok = fail("trainFromCsv: option model must be one of " + kind_names_text());
+                else fo.params = kind_defaults(k->id);
+            }
+            for (size_t i = 0; ok && i < keys.size(); ++i) {
+                const std::string & key = keys[i];
+                val v = opts[key];
+                if (key == "model" || v.isUndefined() || v.isNull()) continue;
+                if (key == "split") {
+                    if (!v.isString()) ok = fail("trainFromCsv: option split must be a string such as \"random:0.2\"");
+                    else fo.split = v.as<std::string>();
+                    continue;
+                }
+                double d = 0;
+                if (v.typeOf().as<std::string>() == "boolean") d = v.as<bool>() ? 1 : 0;
+                else if (v.isNumber()) d = v.as<double>();
+                else {
+                    ok = fail("trainFromCsv: option " + key + " must be a number");
+                    break;
+                }
+                if (key == "seed") {
+                    if (!(d >= 0 && d <= 9007199254740991.0) || d != std::floor(d))
+                        ok = fail("trainFromCsv: option seed must be a whole number within 0..2^53");
+                    else fo.seed = (uint64_t) d;
+                    continue;
+                }
+                const param_spec * s = param_find(key);
+                if (!s || !s->option) {
+                    ok = fail("trainFromCsv: unknown option '" + key + "' (see M.paramSpec())");
+                    break;
+                }
+                status st = param_set_number(fo.params, key, d);
+                if (!st) ok = fail("trainFromCsv: " + st.error);
+            }
         }
 #if defined(__EMSCRIPTEN_PTHREADS__)
         // every std::thread comes from the worker pool (a blocked caller cannot wait for a new one)
-        if (p.threads <= 0) p.threads = parallel_default_threads();  // navigator.hardwareConcurrency
-        if (p.threads > MFREC_POOL_THREADS + 1) p.threads = MFREC_POOL_THREADS + 1;
+        if (fo.params.threads <= 0) fo.params.threads = parallel_default_threads();  // hardwareConcurrency
+        if (fo.params.threads > MFREC_POOL_THREADS + 1) fo.params.threads = MFREC_POOL_THREADS + 1;
 #else
-        p.threads = 1;
+        fo.params.threads = 1;
 #endif
         if (ok && !(progress.isUndefined() || progress.isNull()) && progress.typeOf().as<std::string>() != "function")
             ok = fail("trainFromCsv: progressFn must be a function");
@@ -434,44 +520,85 @@ val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progre
             std::vector<uint8_t>().swap(bytes);
             if (!d) {
                 ok = fail(d.error());
-            } else if (d->size() == 0) {
-                ok = fail("ratings.csv: no ratings");
             } else {
-                split_spec spec;
-                if (test_fraction > 0) {
-                    spec.kind = split_spec::random;
-                    spec.fraction = test_fraction;
-                }
-                split_result sp = split_apply(*d, spec, seed);
-                rating_matrix train = rating_matrix_build(*d, sp.train, false, p.threads);
-                test_set test;
-                for (int64_t pos : sp.test) {
-                    test.user.push_back(d->user[pos]);
-                    test.item.push_back(d->item[pos]);
-                    test.rating.push_back(d->rating[pos]);
-                }
-                double train_rmse = 0, test_rmse = -1;
-                epoch_callback cb = [&](const epoch_report & r) {
-                    train_rmse = r.train_rmse;
-                    test_rmse = r.test_rmse;
+                result<fit_result> fr = pipeline_fit(*d, fo, [&](const epoch_report & r) {
                     if (!progress.isUndefined() && !progress.isNull())
                         progress(r.epoch, r.seconds, r.train_rmse, r.test_rmse < 0 ? val::null() : val(r.test_rmse));
-                };
-                model mdl = model_train(train, d->items, d->users.ids, p, test.size() ? &test : nullptr, cb);
-                const int64_t n_train = train.nnz(), n_test = test.size();
-                auto rec = std::make_unique<Recommender>(web_model_from_model(std::move(mdl), from.coldThreshold()));
-                out = val::object();
-                out.set("recommender", val(std::move(rec)));  // JS owns it: .delete()
-                out.set("trainRmse", train_rmse);
-                out.set("testRmse", n_test ? val(test_rmse) : val::null());
-                out.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-                out.set("nTrain", (double) n_train);
-                out.set("nTest", (double) n_test);
-                out.set("threads", p.threads);
+                });
+                if (!fr) {
+                    ok = fail("trainFromCsv: " + fr.error());
+                } else {
+                    const double train_rmse = fr->epochs.empty() ? 0.0 : fr->epochs.back().train_rmse;
+                    const int64_t n_train = fr->n_train, n_test = fr->n_test;
+                    const bool has_test = fr->has_test;
+                    const double test_rmse = fr->test.rmse;
+                    auto rec = std::make_unique<Recommender>(
+                        web_model_from_model(std::move(fr->m), from.coldThreshold()));
+                    out = val::object();
+                    out.set("recommender", val(std::move(rec)));  // JS owns it: .delete()
+                    out.set("trainRmse", train_rmse);
+                    out.set("testRmse", has_test ? val(test_rmse) : val::null());
+                    out.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+                    out.set("nTrain", (double) n_train);
+                    out.set("nTest", (double) n_test);
+                    out.set("threads", fo.params.threads);
+                }
             }
         }
     }
     if (!ok) throw_pending();
+    return out;
+}
+
+// M.paramSpec(): the training parameters with their defaults (for `model`, default als) and
+// limits, so the page keeps no copy of its own.
+val param_spec_js(val kind_in) {
+    val out = val::undefined();
+    bool ok = true;
+    {
+        val kv = std::move(kind_in);
+        model_kind kind = model_kind::als;
+        if (!(kv.isUndefined() || kv.isNull())) {
+            const kind_ops * k = kv.isString() ? kind_find(kv.as<std::string>()) : nullptr;
+            if (!k) ok = fail("paramSpec: model must be one of " + kind_names_text());
+            else kind = k->id;
+        }
+        if (ok) {
+            const train_params def = kind_defaults(kind);
+            const kind_ops * k = kind_get(kind);
+            out = val::array();
+            for (const param_spec & s : param_specs()) {
+                if (!s.option) continue;
+                val o = val::object();
+                o.set("name", std::string(s.name));
+                o.set("help", std::string(s.help));
+                const char * types[] = {"integer", "real", "flag", "choice"};
+                o.set("type", std::string(types[(int) s.type]));
+                o.set("default", param_get(def, s));
+                o.set("min", s.min);
+                o.set("max", s.max);
+                o.set("choices", std::string(s.choices));
+                o.set("used", kind_uses(*k, s.name));
+                out.call<void>("push", o);
+            }
+        }
+    }
+    if (!ok) throw_pending();
+    return out;
+}
+
+// M.kinds(): [{name, summary, rates, vectors, explains}]
+val kinds_list() {
+    val out = val::array();
+    for (const kind_ops * k : kind_list()) {
+        val o = val::object();
+        o.set("name", std::string(k->name));
+        o.set("summary", std::string(k->summary));
+        o.set("rates", (k->caps & kind_rates) != 0);
+        o.set("vectors", (k->caps & kind_vectors) != 0);
+        o.set("explains", (k->caps & kind_explains) != 0);
+        out.call<void>("push", o);
+    }
     return out;
 }
 
@@ -503,6 +630,9 @@ EMSCRIPTEN_BINDINGS(mfrec) {
         .function("foldIn", &Recommender::foldIn)
         .function("scoreAll", &Recommender::scoreAll)
         .function("rank", &Recommender::rank)
+        .function("recommend", &Recommender::recommend)
+        .function("ratingScale", &Recommender::ratingScale)
+        .function("kind", &Recommender::kind)
         .function("explain", &Recommender::explain)
         .function("similar", &Recommender::similar)
         .function("coldStart", &Recommender::coldStart)
@@ -516,5 +646,7 @@ EMSCRIPTEN_BINDINGS(mfrec) {
         .function("trainedUsers", &Recommender::trainedUsers)
         .function("toBundle", &Recommender::toBundle);
     function("trainFromCsv", &train_from_csv);
+    function("paramSpec", &param_spec_js);
+    function("kinds", &kinds_list);
     function("threaded", &threaded_build);
 }

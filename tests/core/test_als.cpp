@@ -16,7 +16,7 @@ struct trained {
 };
 
 trained train_planted(const planted_data & p, train_params params, const char * split = "random:0.2") {
-    split_result s = split_apply(p.d, *split_parse(split), 7);
+    split_result s = *split_apply(p.d, *split_parse(split), 7);
     rating_matrix train = rating_matrix_build(p.d, s.train, false);
     test_set test;
     for (int64_t pos : s.test) {

@@ -286,7 +286,7 @@ TEST_CASE("bundle contents are checked beyond the container", "[bundle]") {
     auto without = [&](const std::string & name) {
         return read_error(rewrite(bytes, [&](section_copy & c) { return c.name != name; }));
     };
-    for (const char * s : {"k", "mu", "params_int", "params_float", "bundle_info", "item_ids", "item_counts",
+    for (const char * s : {"k", "mu", "params", "bundle_info", "item_ids", "item_counts",
                            "item_years", "item_genres", "item_titles", "item_title_offsets", "genre_names",
                            "genre_name_offsets", "item_basis", "genre_factors", "item_bias", "item_q8", "item_q8_scale", "map_mean",
                            "map_axes", "map_user_scale"}) {
@@ -333,8 +333,12 @@ TEST_CASE("bundle contents are checked beyond the container", "[bundle]") {
                  Catch::Contains("section item_q16: missing"));
     REQUIRE_THAT(with("k", [](section_copy & c) { c.payload[0] = 9; }),
                  Catch::Contains("section item_basis: 9×9×4 bytes expected, 256 found"));
-    REQUIRE_THAT(with("params_float", [](section_copy & c) { std::memset(c.payload.data(), 0, 4); }),
-                 Catch::Contains("section params_float: regularization must be positive"));
+    REQUIRE_THAT(with("params", [](section_copy & c) {
+                     std::string s = "model=als\nregularization=0\n";
+                     c.payload.assign(s.begin(), s.end());
+                     c.shape[0] = s.size();
+                 }),
+                 Catch::Contains("section params: regularization: 0 makes the ridge systems singular"));
     REQUIRE_THAT(with("kind", [](section_copy & c) {
                      std::string s = "other";
                      c.payload.assign(s.begin(), s.end());

@@ -69,7 +69,7 @@ TEST_CASE("fold-in rejects bad input with a message", "[infer]") {
     REQUIRE_FALSE(fold_in(m, {{m.n_items(), 3.0f}}).ok());
     result<vector_f> r = fold_in(m, {{1, 7.0f}});
     REQUIRE_FALSE(r.ok());
-    REQUIRE(r.error().find("outside 0.5-5") != std::string::npos);
+    REQUIRE(r.error().find("outside the model's scale 0.5-5") != std::string::npos);
     REQUIRE(fold_in(m, {}).ok());  // no ratings: the zero row, scores μ + b_i
 }
 
@@ -141,7 +141,7 @@ TEST_CASE("cold start scores a movie from its genres", "[infer][cold]") {
     vector_f y = cold_start_row(m, mask);
     vector_f xa = x;
     xa(0) = 1.0f;
-    REQUIRE(cold_start_score(m, x, mask) == Approx(rating_clamp(m.mu + x(0) + y.dot(xa))));
+    REQUIRE(cold_start_score(m, x, mask) == Approx(m.scale.clamp(m.mu + x(0) + y.dot(xa))));
     // with no genres there is no prior: μ + b_u
-    REQUIRE(cold_start_score(m, x, 0) == Approx(rating_clamp(m.mu + x(0))));
+    REQUIRE(cold_start_score(m, x, 0) == Approx(m.scale.clamp(m.mu + x(0))));
 }

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -32,7 +33,8 @@ model make_model(uint32_t seed = 1, int k = 4) {
     m.params.cg_steps = 4;
     m.params.init_std = 0.05f;
     m.params.seed = 0xFEDCBA9876543210ull;
-    m.params.threads = 2;
+    m.params.threads = 0;  // run-time only: not stored
+    m.scale = rating_scale{1.0f, 5.0f, 1.0f};
     m.mu = 3.5123f;
     m.k = k;
     m.users = matrix_f(7, k + 1);
@@ -88,6 +90,9 @@ void require_same(const model & a, const model & b) {
     REQUIRE(std::memcmp(&p.init_std, &q.init_std, 4) == 0);
     REQUIRE(p.seed == q.seed);
     REQUIRE(p.threads == q.threads);
+    REQUIRE(a.scale.min == b.scale.min);
+    REQUIRE(a.scale.max == b.scale.max);
+    REQUIRE(a.scale.step == b.scale.step);
     REQUIRE(std::memcmp(&a.mu, &b.mu, 4) == 0);
     REQUIRE(a.k == b.k);
     REQUIRE(bits_equal(a.users, b.users));
@@ -237,7 +242,7 @@ TEST_CASE("model file: header problems are reported plainly", "[model_file]") {
 
 TEST_CASE("model file: a missing section is named", "[model_file]") {
     const std::vector<uint8_t> f = model_file_write(make_model());
-    for (const char * name : {"k", "mu", "params_int", "params_float", "user_ids", "user_counts", "user_factors",
+    for (const char * name : {"k", "mu", "params", "user_ids", "user_counts", "user_factors",
                               "item_ids", "item_counts", "item_factors", "item_years", "item_genres", "item_titles",
                               "item_title_offsets", "genre_names", "genre_name_offsets", "genre_factors"}) {
         CHECK(read_error(without(f, name)) == std::string("section ") + name + ": missing");
@@ -271,9 +276,6 @@ TEST_CASE("model file: shapes are cross-checked and the wrong section is named",
     const std::vector<uint64_t> off(5, 0);
     CHECK(read_error(replaced(f, "item_title_offsets", mfm_type::u64, off, 5)) ==
           "section item_title_offsets: 12×8 bytes expected, 40 found");
-    const std::vector<int64_t> pi(3, 0);
-    CHECK(read_error(replaced(f, "params_int", mfm_type::i64, pi, 3)) ==
-          "section params_int: at least 8 values expected, 3 found");
     const std::vector<int32_t> k(1, 3);
     CHECK(read_error(replaced(f, "k", mfm_type::i32, k, 1)) == "section user_factors: 7×4×4 bytes expected, 140 found");
 }
@@ -328,20 +330,28 @@ TEST_CASE("model file: ids, counts, offsets and genre masks are checked", "[mode
               "section item_genres: row 6 (movie 43) uses genre bit 3, but genre_names has 3 names");
     }
     {
-        std::vector<int64_t> pi = {2, 4, 9, 1, 7, 4, 0, 2};
-        CHECK(read_error(replaced(f, "params_int", mfm_type::i64, pi, 8)) == "section params_int: solver = 7 unknown");
-        pi = {2, 4, 9, 2, 0, 4, 0, 2};
-        CHECK(read_error(replaced(f, "params_int", mfm_type::i64, pi, 8)) ==
-              "section params_int: reg_by_count = 2, 0 or 1 expected");
-        pi = {2, 1ll << 40, 9, 1, 0, 4, 0, 2};
-        CHECK(read_error(replaced(f, "params_int", mfm_type::i64, pi, 8)) ==
-              "section params_int: factors = 1099511627776 out of range");
-        pi = {2, 4, 9, 1, 0, 4, -5, 2, 77};  // a longer array from a newer writer: extra values ignored
-        CHECK(read_error(replaced(f, "params_int", mfm_type::i64, pi, 9)) == "");
+        auto params = [&](const std::string & text) {
+            return read_error(rewrite(f, [&](const mfm_section & s, mfm_writer & w) {
+                if (s.name != "params") return true;
+                w.add_text("params", text);
+                return false;
+            }));
+        };
+        CHECK(params("model=als\nsolver=lu\n") == "section params: solver: 'lu' is not one of cholesky|cg");
+        CHECK(params("model=als\nreg_by_count=2\n") == "section params: reg_by_count: 2 is outside 0..1");
+        CHECK(params("model=als\nfactors=1099511627776\n") ==
+              "section params: factors: 1099511627776 is outside 1..1024");
+        CHECK(params("model=als\nregularization=inf\n") == "section params: regularization: inf is not a finite number");
+        CHECK(params("model=als\nregularization=nan\n") == "section params: regularization: nan is not a finite number");
+        CHECK(params("model=svdpp\n") == "section params: model kind 'svdpp' unknown");
+        CHECK(params("model=als\nfactors 4\n") == "section params: line 2 has no '='");
+        // a parameter of a newer writer is skipped (forward compatibility)
+        CHECK(params("model=als\nfactors=4\nfuture_knob=3\n") == "");
     }
     {
         const std::vector<int32_t> k(1, -1);
-        CHECK(read_error(replaced(f, "k", mfm_type::i32, k, 1)) == "section k: -1 is not a valid number of factors");
+        CHECK(read_error(replaced(f, "k", mfm_type::i32, k, 1)) ==
+              "section k: -1 is not a valid number of factors (0-1024)");
     }
 }
 
@@ -380,7 +390,66 @@ TEST_CASE("model file: an inconsistent model in memory is caught by model_file_c
     CHECK(model_file_check(m).error == "section item_title_offsets: 11 rows expected (one title per item id), 10 found");
     m = make_model();
     m.params.kind = (model_kind) 9;
-    CHECK(model_file_check(m).error == "section params_int: kind = 9 unknown");
+    CHECK(model_file_check(m).error == "section params: model kind 9 unknown");
+    m = make_model();
+    m.items(5, 2) = std::numeric_limits<float>::quiet_NaN();
+    CHECK(model_file_check(m).error == "section item_factors: value 27 is not finite");
+    CHECK(read_error(model_file_write(m)) == "section item_factors: value 27 is not finite");
+    m = make_model();
+    m.mu = std::numeric_limits<float>::infinity();
+    CHECK(model_file_check(m).error == "section mu: not finite");
+}
+
+TEST_CASE("model file: a forged k is refused before anything is allocated", "[model_file]") {
+    // a sealed model with empty matrices and k = 2^31 - 2 (it once made export-web allocate k×k)
+    model m = make_model();
+    m.users.resize(0, 5);
+    m.items.resize(0, 5);
+    m.genres.resize(0, 5);
+    m.user_ids.clear();
+    m.user_counts.clear();
+    m.item_counts.clear();
+    m.items_info = catalog();
+    const std::vector<uint8_t> f = model_file_write(m);
+    const std::vector<int32_t> k(1, 2147483646);
+    CHECK(read_error(replaced(f, "k", mfm_type::i32, k, 1)) ==
+          "section k: 2147483646 is not a valid number of factors (0-1024)");
+    const std::vector<int32_t> k2(1, 20000);
+    CHECK(read_error(replaced(f, "k", mfm_type::i32, k2, 1)) ==
+          "section k: 20000 is not a valid number of factors (0-1024)");
+}
+
+TEST_CASE("model file: files of the first format version (positional parameters) still read", "[model_file]") {
+    const model m = make_model();
+    const std::vector<uint8_t> f = model_file_write(m);
+    // as version-1 writers laid out the parameters: params_int + params_float, no params/rating_scale
+    auto legacy = rewrite(f, [&](const mfm_section & s, mfm_writer & w) {
+        if (s.name == "rating_scale") return false;
+        if (s.name != "params") return true;
+        const int64_t pi[8] = {2, 4, 9, 1, 1, 4, (int64_t) 0xFEDCBA9876543210ull, 2};
+        const float pf[5] = {11.5f, 4.25f, 0.5f, 0.75f, 0.05f};
+        w.add_i64("params_int", pi, 8);
+        w.add_f32("params_float", pf, 5);
+        return false;
+    });
+    result<model> r = model_file_read(legacy.data(), legacy.size());
+    REQUIRE(r.ok());
+    CHECK(r->params.kind == model_kind::als);
+    CHECK(r->params.factors == 4);
+    CHECK(r->params.iterations == 9);
+    CHECK(r->params.reg == 11.5f);
+    CHECK(r->params.reg_by_count);
+    CHECK(r->params.solver == solver_kind::cg);
+    CHECK(r->params.seed == 0xFEDCBA9876543210ull);
+    CHECK(r->scale.min == 0.5f);  // the MovieLens scale of version-1 files
+    CHECK(r->scale.max == 5.0f);
+    auto bad = rewrite(legacy, [&](const mfm_section & s, mfm_writer & w) {
+        if (s.name != "params_int") return true;
+        const int64_t pi[8] = {2, 4, 9, 1, 7, 4, 0, 2};
+        w.add_i64("params_int", pi, 8);
+        return false;
+    });
+    CHECK(read_error(bad) == "section params_int: solver: 7 is outside 0..1");
 }
 
 TEST_CASE("model file: random corruption with CRCs bypassed never crashes the decoder", "[model_file]") {

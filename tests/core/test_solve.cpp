@@ -387,7 +387,7 @@ TEST_CASE("prediction loops equal model::predict", "[solve][predict]") {
                 ref_ae += std::fabs(err);
             }
         double se = 0, ae = 0;
-        kern::sse_pairs(m.users.data(), m.items.data(), dim, uu.data(), ii.data(), rr.data(), (int64_t) rr.size(), m.mu,
+        kern::sse_pairs(m.users.data(), m.items.data(), dim, uu.data(), ii.data(), rr.data(), (int64_t) rr.size(), m.mu, m.scale.min, m.scale.max,
                         se, ae);
         REQUIRE(se == ref_se);
         REQUIRE(ae == ref_ae);

@@ -44,12 +44,12 @@ TEST_CASE("split specs parse and bad ones are rejected with a reason", "[split]"
 
 TEST_CASE("random split: exact size, disjoint, deterministic per seed", "[split]") {
     dataset d = small_dataset();
-    split_result a = split_apply(d, *split_parse("random:0.2"), 42);
+    split_result a = *split_apply(d, *split_parse("random:0.2"), 42);
     require_partition(d, a);
     REQUIRE((int64_t) a.test.size() == (int64_t) std::llround(0.2 * (double) d.size()));
-    split_result b = split_apply(d, *split_parse("random:0.2"), 42);
+    split_result b = *split_apply(d, *split_parse("random:0.2"), 42);
     REQUIRE(a.test == b.test);
-    split_result c = split_apply(d, *split_parse("random:0.2"), 43);
+    split_result c = *split_apply(d, *split_parse("random:0.2"), 43);
     REQUIRE(a.test != c.test);
 }
 
@@ -57,7 +57,7 @@ TEST_CASE("user-time and last-n hold out each user's latest ratings", "[split]")
     dataset d = small_dataset();
     for (const char * spec : {"user-time:0.25", "last:2"}) {
         INFO(spec);
-        split_result s = split_apply(d, *split_parse(spec), 1);
+        split_result s = *split_apply(d, *split_parse(spec), 1);
         require_partition(d, s);
         std::vector<int64_t> max_train((size_t) d.users.size(), INT64_MIN), min_test((size_t) d.users.size(), INT64_MAX);
         std::vector<int> n_test((size_t) d.users.size(), 0), n_all((size_t) d.users.size(), 0);
@@ -78,7 +78,7 @@ TEST_CASE("user-time and last-n hold out each user's latest ratings", "[split]")
 
 TEST_CASE("time split cuts at a date", "[split]") {
     dataset d = small_dataset();
-    split_result s = split_apply(d, *split_parse("time:2003-01-01"), 1);
+    split_result s = *split_apply(d, *split_parse("time:2003-01-01"), 1);
     require_partition(d, s);
     REQUIRE(!s.test.empty());
     REQUIRE(!s.train.empty());
@@ -88,7 +88,7 @@ TEST_CASE("time split cuts at a date", "[split]") {
 
 TEST_CASE("dual CSR/CSC hold the same ratings", "[ratings]") {
     dataset d = small_dataset();
-    split_result s = split_apply(d, *split_parse("random:0.3"), 5);
+    split_result s = *split_apply(d, *split_parse("random:0.3"), 5);
     rating_matrix m = rating_matrix_build(d, s.train, false);
     REQUIRE(m.nnz() == (int64_t) s.train.size());
     REQUIRE(m.by_item.nnz() == m.nnz());

@@ -1,0 +1,70 @@
+// kind.h - model kinds behind one small interface, and the registry of kinds.
+//
+// A kind is one file pair in core/ (kind_NAME.h/.cpp, or a few functions in an existing pair)
+// that fills in a kind_ops, plus one line in kinds.cpp. Everything else - the CLI's train, eval,
+// recommend, similar, explain, export-web, the wasm engine and the page - goes through the
+// pipeline (pipeline.h), which only calls these functions, so a new kind needs no change there.
+//
+// Every kind stores its state in mf::model: item rows (m.items, k+1 wide: [b_i, q_i]), user rows,
+// genre rows, and named extra arrays for anything else (model::extra). The model file and the web
+// bundle write all of them generically.
+#pragma once
+
+#include "als.h"
+#include "infer.h"
+#include "model.h"
+#include "result.h"
+
+#include <string>
+#include <vector>
+
+namespace mf {
+
+// What the front ends may ask of a kind.
+enum kind_caps : uint32_t {
+    kind_rates = 1u << 0,     // its score is a predicted rating (RMSE, the shown stars)
+    kind_vectors = 1u << 1,   // item vectors: similar movies by cosine, the latent map
+    kind_explains = 1u << 2,  // explain(): the score split into one term per rated movie
+};
+
+struct fit_input {
+    const rating_matrix & train;
+    const catalog & items;                  // item rows = catalog rows
+    const std::vector<int32_t> & user_ids;  // MovieLens ids of the user rows
+    const test_set * test;                  // may be null: no per-epoch test error
+};
+
+struct kind_ops {
+    model_kind id;
+    const char * name;     // --model NAME
+    const char * summary;  // one line for --help and the page
+    uint32_t caps;
+    const char * uses;     // the parameters it reads (params.h names, space separated)
+    // overrides of the table defaults (may be null)
+    void (*defaults)(train_params & p);
+    // rules beyond the table's limits (may be null)
+    status (*check)(const train_params & p);
+    // trains; calls on_epoch after every epoch (on_epoch may be empty)
+    result<model> (*fit)(const fit_input & in, const train_params & p, const epoch_callback & on_epoch);
+    // a visitor's row from their ratings (item rows, already checked against the scale)
+    result<vector_f> (*fold_in)(const model & m, const std::vector<rated_item> & rated);
+    // out[i] = the ranking score of item i for the visitor row x (higher = better); for a kind
+    // with kind_rates it is the unclamped predicted rating
+    void (*score)(const model & m, const vector_f & x, float * out);
+};
+
+// Every kind, in the order --help lists them.
+const std::vector<const kind_ops *> & kind_list();
+// nullptr when unknown.
+const kind_ops * kind_find(const std::string & name);
+const kind_ops * kind_get(model_kind id);
+const char * kind_name(model_kind id);  // "?" when unknown
+// "mean, bias or als": for messages
+std::string kind_names_text();
+
+// The parameter defaults of a kind (the table's, then the kind's overrides), with p.kind set.
+train_params kind_defaults(model_kind id);
+// Whether a kind reads a parameter (the CLI warns when an unused one is given).
+bool kind_uses(const kind_ops & k, const std::string & param);
+
+}  // namespace mf

@@ -1,0 +1,265 @@
+#include "pipeline.h"
+
+#include "params.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <map>
+
+namespace mf {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+// ---- split
+
+result<bool> pipeline_needs_time(const std::string & spec, const std::string & validate) {
+    result<split_spec> s = split_parse(spec);
+    if (!s) return result<bool>::fail(s.error());
+    bool need = split_needs_time(*s);
+    if (!validate.empty()) {
+        result<split_spec> v = split_parse(validate);
+        if (!v) return result<bool>::fail("validate: " + v.error());
+        need = need || split_needs_time(*v);
+    }
+    return need;
+}
+
+result<split_result> pipeline_split(const dataset & d, const std::string & spec_text, uint64_t seed,
+                                    const std::string & validate) {
+    using R = result<split_result>;
+    result<split_spec> spec = split_parse(spec_text);
+    if (!spec) return R::fail(spec.error());
+    result<split_result> outer = split_apply(d, *spec, seed);
+    if (!outer || validate.empty()) return outer;
+    result<split_spec> vs = split_parse(validate);
+    if (!vs) return R::fail("validate: " + vs.error());
+    // the validation part is a split of the training ratings only
+    dataset sub;
+    sub.users = d.users;
+    const std::vector<int64_t> & tr = outer->train;
+    sub.reserve(tr.size());
+    const bool has_time = d.time.size() == d.rating.size();
+    for (int64_t p : tr) sub.push(d.user[p], d.item[p], d.rating[p], has_time ? d.time[p] : 0);
+    if (!has_time) sub.time.clear();
+    result<split_result> inner = split_apply(sub, *vs, seed ^ 0x5EEDull);
+    if (!inner) return R::fail("validate: " + inner.error());
+    split_result out;
+    out.train.reserve(inner->train.size());
+    out.test.reserve(inner->test.size());
+    for (int64_t q : inner->train) out.train.push_back(tr[q]);
+    for (int64_t q : inner->test) out.test.push_back(tr[q]);
+    return out;
+}
+
+// ---- fit
+
+status model_check_finite(const model & m) {
+    if (!std::isfinite(m.mu)) return status::fail("the global mean is not finite");
+    const struct {
+        const matrix_f & a;
+        const char * name;
+    } mats[] = {{m.users, "user factors"}, {m.items, "item factors"}, {m.genres, "genre factors"}};
+    for (const auto & x : mats) {
+        const float * p = x.a.data();
+        for (Eigen::Index e = 0; e < x.a.size(); ++e)
+            if (!std::isfinite(p[e]))
+                return status::fail(std::string(x.name) + ": row " + std::to_string(e / std::max<Eigen::Index>(1, x.a.cols())) +
+                                    " holds a non-finite value");
+    }
+    for (const model_array & a : m.extra) {
+        const float * p = a.data.data();
+        for (Eigen::Index e = 0; e < a.data.size(); ++e)
+            if (!std::isfinite(p[e])) return status::fail("array " + a.name + " holds a non-finite value");
+    }
+    return {};
+}
+
+result<fit_result> pipeline_fit(const dataset & d, const fit_options & o, const epoch_callback & progress) {
+    using R = result<fit_result>;
+    train_params p = o.params;
+    p.seed = o.seed;
+    status ps = params_check(p);
+    if (!ps) return R::fail(ps.error);
+    const kind_ops * kind = kind_get(p.kind);  // params_check found it
+    if (d.size() == 0) return R::fail("no ratings");
+
+    result<split_result> sp = pipeline_split(d, o.split, o.seed, o.validate);
+    if (!sp) return R::fail(sp.error());
+    fit_result out;
+    out.split = std::move(*sp);
+    if (out.split.train.empty()) return R::fail("split " + o.split + " leaves no training ratings");
+
+    auto t_matrix = std::chrono::steady_clock::now();
+    rating_matrix train = rating_matrix_build(d, out.split.train, false, p.threads);
+    out.matrix_seconds = seconds_since(t_matrix);
+    out.n_train = train.nnz();
+
+    test_set test;  // the dataset's rows are the model's rows
+    test.user.reserve(out.split.test.size());
+    test.item.reserve(out.split.test.size());
+    test.rating.reserve(out.split.test.size());
+    for (int64_t q : out.split.test) {
+        test.user.push_back(d.user[q]);
+        test.item.push_back(d.item[q]);
+        test.rating.push_back(d.rating[q]);
+    }
+    out.n_test = test.size();
+    const bool rates = (kind->caps & kind_rates) != 0;
+    const fit_input in{train, d.items, d.users.ids, rates && test.size() > 0 ? &test : nullptr};
+
+    if (o.baselines && test.size() > 0) {
+        const model_kind base[2] = {model_kind::mean, model_kind::bias};
+        const char * names[2] = {"global mean", "biases"};
+        for (int b = 0; b < 2; ++b) {
+            train_params bp = kind_defaults(base[b]);
+            bp.reg_bias = p.reg_bias > 0 ? p.reg_bias : bp.reg_bias;
+            bp.iterations = std::min(p.iterations, bp.iterations);
+            bp.threads = p.threads;
+            bp.seed = p.seed;
+            const kind_ops * bk = kind_get(base[b]);
+            const fit_input bin{train, d.items, d.users.ids, nullptr};
+            result<model> bm = bk->fit(bin, bp, nullptr);
+            if (!bm) return R::fail(std::string(names[b]) + ": " + bm.error());
+            out.baselines.emplace_back(names[b], model_accuracy(*bm, test, p.threads));
+        }
+    }
+
+    auto t_train = std::chrono::steady_clock::now();
+    result<model> m = kind->fit(in, p, [&](const epoch_report & r) {
+        out.epochs.push_back(r);
+        if (progress) progress(r);
+    });
+    out.train_seconds = seconds_since(t_train);
+    if (!m) return R::fail(m.error());
+    status fin = model_check_finite(*m);
+    if (!fin)
+        return R::fail("training diverged (" + fin.error +
+                       "); try a larger regularization or fewer factors. No model was written.");
+    out.m = std::move(*m);
+    out.m.params.threads = 0;  // a run-time choice, not part of the model
+    if (rates && test.size() > 0) {
+        out.test = model_accuracy(out.m, test, p.threads);
+        out.has_test = true;
+    }
+    return out;
+}
+
+// ---- evaluate
+
+test_set test_set_for_model(const model & m, const dataset & d, const std::vector<int64_t> & positions,
+                            int64_t * skipped_unknown_items) {
+    test_set t;
+    int64_t skipped = 0;
+    // dataset rows -> model rows through the MovieLens ids (the model may come from other data)
+    std::vector<int32_t> user_row((size_t) d.users.size()), item_row((size_t) d.items.size());
+    for (int32_t u = 0; u < d.users.size(); ++u) user_row[u] = m.find_user(d.users.ids[u]);
+    for (int32_t i = 0; i < d.items.size(); ++i) item_row[i] = m.items_info.find(d.items.movie_id[i]);
+    for (int64_t p : positions) {
+        int32_t i = item_row[d.item[p]];
+        if (i < 0) {
+            ++skipped;
+            continue;
+        }
+        t.user.push_back(user_row[d.user[p]]);
+        t.item.push_back(i);
+        t.rating.push_back(d.rating[p]);
+    }
+    if (skipped_unknown_items) *skipped_unknown_items = skipped;
+    return t;
+}
+
+result<eval_report> pipeline_evaluate(const model & m, const dataset & d, const std::vector<int64_t> & positions,
+                                      const eval_options & o) {
+    using R = result<eval_report>;
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (!kind) return R::fail("model kind " + std::to_string((uint32_t) m.params.kind) + " unknown");
+    eval_report rep;
+    test_set test = test_set_for_model(m, d, positions, &rep.skipped_unknown_items);
+    rep.n_test = test.size();
+    if (rep.n_test == 0) return R::fail("no held-out ratings of movies the model knows");
+    if (kind->caps & kind_rates) {
+        rep.has_rating = true;
+        rep.rating = model_accuracy(m, test, o.threads);
+    }
+    return rep;
+}
+
+// ---- recommend
+
+result<visitor> visitor_known(const model & m, int32_t user_id) {
+    const int32_t row = m.find_user(user_id);
+    if (row < 0) return result<visitor>::fail("user " + std::to_string(user_id) + " is not in the model");
+    visitor v;
+    v.user_row = row;
+    v.x = m.users.row(row).transpose();
+    if (m.seen.rows() == m.n_users())
+        for (uint64_t e = m.seen.ptr[row]; e < m.seen.ptr[row + 1]; ++e) v.rated.push_back({m.seen.idx[e], m.seen.val[e]});
+    return v;
+}
+
+result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rated) {
+    using R = result<visitor>;
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (!kind) return R::fail("model kind " + std::to_string((uint32_t) m.params.kind) + " unknown");
+    visitor v;
+    // the last rating of a movie wins; order of first appearance kept
+    std::map<int32_t, size_t> at;
+    for (const rated_item & r : rated) {
+        if (r.item < 0 || r.item >= m.n_items())
+            return R::fail("item row " + std::to_string(r.item) + " is outside the model's " +
+                           std::to_string(m.n_items()) + " items");
+        if (!std::isfinite(r.rating) || !m.scale.contains(r.rating)) {
+            char b[96];
+            std::snprintf(b, sizeof b, "rating %g for movie %d is outside the model's scale %g-%g", (double) r.rating,
+                          m.items_info.movie_id[r.item], (double) m.scale.min, (double) m.scale.max);
+            return R::fail(b);
+        }
+        auto it = at.find(r.item);
+        if (it != at.end()) {
+            v.rated[it->second].rating = r.rating;
+            ++v.duplicates;
+        } else {
+            at.emplace(r.item, v.rated.size());
+            v.rated.push_back(r);
+        }
+    }
+    result<vector_f> x = kind->fold_in(m, v.rated);
+    if (!x) return R::fail(x.error());
+    v.x = std::move(*x);
+    return v;
+}
+
+result<std::vector<recommendation>> recommend(const model & m, const visitor & v, const recommend_options & o) {
+    using R = result<std::vector<recommendation>>;
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (!kind) return R::fail("model kind " + std::to_string((uint32_t) m.params.kind) + " unknown");
+    if (o.n < 1 || o.n > recommend_n_max)
+        return R::fail("n must be within 1.." + std::to_string(recommend_n_max) + " (" + std::to_string(o.n) +
+                       " given)");
+    if (v.x.size() != m.users.cols() && v.x.size() != m.k + 1)
+        return R::fail("the visitor row has " + std::to_string(v.x.size()) + " values, " + std::to_string(m.k + 1) +
+                       " expected");
+    for (Eigen::Index c = 0; c < v.x.size(); ++c)
+        if (!std::isfinite(v.x(c))) return R::fail("the visitor row holds a non-finite value");
+    std::vector<float> s((size_t) m.n_items());
+    kind->score(m, v.x, s.data());
+    rank_filter f = o.filter;
+    if (!o.include_seen)
+        for (const rated_item & r : v.rated) f.exclude.push_back(r.item);
+    std::vector<ranked_item> top = rank_top(m, s, f, o.n);
+    const bool rates = (kind->caps & kind_rates) != 0;
+    std::vector<recommendation> out;
+    out.reserve(top.size());
+    for (const ranked_item & t : top)
+        out.push_back({t.item, t.raw, rates ? m.scale.clamp(t.raw) : std::numeric_limits<float>::quiet_NaN()});
+    return out;
+}
+
+}  // namespace mf

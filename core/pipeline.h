@@ -1,0 +1,116 @@
+// pipeline.h - the one pipeline every front end calls: split, fit, evaluate, recommend.
+//
+// The CLI (native/) parses arguments and files and prints; the wasm bindings (wasm/) marshal
+// JS values; both call these functions and nothing below them, so a split, a default, a limit
+// or a rule of the list exists once. docs/ARCHITECTURE.md draws the data flow.
+#pragma once
+
+#include "als.h"
+#include "infer.h"
+#include "kind.h"
+#include "metrics.h"
+#include "model.h"
+#include "ratings.h"
+#include "result.h"
+#include "split.h"
+
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mf {
+
+// ---- split
+
+// SPEC (split.h) of d with the seed; with `validate`, that split is carved out of the training
+// part and becomes the held-out part (tuning never sees the test part). The same arguments give
+// the same positions in every command.
+[[nodiscard]] result<split_result> pipeline_split(const dataset & d, const std::string & spec, uint64_t seed,
+                                                  const std::string & validate = "");
+
+// Whether loading must keep timestamps for these specs (a cache then copies a third more).
+[[nodiscard]] result<bool> pipeline_needs_time(const std::string & spec, const std::string & validate = "");
+
+// ---- fit
+
+struct fit_options {
+    std::string split = "random:0.2";
+    uint64_t seed = 42;         // the split's and the initial factors'
+    std::string validate;       // see pipeline_split
+    train_params params;        // start from kind_defaults(kind); params.seed is set from `seed`
+    bool baselines = false;     // also fit mean and bias on the same split, report their accuracy
+};
+
+struct fit_result {
+    model m;
+    split_result split;         // positions in the dataset
+    int64_t n_train = 0, n_test = 0;
+    bool has_test = false;      // a held-out part and a kind that rates
+    accuracy test;
+    std::vector<epoch_report> epochs;
+    std::vector<std::pair<std::string, accuracy>> baselines;  // ("global mean", …), ("biases", …)
+    double matrix_seconds = 0, train_seconds = 0;
+};
+
+// Checks the parameters (params_check), splits, builds the training matrix, trains the kind,
+// checks the result is finite, and measures it on the held-out part. `progress` (may be empty)
+// is called after every epoch.
+[[nodiscard]] result<fit_result> pipeline_fit(const dataset & d, const fit_options & o,
+                                              const epoch_callback & progress = nullptr);
+
+// ---- evaluate
+
+// The ratings at `positions` of d in the model's index space: users unknown to the model get
+// row -1 (no personal terms), ratings of movies unknown to it are counted and skipped.
+test_set test_set_for_model(const model & m, const dataset & d, const std::vector<int64_t> & positions,
+                            int64_t * skipped_unknown_items);
+
+struct eval_options {
+    int threads = 0;
+};
+
+struct eval_report {
+    int64_t n_test = 0;
+    int64_t skipped_unknown_items = 0;
+    bool has_rating = false;  // the kind predicts ratings
+    accuracy rating;
+};
+
+[[nodiscard]] result<eval_report> pipeline_evaluate(const model & m, const dataset & d,
+                                                    const std::vector<int64_t> & positions, const eval_options & o);
+
+// ---- recommend
+
+// Who the list is for: a user the model was trained on, or a visitor folded in from ratings.
+struct visitor {
+    vector_f x;                      // the kind's user row
+    std::vector<rated_item> rated;   // their ratings (training ratings for a known user)
+    int32_t user_row = -1;           // -1: a visitor
+    int32_t duplicates = 0;          // repeated movies in the given ratings (the last one counts)
+};
+
+[[nodiscard]] result<visitor> visitor_known(const model & m, int32_t user_id);
+// Ratings of item rows; a movie given twice keeps its last rating (counted in `duplicates`).
+[[nodiscard]] result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rated);
+
+struct recommend_options {
+    int32_t n = 10;             // 1..recommend_n_max
+    bool include_seen = false;  // else the visitor's rated movies are left out
+    rank_filter filter;         // min_count, genres, years, extra exclusions
+};
+constexpr int32_t recommend_n_max = 100000;
+
+struct recommendation {
+    int32_t item;
+    float score;   // the kind's ranking score (higher = better)
+    float rating;  // the predicted rating on the model's scale (clamped); NaN when the kind does not rate
+};
+
+[[nodiscard]] result<std::vector<recommendation>> recommend(const model & m, const visitor & v,
+                                                            const recommend_options & o);
+
+// Every factor, bias and mean finite (a NaN model is never written or used).
+[[nodiscard]] status model_check_finite(const model & m);
+
+}  // namespace mf
