@@ -184,9 +184,44 @@ result<eval_report> pipeline_evaluate(const model & m, const dataset & d, const 
     test_set test = test_set_for_model(m, d, positions, &rep.skipped_unknown_items);
     rep.n_test = test.size();
     if (rep.n_test == 0) return R::fail("no held-out ratings of movies the model knows");
-    if (kind->caps & kind_rates) {
+    if (o.rating && (kind->caps & kind_rates)) {
         rep.has_rating = true;
         rep.rating = model_accuracy(m, test, o.threads);
+    }
+    if (o.ranking) {
+        // each held-out user's ratings by model user row; their training movies (m.seen) are
+        // never candidates
+        std::vector<int32_t> ru, ri;
+        std::vector<float> rv;
+        for (int64_t e = 0; e < test.size(); ++e) {
+            if (test.user[e] < 0) {
+                ++rep.ranking_skipped_unknown_users;
+                continue;
+            }
+            ru.push_back(test.user[e]);
+            ri.push_back(test.item[e]);
+            rv.push_back(test.rating[e]);
+        }
+        result<sparse_rows> held = sparse_rows_from_triplets(m.n_users(), ru, ri, rv);
+        if (!held) return R::fail(held.error());
+        sparse_rows train_rows;
+        if (m.seen.rows() == m.n_users()) {
+            train_rows.ptr = m.seen.ptr;
+            train_rows.idx = m.seen.idx;
+            train_rows.val = m.seen.val;
+        } else {
+            train_rows.ptr.assign((size_t) m.n_users() + 1, 0);
+        }
+        ranking_options ro = o.rank;
+        ro.threads = o.threads;
+        const score_fn scores = [&](int32_t u, float * out) {
+            const vector_f x = m.users.row(u).transpose();
+            kind->score(m, x, out);
+        };
+        result<ranking_report> rr = ranking_evaluate(m.n_items(), train_rows, *held, scores, ro);
+        if (!rr) return R::fail(rr.error());
+        rep.has_ranking = true;
+        rep.ranking = std::move(*rr);
     }
     return rep;
 }

@@ -10,6 +10,7 @@
 #include "kind.h"
 #include "metrics.h"
 #include "model.h"
+#include "ranking.h"
 #include "ratings.h"
 #include "result.h"
 #include "split.h"
@@ -67,14 +68,20 @@ test_set test_set_for_model(const model & m, const dataset & d, const std::vecto
                             int64_t * skipped_unknown_items);
 
 struct eval_options {
+    bool rating = true;         // RMSE and MAE, where the kind predicts ratings
+    bool ranking = true;        // top-K metrics over the full catalogue (ranking.h)
+    ranking_options rank;       // k, relevant_min, sampled_negatives, seed
     int threads = 0;
 };
 
 struct eval_report {
     int64_t n_test = 0;
     int64_t skipped_unknown_items = 0;
-    bool has_rating = false;  // the kind predicts ratings
+    bool has_rating = false;  // the kind predicts ratings and rating metrics were asked for
     accuracy rating;
+    bool has_ranking = false;
+    ranking_report ranking;     // over the held-out users the model has a row for
+    int64_t ranking_skipped_unknown_users = 0;  // held-out ratings of users without a row
 };
 
 [[nodiscard]] result<eval_report> pipeline_evaluate(const model & m, const dataset & d,

@@ -5,6 +5,7 @@
 #include "progress.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -12,6 +13,18 @@
 namespace mf {
 
 namespace {
+
+std::vector<std::string> split_list(const std::string & s) {
+    std::vector<std::string> out;
+    size_t at = 0;
+    while (at <= s.size()) {
+        size_t c = s.find(',', at);
+        if (c == std::string::npos) c = s.size();
+        if (c > at) out.push_back(s.substr(at, c - at));
+        at = c + 1;
+    }
+    return out;
+}
 
 struct train_args {
     data_args data;
@@ -135,6 +148,10 @@ struct eval_args {
     data_args data;
     std::string model_path;
     std::string format = "table";
+    std::string metrics = "rating,ranking";
+    int32_t k = 10;
+    double relevant_min = -1e30;
+    int32_t sampled_negatives = 0;
     int threads = 0;
     bool quiet = false;
 };
@@ -152,32 +169,82 @@ void eval_run(eval_args & a) {
     const std::vector<int64_t> & pos = a.data.split == "none" ? sp->train : sp->test;
     eval_options eo;
     eo.threads = a.threads;
+    eo.rating = eo.ranking = false;
+    for (const std::string & w : split_list(a.metrics)) {
+        if (w == "rating") eo.rating = true;
+        else if (w == "ranking") eo.ranking = true;
+        else throw cli_error("--metrics '" + w + "': expected rating, ranking or both (rating,ranking)");
+    }
+    if (a.k < 1 || a.k > 10000) throw cli_error("--k must be within 1..10000");
+    if (a.sampled_negatives < 0) throw cli_error("--sampled-negatives must be 0 (the full catalogue) or more");
+    eo.rank.k = a.k;
+    eo.rank.relevant_min = a.relevant_min <= -1e29 ? -INFINITY : (float) a.relevant_min;
+    eo.rank.sampled_negatives = a.sampled_negatives;
+    eo.rank.seed = a.data.seed;
     result<eval_report> rep = pipeline_evaluate(m, ld.d, pos, eo);
     if (!rep) throw cli_error(rep.error());
+    const std::string K = std::to_string(a.k);
+    struct row {
+        std::string key;
+        metric_value v;
+        bool ci;
+    };
+    std::vector<row> rows;
+    if (rep->has_ranking) {
+        const ranking_report & r = rep->ranking;
+        rows = {{"precision_at_" + K, r.precision, true}, {"recall_at_" + K, r.recall, true},
+                {"ndcg_at_" + K, r.ndcg, true},           {"map_at_" + K, r.map, true},
+                {"hit_rate_at_" + K, r.hit_rate, true},   {"mrr", r.mrr, true},
+                {"auc", r.auc, true},                     {"coverage_at_" + K, {r.coverage, r.coverage, r.coverage, 1}, false},
+                {"novelty_at_" + K, r.novelty, true}};
+    }
     if (fmt == out_format::json) {
         json_object j;
         j.str("model", a.model_path);
         j.str("split", a.data.split);
         j.integer("n_test", (long long) rep->n_test);
         j.integer("skipped_unknown_movies", (long long) rep->skipped_unknown_items);
-        j.raw("rmse", rep->has_rating ? fmt_num(rep->rating.rmse, 6) : "null");
-        j.raw("mae", rep->has_rating ? fmt_num(rep->rating.mae, 6) : "null");
-        // the names of earlier versions
-        j.raw("test_rmse", rep->has_rating ? fmt_num(rep->rating.rmse, 6) : "null");
-        j.raw("test_mae", rep->has_rating ? fmt_num(rep->rating.mae, 6) : "null");
+        if (eo.rating) {
+            j.raw("rmse", rep->has_rating ? fmt_num(rep->rating.rmse, 6) : "null");
+            j.raw("mae", rep->has_rating ? fmt_num(rep->rating.mae, 6) : "null");
+            // the names of earlier versions
+            j.raw("test_rmse", rep->has_rating ? fmt_num(rep->rating.rmse, 6) : "null");
+            j.raw("test_mae", rep->has_rating ? fmt_num(rep->rating.mae, 6) : "null");
+        }
+        if (rep->has_ranking) {
+            j.integer("k", a.k);
+            j.integer("n_users", (long long) rep->ranking.n_users);
+            if (a.sampled_negatives > 0) j.integer("sampled_negatives", a.sampled_negatives);
+            for (const row & r : rows) {
+                j.num(r.key, r.v.mean);
+                if (r.ci) j.raw(r.key + "_ci", "[" + fmt_num(r.v.ci_low, 6) + ", " + fmt_num(r.v.ci_high, 6) + "]");
+            }
+        }
         std::fputs(j.render().c_str(), stdout);
         return;
     }
     out_table t;
-    t.col("ratings", true);
-    t.col("rmse", true);
-    t.col("mae", true);
-    t.rows.push_back({std::to_string(rep->n_test), rep->has_rating ? fmt_num(rep->rating.rmse, 4) : "",
-                      rep->has_rating ? fmt_num(rep->rating.mae, 4) : ""});
+    t.col("metric", false);
+    t.col("value", true);
+    t.col("ci_low", true);
+    t.col("ci_high", true);
+    if (rep->has_rating) {
+        t.rows.push_back({"rmse", fmt_num(rep->rating.rmse, 4), "", ""});
+        t.rows.push_back({"mae", fmt_num(rep->rating.mae, 4), "", ""});
+    }
+    for (const row & r : rows)
+        t.rows.push_back({r.key, fmt_num(r.v.mean, 4), r.ci ? fmt_num(r.v.ci_low, 4) : "", r.ci ? fmt_num(r.v.ci_high, 4) : ""});
     std::fputs(out_table_render(t, fmt).c_str(), stdout);
-    if (rep->skipped_unknown_items > 0 && fmt == out_format::table)
-        std::printf("(%lld ratings of movies unknown to the model were skipped)\n",
-                    (long long) rep->skipped_unknown_items);
+    if (fmt == out_format::table) {
+        std::printf("%lld held-out ratings", (long long) rep->n_test);
+        if (rep->has_ranking)
+            std::printf("; ranking over the full catalogue%s for %lld users (95%% CIs)",
+                        a.sampled_negatives > 0 ? " (sampled negatives)" : "", (long long) rep->ranking.n_users);
+        std::printf("\n");
+        if (rep->skipped_unknown_items > 0)
+            std::printf("(%lld ratings of movies unknown to the model were skipped)\n",
+                        (long long) rep->skipped_unknown_items);
+    }
 }
 
 }  // namespace
@@ -205,6 +272,13 @@ void cli_add_eval(CLI::App & app) {
     CLI::App * c = app.add_subcommand("eval", "evaluate a model on the held-out part of a split (or a whole file with --split none)");
     c->add_option("--model", a->model_path, "model file")->required();
     data_args_add(c, a->data, true);
+    c->add_option("--metrics", a->metrics, "rating, ranking, or both: rating,ranking")->capture_default_str();
+    c->add_option("--k", a->k, "cut-off of the top-K metrics")->capture_default_str();
+    c->add_option("--relevant-min", a->relevant_min,
+                  "a held-out rating counts as relevant from this value on (default: any held-out rating)");
+    c->add_option("--sampled-negatives", a->sampled_negatives,
+                  "rank each user's held-out movies against N sampled unseen movies (as papers do; 0 = the full "
+                  "catalogue, the default)");
     c->add_option("--threads", a->threads, "threads (0 = all cores)");
     c->add_option("--format", a->format, "table | json | csv")->capture_default_str();
     c->add_flag("--quiet,-q", a->quiet, "no progress output on stderr");
