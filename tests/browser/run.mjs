@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 // Browser tests of the static page with playwright-core and the system Chromium.
 //
-//   node tests/browser/run.mjs [--mock] [NAME-FILTER ...]
+//   node tests/browser/run.mjs [--mock] [--bench] [NAME-FILTER ...]
 //
 // Needs web/wasm/ (mfrec.js, mfrec.wasm, mfrec_mt.*) and web/bundle/bundle.mfm built, and
 // `npm ci` run at the repository root. --mock swaps in the JS stand-in of tests/browser/mock/
-// (development only; tests that need the real build are skipped). Screenshots go to
-// tests/browser/screenshots/. Prints measured numbers, then "N passed, M failed".
+// (development only; tests that need the real build are skipped). --bench runs the measurements
+// of tests/browser/bench.mjs instead of the tests (scripts/bench.sh; the tests time nothing).
+// Screenshots go to tests/browser/screenshots/. Prints what was noted or measured, then
+// "N passed, M failed".
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { REPO, WEB, MOCK, MOCK_BUNDLE, startServer, launch, haveRealBuild } from './harness.mjs';
 
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const BENCH = process.argv.includes('--bench');
 const TEST_TIMEOUT_MS = Number(process.env.MFREC_BROWSER_TEST_TIMEOUT || 300000);
 
 function withTimeout(p, ms, name) {
@@ -34,14 +37,14 @@ async function main() {
     console.log('0 passed, 1 failed');
     process.exit(1);
   }
-  const { tests } = await import('./tests.mjs');
+  const tests = BENCH ? (await import('./bench.mjs')).benches : (await import('./tests.mjs')).tests;
   const selected = tests.filter((t) => !filters.length || filters.some((f) => t.name.includes(f)));
   const server = await startServer();
   const browser = await launch();
   const t = { browser, url: server.url, numbers: [] };
   let passed = 0, failed = 0, skipped = 0;
   const failures = [];
-  console.log(`browser tests: ${selected.length} against ${server.url}${MOCK ? ' (MOCK engine)' : ''}, Chromium ${browser.version()}`);
+  console.log(`browser ${BENCH ? 'measurements' : 'tests'}: ${selected.length} against ${server.url}${MOCK ? ' (MOCK engine)' : ''}, Chromium ${browser.version()}`);
   try {
     for (const test of selected) {
       if (test.real && MOCK) { skipped++; console.log(`skip  ${test.name} (needs the real wasm build)`); continue; }

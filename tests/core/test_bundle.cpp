@@ -1,13 +1,15 @@
+#include <Eigen/Cholesky>
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <functional>
+
 #include "als.h"
 #include "bundle.h"
 #include "infer.h"
 #include "model_file.h"
 #include "planted.h"
-
-#include <catch2/catch.hpp>
-#include <cmath>
-#include <cstring>
-#include <functional>
 
 using namespace mf;
 
@@ -70,6 +72,54 @@ std::vector<uint8_t> rewrite(const std::vector<uint8_t> & bytes, const std::func
     std::vector<uint8_t> out = w.finish();
     REQUIRE(!out.empty());
     return out;
+}
+
+// the raw payload of one section (after the container's checks)
+const mfm_section & section_of(const mfm_reader & f, const std::string & name) {
+    for (const mfm_section & s : f.sections)
+        if (s.name == name) return s;
+    FAIL("no section " << name);
+    return f.sections.front();
+}
+
+// Reference scores, by a plain loop over the ORIGINAL float factors in double:
+// s_i = mu + b_u + b_i + sum_c p_c q_ic for the user row x = [b_u, p].
+std::vector<double> plain_scores(const model & m, const Eigen::VectorXd & x) {
+    std::vector<double> s((size_t) m.n_items());
+    for (int32_t i = 0; i < m.n_items(); ++i) {
+        double v = (double) m.mu + x(0) + (double) m.items(i, 0);
+        for (int32_t c = 1; c <= m.k; ++c) v += x(c) * (double) m.items(i, c);
+        s[(size_t) i] = v;
+    }
+    return s;
+}
+
+// the n best items of `s` (ties by row), `skip` excluded, by sorting every index
+std::vector<int32_t> plain_top(const std::vector<double> & s, size_t n, const std::vector<int32_t> & skip = {}) {
+    std::vector<int32_t> idx;
+    for (int32_t i = 0; i < (int32_t) s.size(); ++i)
+        if (std::find(skip.begin(), skip.end(), i) == skip.end()) idx.push_back(i);
+    std::sort(idx.begin(), idx.end(), [&](int32_t a, int32_t b) { return s[a] != s[b] ? s[a] > s[b] : a < b; });
+    idx.resize(std::min(n, idx.size()));
+    return idx;
+}
+
+// Reference fold-in from the original factors: the ridge solve in double, written out,
+// x = (Σ z_j z_jᵀ + diag(λ_b, λ, ..., λ))⁻¹ Σ z_j (r_j - mu - b_j), z_j = [1, q_j].
+Eigen::VectorXd plain_fold_in(const model & m, const std::vector<rated_item> & rated) {
+    const int dim = m.k + 1;
+    const double scale = m.params.reg_by_count ? (double) rated.size() : 1.0;
+    Eigen::MatrixXd A = Eigen::MatrixXd::Zero(dim, dim);
+    Eigen::VectorXd b = Eigen::VectorXd::Zero(dim), z(dim);
+    for (const rated_item & r : rated) {
+        z(0) = 1.0;
+        for (int c = 1; c < dim; ++c) z(c) = m.items(r.item, c);
+        A += z * z.transpose();
+        b += ((double) r.rating - m.mu - m.items(r.item, 0)) * z;
+    }
+    A(0, 0) += m.params.reg_bias * scale;
+    for (int c = 1; c < dim; ++c) A(c, c) += m.params.reg * scale;
+    return A.ldlt().solve(b);
 }
 
 std::string read_error(const std::vector<uint8_t> & bytes) {
@@ -361,6 +411,200 @@ TEST_CASE("quantized factors keep the top-20 of fold-in visitors", "[bundle]") {
             REQUIRE(a.mean_overlap >= 0.95);
         }
     }
+    // the measure itself: a model agrees fully with itself, and hardly with one whose movie rows
+    // were reversed (the same numbers on the wrong movies: chance overlap is about 20/400)
     agreement_report same = bundle_agreement(m, m, 50, 20, 150, 20, 0, 3);
     REQUIRE(same.mean_overlap == 1.0);
+    model shuffled = m;
+    shuffled.items = m.items.colwise().reverse();
+    agreement_report bad = bundle_agreement(m, shuffled, 50, 20, 150, 20, 0, 3);
+    CAPTURE(bad.mean_overlap);
+    REQUIRE(bad.mean_overlap < 0.25);
+}
+
+TEST_CASE("int8 codes decode to the original factors within half a step of the section's row scale",
+          "[bundle][quant]") {
+    const model & m = trained_model();
+    const int32_t k = m.k, n = m.n_items();
+    for (bool rotate : {true, false}) {
+        for (int levels : {127, 63, 15}) {
+            CAPTURE(rotate, levels);
+            std::vector<uint8_t> bytes = bundle_of(bundle_quant::int8, bundle_xy::none, rotate, levels);
+            auto f = mfm_open(bytes.data(), bytes.size());
+            REQUIRE(f.ok());
+            const mfm_section & codes = section_of(*f, "item_q8");
+            const mfm_section & scales = section_of(*f, "item_q8_scale");
+            REQUIRE(codes.type == mfm_type::i8);
+            REQUIRE(codes.shape[0] == (uint64_t) n);
+            REQUIRE(codes.shape[1] == (uint64_t) k);
+            REQUIRE(scales.type == mfm_type::f32);
+            REQUIRE(scales.count() == (uint64_t) n);
+            result<web_model> w = bundle_read(bytes.data(), bytes.size());
+            REQUIRE(w.ok());
+            const matrix_f & B = w->extras.basis;
+            for (int32_t i = 0; i < n; ++i) {
+                CAPTURE(i);
+                // the stored vector B q_i, computed here in double from the original row
+                Eigen::VectorXd q = m.items.row(i).tail(k).transpose().cast<double>();
+                Eigen::VectorXd bq = B.cast<double>() * q;
+                float scale;
+                std::memcpy(&scale, scales.data + 4 * (size_t) i, 4);
+                const double mx = bq.cwiseAbs().maxCoeff();
+                REQUIRE(scale == Approx(mx / levels).epsilon(1e-5));  // scale_i = max|B q_i| / L
+                int top = 0;
+                for (int32_t c = 0; c < k; ++c) {
+                    const int code = (int8_t) codes.data[(size_t) i * k + c];
+                    REQUIRE(std::abs(code) <= levels);
+                    top = std::max(top, std::abs(code));
+                    const float deq = w->m.items(i, 1 + c);
+                    REQUIRE(deq == scale * (float) code);                                // the decoder's definition
+                    REQUIRE(std::fabs(deq - bq(c)) <= 0.5 * scale * (1 + 1e-4) + 1e-7);  // rounding to the nearest code
+                }
+                if (mx > 0) REQUIRE(top == levels);          // the largest coordinate takes the outermost code
+                REQUIRE(w->m.items(i, 0) == m.items(i, 0));  // biases are stored as float32
+            }
+        }
+    }
+}
+
+TEST_CASE("top-20 of a decoded bundle matches the top-20 of the original float factors computed by a plain loop",
+          "[bundle][quant]") {
+    const model & m = trained_model();
+    const int32_t k = m.k;
+    const size_t N = 20;
+    struct variant {
+        bundle_quant q;
+        int levels;
+        double min_mean_overlap;
+    } variants[] = {{bundle_quant::f32, 0, 1.0},
+                    {bundle_quant::f16, 0, 0.98},
+                    {bundle_quant::int8, 127, 0.95},
+                    {bundle_quant::int8, 63, 0.9}};
+    for (const variant & v : variants) {
+        CAPTURE(bundle_quant_name(v.q), v.levels);
+        std::vector<uint8_t> bytes = bundle_of(v.q, bundle_xy::none, true, v.levels ? v.levels : 63);
+        result<web_model> w = bundle_read(bytes.data(), bytes.size());
+        REQUIRE(w.ok());
+        const model & b = w->m;
+        const matrix_f & B = w->extras.basis;
+        // the factor error of each decoded movie, in the original basis
+        std::vector<double> q_err((size_t) m.n_items());
+        for (int32_t i = 0; i < m.n_items(); ++i)
+            q_err[(size_t) i] =
+                (B.transpose() * b.items.row(i).tail(k).transpose() - m.items.row(i).tail(k).transpose()).norm();
+        double overlap_sum = 0;
+        int users = 0;
+        for (int32_t u = 0; u < m.n_users(); u += 15, ++users) {
+            CAPTURE(u);
+            // a trained user's row; in the bundle's basis [b_u, B p_u]
+            Eigen::VectorXd x = m.users.row(u).transpose().cast<double>();
+            vector_f xb(k + 1);
+            xb(0) = m.users(u, 0);
+            xb.tail(k) = B * m.users.row(u).tail(k).transpose();
+            const std::vector<double> ref = plain_scores(m, x);
+            const std::vector<int32_t> top_ref = plain_top(ref, N);
+            const std::vector<float> sb = score_all(b, xb);
+            const std::vector<ranked_item> top_b = rank_top(b, sb, rank_filter{}, (int32_t) N);
+            REQUIRE(top_b.size() == N);
+            // |score error| <= ‖p_u‖ ‖Δq_i‖ (Cauchy-Schwarz), plus float rounding
+            const double pn = x.tail(k).norm();
+            double max_err = 0;
+            for (size_t i = 0; i < ref.size(); ++i) {
+                const double bound = pn * q_err[i] + 1e-4 * (1 + std::fabs(ref[i]));
+                REQUIRE(std::fabs(sb[i] - ref[i]) <= bound);
+                max_err = std::max(max_err, bound);
+            }
+            // no movie gets into the bundle's top-N unless its true score is within the error
+            // bounds of the reference's N-th; in f32, the lists are the same up to exact ties
+            const double nth = ref[(size_t) top_ref.back()];
+            size_t common = 0;
+            for (size_t t = 0; t < N; ++t) {
+                const int32_t i = top_b[t].item;
+                REQUIRE(top_b[t].raw == Approx(sb[(size_t) i]));
+                REQUIRE(ref[(size_t) i] >= nth - pn * q_err[(size_t) i] - max_err);
+                if (v.q == bundle_quant::f32) REQUIRE(ref[(size_t) i] == Approx(ref[(size_t) top_ref[t]]).margin(1e-4));
+                common += std::count(top_ref.begin(), top_ref.end(), i);
+            }
+            overlap_sum += (double) common / N;
+        }
+        CAPTURE(overlap_sum / users);
+        REQUIRE(overlap_sum / users >= v.min_mean_overlap);
+    }
+}
+
+TEST_CASE("a visitor folded in under a float32 bundle equals the plain ridge solve on the original factors",
+          "[bundle]") {
+    const model & m = trained_model();
+    const int32_t k = m.k;
+    std::vector<uint8_t> bytes = bundle_of(bundle_quant::f32);
+    result<web_model> w = bundle_read(bytes.data(), bytes.size());
+    REQUIRE(w.ok());
+    const matrix_f & B = w->extras.basis;
+    const std::vector<std::vector<rated_item>> visitors = {{{2, 4.0f}},
+                                                           {{2, 4.0f}, {9, 1.5f}, {30, 5.0f}, {31, 3.0f}, {200, 4.5f}},
+                                                           {{0, 0.5f},
+                                                            {1, 5.0f},
+                                                            {2, 5.0f},
+                                                            {3, 0.5f},
+                                                            {4, 2.5f},
+                                                            {5, 3.5f},
+                                                            {6, 4.0f},
+                                                            {7, 1.0f},
+                                                            {8, 2.0f},
+                                                            {9, 3.0f},
+                                                            {10, 4.5f},
+                                                            {11, 1.5f}}};
+    for (const auto & rated : visitors) {
+        CAPTURE(rated.size());
+        const Eigen::VectorXd x_ref = plain_fold_in(m, rated);
+        const vector_f xb = *fold_in(w->m, rated);
+        REQUIRE(xb(0) == Approx(x_ref(0)).margin(1e-4));
+        const vector_f p = B.transpose() * xb.tail(k);  // back to the original basis
+        for (int32_t c = 0; c < k; ++c) REQUIRE(p(c) == Approx(x_ref(1 + c)).margin(1e-4));
+        // the visitor's top-20 (rated movies excluded) against the plain loop
+        std::vector<int32_t> skip;
+        rank_filter f;
+        for (const rated_item & r : rated) {
+            skip.push_back(r.item);
+            f.exclude.push_back(r.item);
+        }
+        const std::vector<double> ref = plain_scores(m, x_ref);
+        const std::vector<int32_t> top_ref = plain_top(ref, 20, skip);
+        const std::vector<ranked_item> top_b = rank_top(w->m, score_all(w->m, xb), f, 20);
+        REQUIRE(top_b.size() == top_ref.size());
+        for (size_t t = 0; t < top_ref.size(); ++t) {
+            REQUIRE(ref[(size_t) top_b[t].item] == Approx(ref[(size_t) top_ref[t]]).margin(1e-4));
+            REQUIRE(top_b[t].raw == Approx(ref[(size_t) top_ref[t]]).margin(1e-4));
+            REQUIRE(top_b[t].score == Approx(std::min(5.0, std::max(0.5, ref[(size_t) top_ref[t]]))).margin(1e-4));
+        }
+    }
+}
+
+TEST_CASE("a bundle read and written again with the same options gives the same bytes", "[bundle]") {
+    for (bundle_quant q : {bundle_quant::f32, bundle_quant::f16, bundle_quant::int8}) {
+        for (bundle_xy xy : {bundle_xy::none, bundle_xy::f32}) {
+            CAPTURE(bundle_quant_name(q), (int) xy);
+            bundle_options o;
+            o.quant = q;
+            o.xy = xy;
+            o.rotate = false;  // a rotation is fitted to the vectors it is given: only B = I is a fixed point
+            o.int8_levels = 63;
+            o.cold_threshold = 7;
+            const std::vector<uint8_t> bytes = bundle_write(trained_model(), o);
+            result<web_model> w = bundle_read(bytes.data(), bytes.size());
+            REQUIRE(w.ok());
+            const std::vector<uint8_t> again = bundle_write(*w, o);
+            REQUIRE(again.size() == bytes.size());
+            if (again != bytes) {  // name the first section that differs
+                auto a = mfm_open(bytes.data(), bytes.size()), b = mfm_open(again.data(), again.size());
+                REQUIRE(a.ok());
+                REQUIRE(b.ok());
+                for (size_t s = 0; s < a->sections.size(); ++s) {
+                    CAPTURE(a->sections[s].name);
+                    REQUIRE(a->sections[s].crc == b->sections[s].crc);
+                }
+            }
+            REQUIRE(again == bytes);
+        }
+    }
 }

@@ -240,21 +240,22 @@ TEST_CASE("Woodbury and the normal equations give the same row", "[solve][woodbu
     }
 }
 
-TEST_CASE("conjugate gradient converges to the Cholesky solution", "[solve][cg]") {
+TEST_CASE("conjugate gradient converges to the exact ridge solution", "[solve][cg]") {
     for (int k : {1, 5, 20, 64})
         for (int64_t n : {1, 10, 100, 2000}) {
             INFO("k " << k << " n " << n);
             row_case c = make_case(k, n, (uint64_t) (7 * k + n));
-            vector_f chol = solve(c, solver_kind::cholesky, 0, true);
+            const Eigen::VectorXd ref = reference(c, true);  // dense double LDLT, independent of solve.cpp
+            const double scale = 1.0 + ref.cwiseAbs().maxCoeff();
             vector_f cg = solve(c, solver_kind::cg, 2 * (k + 1) + 10, true);
-            double scale = 1.0 + chol.cwiseAbs().maxCoeff();
-            REQUIRE(max_diff(cg, chol.cast<double>()) <= 2e-3 * scale);
+            REQUIRE(max_diff(cg, ref) <= 2e-3 * scale);
             // a warm start at the solution stays there
-            vector_f again = solve(c, solver_kind::cg, 3, true, nullptr, &chol);
-            REQUIRE(max_diff(again, chol.cast<double>()) <= 1e-3 * scale);
+            vector_f at_ref = ref.cast<float>();
+            vector_f again = solve(c, solver_kind::cg, 3, true, nullptr, &at_ref);
+            REQUIRE(max_diff(again, ref) <= 1e-3 * scale);
             // more steps never move away from it (the error shrinks with the step count)
-            double e1 = max_diff(solve(c, solver_kind::cg, 1, true), chol.cast<double>());
-            double e4 = max_diff(solve(c, solver_kind::cg, 4, true), chol.cast<double>());
+            double e1 = max_diff(solve(c, solver_kind::cg, 1, true), ref);
+            double e4 = max_diff(solve(c, solver_kind::cg, 4, true), ref);
             REQUIRE(e4 <= e1 + 1e-6);
         }
 }
@@ -279,23 +280,113 @@ TEST_CASE("the training error of a solved row equals a direct computation", "[so
         }
 }
 
-TEST_CASE("the gathered-row entry points equal the direct row solve bit for bit", "[solve]") {
+TEST_CASE("the gathered-row entry points solve the same ridge problem as the direct row solve", "[solve]") {
     for (int k : {2, 20, 64})
         for (int64_t n : {1, 5, 40, 300}) {
+            INFO("k " << k << " n " << n);
             row_case c = make_case(k, n, (uint64_t) (k + 13 * n));
+            const Eigen::VectorXd ref = reference(c, true);
+            const double scale = 1.0 + ref.cwiseAbs().maxCoeff();
             vector_f direct = solve(c, solver_kind::cholesky, 0, true);
             row_scratch s;
             row_gather(c.other, c.idx.data(), c.val.data(), n, c.mu, s);
+            // what row_gather left: Z = [1, q_j] and t_j = r_j - mu - b_j, checked against the raw ratings
+            REQUIRE(s.t_buf.size() >= (size_t) n);
+            for (int64_t e = 0; e < n; ++e) {
+                REQUIRE(s.t_buf[e] == Approx((double) c.val[e] - c.mu - c.other(c.idx[e], 0)).margin(1e-5));
+                REQUIRE(s.z_buf[e * (k + 1)] == 1.0f);
+                for (int j = 1; j <= k; ++j) REQUIRE(s.z_buf[e * (k + 1) + j] == c.other(c.idx[e], j));
+            }
             vector_f x(k + 1);
             row_solve_cholesky(s, n, c.d, c.prior.data(), x.data());
-            REQUIRE(x == direct);
+            REQUIRE(max_diff(x, ref) <= 5e-4 * scale);
+            REQUIRE(max_diff(direct, ref) <= 5e-4 * scale);
+            REQUIRE(x == direct);  // solve.h promises bit-identical results for the two entry points
+            // CG through both entry points: converged, both at the reference; 3 steps, the same iterate
             vector_f warm = vector_f::Zero(k + 1), warm2 = warm;
+            row_solve_cg(s, n, c.d, c.prior.data(), 2 * (k + 1) + 10, warm.data());
+            REQUIRE(max_diff(warm, ref) <= 2e-3 * scale);
+            warm.setZero();
             row_solve_cg(s, n, c.d, c.prior.data(), 3, warm.data());
             row_scratch s2;
             row_solve(c.other.data(), k + 1, c.idx.data(), c.val.data(), n, c.mu, c.d.data(), c.prior.data(),
                       solver_kind::cg, 3, s2, warm2.data());
             REQUIRE(warm == warm2);
         }
+}
+
+// A row with one factor and two ratings, solved on paper.
+//   mu = 3; partner rows [b_j, q_j] = [0.5, 2] and [-0.5, 1]; ratings 5 and 2; D = diag(1, 1).
+//   targets t = r - mu - b = (5 - 3 - 0.5, 2 - 3 + 0.5) = (1.5, -0.5); z_1 = [1, 2], z_2 = [1, 1].
+//   A = ZᵀZ + D = [[2, 3], [3, 5]] + I = [[3, 3], [3, 6]], det A = 18 - 9 = 9,
+//   A⁻¹ = (1/9) [[6, -3], [-3, 3]];  Zᵀt = (1.5 - 0.5, 3 - 0.5) = (1, 2.5).
+//   x = A⁻¹ Zᵀt = (1/9) (6 - 7.5, -3 + 7.5) = (-1/6, 1/2).        [check: A x = (1, 2.5)]
+//   With the prior x̄ = (0.5, 0.5): right side Zᵀt + D x̄ = (1.5, 3),
+//   x = (1/9) (9 - 9, -4.5 + 9) = (0, 1/2).                        [check: A x = (1.5, 3)]
+//   Training error of x (no prior): predictions 3 + 0.5 - 1/6 + 2·(1/2) = 4.3333 and
+//   3 - 0.5 - 1/6 + 1/2 = 2.8333; errors 2/3 and -5/6; SSE = 4/9 + 25/36 = 41/36.
+TEST_CASE("a one-factor row with two ratings equals the hand-computed solution", "[solve][hand]") {
+    row_case c;
+    c.k = 1;
+    c.mu = 3.0f;
+    c.other = matrix_f(2, 2);
+    c.other << 0.5f, 2.0f, -0.5f, 1.0f;
+    c.idx = {0, 1};
+    c.val = {5.0f, 2.0f};
+    c.d = vector_f::Ones(2);
+    c.prior = vector_f::Constant(2, 0.5f);
+    for (solver_kind sk : {solver_kind::cholesky, solver_kind::cg}) {
+        INFO("solver " << solver_kind_name(sk));
+        const int steps = sk == solver_kind::cg ? 10 : 0;
+        double sse = -1.0;
+        vector_f x = solve(c, sk, steps, false, &sse);
+        REQUIRE(x(0) == Approx(-1.0 / 6.0).margin(1e-5));
+        REQUIRE(x(1) == Approx(0.5).margin(1e-5));
+        REQUIRE(sse == Approx(41.0 / 36.0).margin(1e-4));
+        vector_f xp = solve(c, sk, steps, true);
+        REQUIRE(xp(0) == Approx(0.0).margin(1e-5));
+        REQUIRE(xp(1) == Approx(0.5).margin(1e-5));
+    }
+}
+
+// Seven factors and one rating (a Woodbury-sized row), solved on paper by Sherman-Morrison:
+//   A = z zᵀ + D  =>  x = A⁻¹ z t = D⁻¹z t / (1 + zᵀD⁻¹z).
+//   z = [1, 1, 1, 1, 1, 1, 1, 1] (b_j = 0.5, q_j = 1), D = diag(1, 2, ..., 2), mu = 3, r = 4.5:
+//   t = 4.5 - 3 - 0.5 = 1; D⁻¹z = [1, 1/2 (x7)]; zᵀD⁻¹z = 1 + 7/2 = 9/2;
+//   x = [1, 1/2, ...] / (11/2) = [2/11, 1/11 (x7)].
+TEST_CASE("a seven-factor row with one rating equals the hand-computed solution", "[solve][hand][woodbury]") {
+    row_case c;
+    c.k = 7;
+    c.mu = 3.0f;
+    c.other = matrix_f::Ones(1, 8);
+    c.other(0, 0) = 0.5f;
+    c.idx = {0};
+    c.val = {4.5f};
+    c.d = vector_f::Constant(8, 2.0f);
+    c.d(0) = 1.0f;
+    INFO("woodbury " << row_uses_woodbury(1, 8));
+    for (solver_kind sk : {solver_kind::cholesky, solver_kind::cg}) {
+        INFO("solver " << solver_kind_name(sk));
+        vector_f x = solve(c, sk, sk == solver_kind::cg ? 20 : 0, false);
+        REQUIRE(x(0) == Approx(2.0 / 11.0).margin(1e-5));
+        for (int j = 1; j < 8; ++j) REQUIRE(x(j) == Approx(1.0 / 11.0).margin(1e-5));
+    }
+}
+
+// Bias only (k = 0), two ratings: mu = 3.5, b_j = 0.5 and -0.5, ratings 4 and 5, λ_b = 2:
+//   t = (4 - 3.5 - 0.5, 5 - 3.5 + 0.5) = (0, 2); x = Σt / (n + λ_b) = 2 / 4 = 0.5.
+TEST_CASE("a bias-only row equals the hand-computed solution", "[solve][hand]") {
+    row_case c;
+    c.k = 0;
+    c.mu = 3.5f;
+    c.other = matrix_f(2, 1);
+    c.other << 0.5f, -0.5f;
+    c.idx = {0, 1};
+    c.val = {4.0f, 5.0f};
+    c.d = vector_f::Constant(1, 2.0f);
+    c.prior = vector_f::Zero(1);
+    REQUIRE(solve(c, solver_kind::cholesky, 0, false)(0) == Approx(0.5).margin(1e-6));
+    REQUIRE(solve(c, solver_kind::cg, 5, false)(0) == Approx(0.5).margin(1e-6));
 }
 
 // IEEE binary16 -> float (the reference decoder for the half-precision gather)
@@ -343,7 +434,11 @@ TEST_CASE("the half-precision gather solves the system of the rounded partner ro
                           s1, a.data(), nullptr, 0, &sa, &h);
                 row_solve(rounded.other.data(), k + 1, rounded.idx.data(), rounded.val.data(), n, rounded.mu,
                           rounded.d.data(), rounded.prior.data(), sk, 3, s2, b.data(), nullptr, 0, &sb);
-                REQUIRE(a == b);  // bit for bit: the same packed rows, the same arithmetic
+                REQUIRE(a == b);                    // bit for bit: the same packed rows, the same arithmetic
+                if (sk == solver_kind::cholesky) {  // and that system's exact solution (dense double reference)
+                    const Eigen::VectorXd ref = reference(rounded, true);
+                    REQUIRE(max_diff(a, ref) <= 5e-4 * (1.0 + ref.cwiseAbs().maxCoeff()));
+                }
             }
         }
 }
@@ -355,6 +450,8 @@ TEST_CASE("conjugate gradient solves rows too long for L2 exactly at small k", "
         row_case c = make_case(k, 20000, 99, 5000);
         vector_f chol = solve(c, solver_kind::cholesky, 0, true);
         vector_f cg4 = solve(c, solver_kind::cg, 4, true);
+        const Eigen::VectorXd ref = reference(c, true);
+        REQUIRE(max_diff(chol, ref) <= 5e-4 * (1.0 + ref.cwiseAbs().maxCoeff()));
         if (k == 20)
             REQUIRE(cg4 == chol);
         else
@@ -362,34 +459,55 @@ TEST_CASE("conjugate gradient solves rows too long for L2 exactly at small k", "
     }
 }
 
-TEST_CASE("prediction loops equal model::predict", "[solve][predict]") {
+TEST_CASE("prediction loops equal a direct double-precision computation", "[solve][predict]") {
     rng r(5);
     for (int k : {0, 1, 7, 8, 9, 20, 64, 65}) {
+        INFO("k " << k);
         const int dim = k + 1;
         matrix_f u(4, dim), it(6, dim);
         for (int i = 0; i < u.size(); ++i) u.data()[i] = (float) r.normal();
         for (int i = 0; i < it.size(); ++i) it.data()[i] = (float) (0.5 * r.normal());
-        model m;
-        m.k = k;
-        m.mu = 3.2f;
-        m.users = u;
-        m.items = it;
+        const float mu = 3.2f;
         std::vector<int32_t> uu, ii;
         std::vector<float> rr;
         double ref_se = 0, ref_ae = 0;
-        for (int a = -1; a < 4; ++a)
+        int clamped = 0;
+        for (int a = -1; a < 4; ++a)  // -1: no user (mu + b_i)
             for (int b = 0; b < 6; ++b) {
                 uu.push_back(a);
                 ii.push_back(b);
                 rr.push_back(0.5f * (float) (1 + (a + 2 * b + 10) % 10));
-                double err = (double) rr.back() - (double) m.predict(a, b);
+                // r̂ = mu + b_u + b_i + p_uᵀq_i in double, clamped to [0.5, 5]
+                double s = (double) mu + it(b, 0);
+                if (a >= 0) {
+                    s += u(a, 0);
+                    for (int j = 1; j <= k; ++j) s += (double) u(a, j) * it(b, j);
+                }
+                if (s < 0.5 || s > 5.0) ++clamped;
+                s = std::min(5.0, std::max(0.5, s));
+                double err = (double) rr.back() - s;
                 ref_se += err * err;
                 ref_ae += std::fabs(err);
             }
         double se = 0, ae = 0;
-        kern::sse_pairs(m.users.data(), m.items.data(), dim, uu.data(), ii.data(), rr.data(), (int64_t) rr.size(), m.mu, m.scale.min, m.scale.max,
-                        se, ae);
-        REQUIRE(se == ref_se);
-        REQUIRE(ae == ref_ae);
+        kern::sse_pairs(u.data(), it.data(), dim, uu.data(), ii.data(), rr.data(), (int64_t) rr.size(), mu, 0.5f, 5.0f, se, ae);  // the MovieLens scale
+        REQUIRE(se == Approx(ref_se).epsilon(1e-5));
+        REQUIRE(ae == Approx(ref_ae).epsilon(1e-5));
+        // model::predict on the same rows
+        model m;
+        m.k = k;
+        m.mu = mu;
+        m.users = u;
+        m.items = it;
+        for (size_t e = 0; e < rr.size(); ++e) {
+            double s = (double) mu + it(ii[e], 0);
+            if (uu[e] >= 0) {
+                s += u(uu[e], 0);
+                for (int j = 1; j <= k; ++j) s += (double) u(uu[e], j) * it(ii[e], j);
+            }
+            REQUIRE(m.predict_raw(uu[e], ii[e]) == Approx(s).margin(1e-4));
+            REQUIRE(m.predict(uu[e], ii[e]) == Approx(std::min(5.0, std::max(0.5, s))).margin(1e-4));
+        }
+        if (k >= 7) REQUIRE(clamped > 0);  // the clamp is exercised
     }
 }
