@@ -51,6 +51,12 @@ struct kind_ops {
     // out[i] = the ranking score of item i for the visitor row x (higher = better); for a kind
     // with kind_rates it is the unclamped predicted rating
     void (*score)(const model & m, const vector_f & x, float * out);
+    // Optional (null for kinds whose visitor row is a row of m.users, k+1 wide):
+    // the scores of user row `user` of the model (pipeline_evaluate, recommend for a known user),
+    // for a kind that scores known users from something else (EASE: their m.seen row)
+    void (*score_user)(const model & m, int32_t user, float * out) = nullptr;
+    // the length of the row fold_in returns (null: k + 1); recommend checks a visitor against it
+    int64_t (*visitor_size)(const model & m) = nullptr;
 };
 
 // Every kind, in the order --help lists them.

@@ -21,7 +21,7 @@ using matrix_f = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 using vector_f = Eigen::VectorXf;
 
 // The numeric ids are stored in model files; a new kind takes the next number (kind.h).
-enum class model_kind : uint32_t { mean = 0, bias = 1, als = 2 };
+enum class model_kind : uint32_t { mean = 0, bias = 1, als = 2, pop = 3, ease = 5 };
 // cg: warm-started Jacobi-PCG steps per row, except the rows that solve.cpp's cost rule solves
 // exactly (long rows at small k, where the exact solve is the cheaper one)
 enum class solver_kind : uint32_t { cholesky = 0, cg = 1 };

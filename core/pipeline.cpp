@@ -215,6 +215,7 @@ result<eval_report> pipeline_evaluate(const model & m, const dataset & d, const 
         ranking_options ro = o.rank;
         ro.threads = o.threads;
         const score_fn scores = [&](int32_t u, float * out) {
+            if (kind->score_user) return kind->score_user(m, u, out);
             const vector_f x = m.users.row(u).transpose();
             kind->score(m, x, out);
         };
@@ -278,13 +279,21 @@ result<std::vector<recommendation>> recommend(const model & m, const visitor & v
     if (o.n < 1 || o.n > recommend_n_max)
         return R::fail("n must be within 1.." + std::to_string(recommend_n_max) + " (" + std::to_string(o.n) +
                        " given)");
-    if (v.x.size() != m.users.cols() && v.x.size() != m.k + 1)
-        return R::fail("the visitor row has " + std::to_string(v.x.size()) + " values, " + std::to_string(m.k + 1) +
-                       " expected");
-    for (Eigen::Index c = 0; c < v.x.size(); ++c)
-        if (!std::isfinite(v.x(c))) return R::fail("the visitor row holds a non-finite value");
     std::vector<float> s((size_t) m.n_items());
-    kind->score(m, v.x, s.data());
+    if (v.user_row >= 0 && kind->score_user) {  // a known user of a kind that scores them itself
+        if (v.user_row >= m.n_users())
+            return R::fail("user row " + std::to_string(v.user_row) + " is outside the model's " +
+                           std::to_string(m.n_users()) + " users");
+        kind->score_user(m, v.user_row, s.data());
+    } else {
+        const int64_t width = kind->visitor_size ? kind->visitor_size(m) : (int64_t) m.k + 1;
+        if (v.x.size() != width && (kind->visitor_size || v.x.size() != m.users.cols()))
+            return R::fail("the visitor row has " + std::to_string(v.x.size()) + " values, " + std::to_string(width) +
+                           " expected");
+        for (Eigen::Index c = 0; c < v.x.size(); ++c)
+            if (!std::isfinite(v.x(c))) return R::fail("the visitor row holds a non-finite value");
+        kind->score(m, v.x, s.data());
+    }
     rank_filter f = o.filter;
     if (!o.include_seen)
         for (const rated_item & r : v.rated) f.exclude.push_back(r.item);

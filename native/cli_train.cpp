@@ -152,6 +152,7 @@ struct eval_args {
     int32_t k = 10;
     double relevant_min = -1e30;
     int32_t sampled_negatives = 0;
+    std::string validate;  // the validation part of train --validate (tuning)
     int threads = 0;
     bool quiet = false;
 };
@@ -160,13 +161,14 @@ void eval_run(eval_args & a) {
     out_format fmt = out_format_parse(a.format);
     threads_check(a.threads);
     model m = model_load_path(a.model_path);
-    result<bool> need_time = pipeline_needs_time(a.data.split);
+    result<bool> need_time = pipeline_needs_time(a.data.split, a.validate);
     if (!need_time) throw cli_error(need_time.error());
     loaded_data ld = data_load(a.data, a.threads, a.quiet, *need_time);
-    result<split_result> sp = pipeline_split(ld.d, a.data.split, a.data.seed);
+    result<split_result> sp = pipeline_split(ld.d, a.data.split, a.data.seed, a.validate);
     if (!sp) throw cli_error(sp.error());
-    // with a split, the held-out part; with --split none, every rating of the file
-    const std::vector<int64_t> & pos = a.data.split == "none" ? sp->train : sp->test;
+    // with a split, the held-out part (with --validate, the validation part carved out of the
+    // training part, as train --validate held it out); with --split none, every rating of the file
+    const std::vector<int64_t> & pos = a.data.split == "none" && a.validate.empty() ? sp->train : sp->test;
     eval_options eo;
     eo.threads = a.threads;
     eo.rating = eo.ranking = false;
@@ -202,6 +204,7 @@ void eval_run(eval_args & a) {
         json_object j;
         j.str("model", a.model_path);
         j.str("split", a.data.split);
+        if (!a.validate.empty()) j.str("validate", a.validate);
         j.integer("n_test", (long long) rep->n_test);
         j.integer("skipped_unknown_movies", (long long) rep->skipped_unknown_items);
         if (eo.rating) {
@@ -279,6 +282,9 @@ void cli_add_eval(CLI::App & app) {
     c->add_option("--sampled-negatives", a->sampled_negatives,
                   "rank each user's held-out movies against N sampled unseen movies (as papers do; 0 = the full "
                   "catalogue, the default)");
+    c->add_option("--validate", a->validate,
+                  "tuning: evaluate on the validation part that train --validate SPEC held out of the TRAINING part "
+                  "(same --split, --seed and SPEC; the test part is unused)");
     c->add_option("--threads", a->threads, "threads (0 = all cores)");
     c->add_option("--format", a->format, "table | json | csv")->capture_default_str();
     c->add_flag("--quiet,-q", a->quiet, "no progress output on stderr");
