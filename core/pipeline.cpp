@@ -272,6 +272,28 @@ result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rat
     return v;
 }
 
+result<std::vector<float>> visitor_scores(const model & m, const visitor & v) {
+    using R = result<std::vector<float>>;
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (!kind) return R::fail("model kind " + std::to_string((uint32_t) m.params.kind) + " unknown");
+    std::vector<float> s((size_t) m.n_items());
+    if (v.user_row >= 0 && kind->score_user) {  // a known user of a kind that scores them itself
+        if (v.user_row >= m.n_users())
+            return R::fail("user row " + std::to_string(v.user_row) + " is outside the model's " +
+                           std::to_string(m.n_users()) + " users");
+        kind->score_user(m, v.user_row, s.data());
+        return s;
+    }
+    const int64_t width = kind->visitor_size ? kind->visitor_size(m) : (int64_t) m.k + 1;
+    if (v.x.size() != width && (kind->visitor_size || v.x.size() != m.users.cols()))
+        return R::fail("the visitor row has " + std::to_string(v.x.size()) + " values, " + std::to_string(width) +
+                       " expected");
+    for (Eigen::Index c = 0; c < v.x.size(); ++c)
+        if (!std::isfinite(v.x(c))) return R::fail("the visitor row holds a non-finite value");
+    kind->score(m, v.x, s.data());
+    return s;
+}
+
 result<std::vector<recommendation>> recommend(const model & m, const visitor & v, const recommend_options & o) {
     using R = result<std::vector<recommendation>>;
     const kind_ops * kind = kind_get(m.params.kind);
@@ -279,21 +301,9 @@ result<std::vector<recommendation>> recommend(const model & m, const visitor & v
     if (o.n < 1 || o.n > recommend_n_max)
         return R::fail("n must be within 1.." + std::to_string(recommend_n_max) + " (" + std::to_string(o.n) +
                        " given)");
-    std::vector<float> s((size_t) m.n_items());
-    if (v.user_row >= 0 && kind->score_user) {  // a known user of a kind that scores them itself
-        if (v.user_row >= m.n_users())
-            return R::fail("user row " + std::to_string(v.user_row) + " is outside the model's " +
-                           std::to_string(m.n_users()) + " users");
-        kind->score_user(m, v.user_row, s.data());
-    } else {
-        const int64_t width = kind->visitor_size ? kind->visitor_size(m) : (int64_t) m.k + 1;
-        if (v.x.size() != width && (kind->visitor_size || v.x.size() != m.users.cols()))
-            return R::fail("the visitor row has " + std::to_string(v.x.size()) + " values, " + std::to_string(width) +
-                           " expected");
-        for (Eigen::Index c = 0; c < v.x.size(); ++c)
-            if (!std::isfinite(v.x(c))) return R::fail("the visitor row holds a non-finite value");
-        kind->score(m, v.x, s.data());
-    }
+    result<std::vector<float>> sr = visitor_scores(m, v);
+    if (!sr) return R::fail(sr.error());
+    const std::vector<float> & s = *sr;
     rank_filter f = o.filter;
     if (!o.include_seen)
         for (const rated_item & r : v.rated) f.exclude.push_back(r.item);
@@ -304,6 +314,28 @@ result<std::vector<recommendation>> recommend(const model & m, const visitor & v
     for (const ranked_item & t : top)
         out.push_back({t.item, t.raw, rates ? m.scale.clamp(t.raw) : std::numeric_limits<float>::quiet_NaN()});
     return out;
+}
+
+}  // namespace mf
+
+namespace mf {
+
+result<explanation> visitor_explain(const model & m, const visitor & v, int32_t item) {
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (!kind || !(kind->caps & kind_explains))
+        return result<explanation>::fail(std::string("a ") + kind_name(m.params.kind) +
+                                         " model cannot split its scores into parts (explain needs --model als or bias)");
+    return explain(m, v.rated, item);
+}
+
+result<std::vector<similar_item>> movies_similar(const model & m, int32_t item, int32_t n, int32_t min_count) {
+    using R = result<std::vector<similar_item>>;
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (!kind || !(kind->caps & kind_vectors))
+        return R::fail(std::string("a ") + kind_name(m.params.kind) +
+                       " model has no movie vectors to compare (similar needs --model als or ials)");
+    if (n < 1 || n > recommend_n_max) return R::fail("n must be within 1.." + std::to_string(recommend_n_max));
+    return similar_items(m, item, n, min_count);
 }
 
 }  // namespace mf

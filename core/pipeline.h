@@ -117,6 +117,16 @@ struct recommendation {
 [[nodiscard]] result<std::vector<recommendation>> recommend(const model & m, const visitor & v,
                                                             const recommend_options & o);
 
+// The kind's ranking score of every item for this visitor (higher = better).
+[[nodiscard]] result<std::vector<float>> visitor_scores(const model & m, const visitor & v);
+
+// The exact split of a score into parts (infer.h: explain), for kinds that can (kind_explains).
+[[nodiscard]] result<explanation> visitor_explain(const model & m, const visitor & v, int32_t item);
+
+// Movies closest to `item` by cosine of the kind's item vectors (kind_vectors), n in 1..recommend_n_max.
+[[nodiscard]] result<std::vector<similar_item>> movies_similar(const model & m, int32_t item, int32_t n,
+                                                               int32_t min_count = 0);
+
 // Every factor, bias and mean finite (a NaN model is never written or used).
 [[nodiscard]] status model_check_finite(const model & m);
 

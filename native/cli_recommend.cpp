@@ -77,7 +77,7 @@ void similar_run(const query_args & a) {
     model m = model_load_path(a.model_path);
     int32_t item = item_row_or_throw(m, a.movie_id);
     if (a.n < 1 || a.n > recommend_n_max) throw cli_error("-n must be within 1.." + std::to_string(recommend_n_max));
-    result<std::vector<similar_item>> sim = similar_items(m, item, a.n, a.min_count);
+    result<std::vector<similar_item>> sim = movies_similar(m, item, a.n, a.min_count);
     if (!sim) throw cli_error(sim.error());
     out_table t;
     t.col("rank", true);
@@ -104,7 +104,7 @@ void explain_run(const query_args & a) {
     int32_t item = item_row_or_throw(m, a.movie_id);
     // an existing user is explained through a fold-in of their training ratings
     if (v.user_row >= 0 && v.rated.empty()) throw cli_error("user " + std::to_string(a.user_id) + " has no training ratings in this model");
-    result<explanation> e = explain(m, v.rated, item);
+    result<explanation> e = visitor_explain(m, v, item);
     if (!e) throw cli_error(e.error());
     out_table t;
     t.col("part", false);

@@ -131,9 +131,9 @@ public:
             std::vector<rated_item> rated;
             ok = rated_from(items, ratings, "foldIn", rated);
             if (ok) {
-                result<vector_f> x = fold_in(m(), rated);
-                if (!x) ok = fail("foldIn: " + x.error());
-                else out = typed_copy(x->data(), (size_t) x->size());
+                result<visitor> v = visitor_new(m(), rated);  // the kind's fold-in
+                if (!v) ok = fail("foldIn: " + v.error());
+                else out = typed_copy(v->x.data(), (size_t) v->x.size());
             }
         }
         if (!ok) throw_pending();
@@ -148,8 +148,11 @@ public:
             vector_f x;
             ok = user_row(xv, "scoreAll", x);
             if (ok) {
-                std::vector<float> s = score_all(m(), x);
-                out = typed_copy(s.data(), s.size());
+                visitor v;
+                v.x = std::move(x);
+                result<std::vector<float>> s = visitor_scores(m(), v);
+                if (!s) ok = fail("scoreAll: " + s.error());
+                else out = typed_copy(s->data(), s->size());
             }
         }
         if (!ok) throw_pending();
@@ -175,7 +178,11 @@ public:
                 f.genre_mask = mask;
                 f.year_min = (int16_t) year_min;
                 f.year_max = (int16_t) year_max;
-                std::vector<ranked_item> top = rank_top(m(), score_all(m(), x), f, n);
+                visitor v;
+                v.x = std::move(x);
+                result<std::vector<float>> s = visitor_scores(m(), v);
+                if (!s) ok = fail("rank: " + s.error());
+                std::vector<ranked_item> top = ok ? rank_top(m(), *s, f, n) : std::vector<ranked_item>();
                 std::vector<int32_t> items(top.size());
                 std::vector<float> scores(top.size()), raw(top.size());
                 for (size_t i = 0; i < top.size(); ++i) {
@@ -275,7 +282,9 @@ public:
             std::vector<rated_item> rated;
             ok = rated_from(items, ratings, "explain", rated);
             if (ok) {
-                result<explanation> e = mf::explain(m(), rated, item);
+                visitor v;
+                v.rated = rated;
+                result<explanation> e = visitor_explain(m(), v, item);
                 if (!e) {
                     ok = fail("explain: " + e.error());
                 } else {
@@ -313,7 +322,7 @@ public:
         val out = val::undefined();
         bool ok = true;
         {
-            result<std::vector<similar_item>> s = similar_items(m(), item, n, min_count);
+            result<std::vector<similar_item>> s = movies_similar(m(), item, n, min_count);
             if (!s) {
                 ok = fail("similar: " + s.error());
             } else {
@@ -433,9 +442,11 @@ private:
     bool user_row(const val & v, const char * fn, vector_f & x) const {
         std::vector<float> a;
         if (!to_vector(v, (std::string(fn) + ": visitor row").c_str(), a)) return false;
-        if ((int) a.size() != m().k + 1)
+        const kind_ops * k = kind_get(m().params.kind);
+        const int64_t width = k && k->visitor_size ? k->visitor_size(m()) : (int64_t) m().k + 1;
+        if ((int64_t) a.size() != width)
             return fail(std::string(fn) + ": the visitor row has " + std::to_string(a.size()) + " values, " +
-                        std::to_string(m().k + 1) + " expected (foldIn's result)");
+                        std::to_string(width) + " expected (foldIn's result)");
         for (float f : a)
             if (!std::isfinite(f)) return fail(std::string(fn) + ": the visitor row holds a non-finite value");
         x = Eigen::Map<const vector_f>(a.data(), (Eigen::Index) a.size());
@@ -587,6 +598,9 @@ val param_spec_js(val kind_in) {
     return out;
 }
 
+// M.paramSpec(): the same for the kind plain `mfrec train` trains
+val param_spec_default() { return param_spec_js(val::undefined()); }
+
 // M.kinds(): [{name, summary, rates, vectors, explains}]
 val kinds_list() {
     val out = val::array();
@@ -646,7 +660,8 @@ EMSCRIPTEN_BINDINGS(mfrec) {
         .function("trainedUsers", &Recommender::trainedUsers)
         .function("toBundle", &Recommender::toBundle);
     function("trainFromCsv", &train_from_csv);
-    function("paramSpec", &param_spec_js);
+    function("paramSpecFor", &param_spec_js);
+    function("paramSpec", &param_spec_default);
     function("kinds", &kinds_list);
     function("threaded", &threaded_build);
 }

@@ -305,7 +305,7 @@ async function main() {
   check(fromBuffer.numItems() === n, 'fromBundle(ArrayBuffer)');
   fromBuffer.delete();
   throwsMatching(() => r.foldIn(Int32Array.of(n + 5), Float32Array.of(4)), /outside the model/, 'bad item row');
-  throwsMatching(() => r.foldIn(Int32Array.of(1), Float32Array.of(7)), /outside 0\.5-5/, 'bad rating');
+  throwsMatching(() => r.foldIn(Int32Array.of(1), Float32Array.of(7)), /outside the model's scale 0\.5-5/, 'bad rating');
   throwsMatching(() => r.foldIn(Int32Array.of(1, 2), Float32Array.of(4)), /2 items but 1 ratings/, 'length mismatch');
   throwsMatching(() => r.scoreAll(new Float32Array(3)), /3 values, 9 expected/, 'bad visitor row');
   throwsMatching(() => r.explain(items, ratings, -1), /outside the model/, 'bad explain item');
@@ -318,13 +318,26 @@ async function main() {
 
   // ---- 2. training in wasm
   const epochs = [];
-  const opts = { factors: 16, iterations: 6, regularization: 12, regBias: 5, genrePrior: 1, testFraction: 0.2, seed: 42,
+  const opts = { factors: 16, iterations: 6, regularization: 12, reg_bias: 5, genre_prior: 1, split: 'random:0.2', seed: 42,
     threads: threaded ? 3 : 1 };
   throwsMatching(() => M.trainFromCsv(new TextEncoder().encode('userId,movieId,rating,timestamp\n1,1,4.0,1\n1,2,x,2\n'), r, opts, null),
     /^ratings\.csv:3: field 'rating': "x" is not a number$/, 'bad ratings.csv');
   throwsMatching(() => M.trainFromCsv(new TextEncoder().encode('userId,movieId,rating,timestamp\n1,999999999,4.0,1\n'), r, opts, null),
     /ratings\.csv:2: field 'movieId': movie 999999999 is not in the catalog/, 'unknown movie');
-  throwsMatching(() => M.trainFromCsv(ratingsBytes, r, { factors: 0 }, null), /factors/, 'bad option');
+  throwsMatching(() => M.trainFromCsv(ratingsBytes, r, { factors: 0 }, null), /factors: 0 is outside 1\.\.1024/, 'bad option');
+  throwsMatching(() => M.trainFromCsv(ratingsBytes, r, { regularization: Infinity }, null), /regularization: inf is not a finite number/,
+    'infinite regularization');
+  throwsMatching(() => M.trainFromCsv(ratingsBytes, r, { genre_prior: NaN }, null), /genre_prior: nan is not a finite number/, 'NaN option');
+  throwsMatching(() => M.trainFromCsv(ratingsBytes, r, { testFraction: 0.2 }, null), /unknown option 'testFraction'/, 'unknown option');
+  throwsMatching(() => M.trainFromCsv(ratingsBytes, r, { split: 'random:2' }, null), /strictly between 0 and 1/, 'bad split');
+  throwsMatching(() => M.trainFromCsv(new TextEncoder().encode('userId,movieId,rating,timestamp\n'), r, {}, null), /no ratings/,
+    'header-only ratings.csv');
+  // the page reads limits and defaults from the engine
+  const spec = M.paramSpec();
+  const fac = spec.find((s) => s.name === 'factors');
+  check(fac && fac.default === 64 && fac.min === 1 && fac.max === 1024 && fac.type === 'integer', 'paramSpec factors');
+  check(spec.find((s) => s.name === 'solver').choices === 'cholesky|cg', 'paramSpec solver choices');
+  check(M.kinds().some((k) => k.name === 'als' && k.rates && k.vectors), 'kinds');
   const t1 = Date.now();
   const res = M.trainFromCsv(new Uint8Array(ratingsBytes), r, opts, (epoch, seconds, trainRmse, testRmse) => {
     epochs.push({ epoch, seconds, trainRmse, testRmse });

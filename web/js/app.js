@@ -162,6 +162,7 @@ async function boot() {
 function useModel(r, source, info = null, { index = true } = {}) {
   if (S.r && S.r !== r) { try { S.r.delete(); } catch { /* ignore */ } }
   S.r = r;
+  S.scale = r.ratingScale();
   markT('fromBundle');
   S.cat = new Catalog(r);
   markT('catalog');
@@ -182,7 +183,9 @@ function ratedArrays() {
   const items = [], ratings = [];
   for (const e of S.store.entries()) {
     const row = S.cat.row.get(e.id);
-    if (row !== undefined) { items.push(row); ratings.push(e.rating); }
+    // the page rates in half stars 0.5-5 (MovieLens'); a model trained on another scale (e.g.
+    // whole stars 1-5) takes the nearest rating on its own scale
+    if (row !== undefined) { items.push(row); ratings.push(clampToScale(e.rating)); }
   }
   S.items = Int32Array.from(items);
   S.ratings = Float32Array.from(ratings);
@@ -201,8 +204,14 @@ function scores() {
   return S.scores;
 }
 
+// the model's rating scale (the ratings it was trained on): predictions are clamped to it
+function clampToScale(v) {
+  const s = S.scale || (S.scale = S.r.ratingScale());
+  return Math.min(s.max, Math.max(s.min, v));
+}
+
 function predicted(row) {
-  return Math.min(5, Math.max(0.5, scores()[row]));
+  return clampToScale(scores()[row]);
 }
 
 // Re-rendering a list replaces its star widgets: keep keyboard focus on the same movie's stars.
@@ -384,7 +393,11 @@ function loadFilters() {
 function renderRecs() {
   const f = filters();
   const t0 = performance.now();
-  const res = S.r.rank(S.x, S.items, f.minCount, f.genreMask, f.yearMin, f.yearMax, S.recN);
+  // the engine's one recommend (the same as `mfrec recommend --rate`): fold-in, rated movies
+  // excluded, filters, top n
+  const res = S.r.recommend(S.items, S.ratings, {
+    n: S.recN, minCount: f.minCount, genreMask: f.genreMask, yearMin: f.yearMin, yearMax: f.yearMax,
+  });
   const dt = performance.now() - t0;
   S.timings.rank.push(dt);
   const list = clear($('recs'));
@@ -403,7 +416,7 @@ function renderRecs() {
     const open = S.open.has(row);
     if (open) keep.add(row);
     const whyId = `why-${row}`;
-    const li = h('li', { dataset: { row: String(row), id: String(S.cat.ids[row]), score: String(res.scores[k]), raw: String(res.raw[k]) } },
+    const li = h('li', { dataset: { row: String(row), id: String(S.cat.ids[row]), score: String(res.ratings[k]), raw: String(res.scores[k]) } },
       h('span', { class: 'rank', text: String(k + 1) }),
       h('div', null, titleButton(row)),
       h('div', { class: 'm-meta' },
@@ -411,7 +424,7 @@ function renderRecs() {
         h('span', { text: countText(row) }),
         coldBadge(row)),
       h('div', { class: 'm-side' },
-        h('span', { class: 'score', text: fmt1(res.scores[k]), title: `Predicted rating ${res.scores[k].toFixed(2)}` }),
+        h('span', { class: 'score', text: fmt1(res.ratings[k]), title: `Predicted rating ${res.ratings[k].toFixed(2)}` }),
         h('button', {
           type: 'button', class: 'why-btn', text: 'Why?',
           attrs: { 'aria-expanded': open ? 'true' : 'false', 'aria-controls': whyId },
@@ -498,14 +511,14 @@ function whyPanel(row, id) {
     h('span', { class: 'val total', dataset: { total: String(e.scoreRaw) }, text: fmt2(e.scoreRaw) }),
     h('span', { class: 'bar total' }));
 
-  const clamped = e.scoreRaw > 5 || e.scoreRaw < 0.5;
+  const clamped = clampToScale(e.scoreRaw) !== e.scoreRaw;
   return h('div', { class: 'why', id, dataset: { row: String(row), score: String(e.score), raw: String(e.scoreRaw) } },
     h('div', { class: 'why-cols' },
       h('div', null, h('h4', { text: S.items.length ? 'Which of your ratings add up to it' : 'Before you rate anything' }), a),
       h('div', null, h('h4', { text: 'The same score, split by genre' }), b)),
     h('p', {
       class: 'why-note',
-      text: `Both columns add up exactly to ${fmt2(e.scoreRaw)}; shown as ${fmt1(e.score)}${clamped ? ` (clamped to the 0.5–5 scale)` : ''}.`,
+      text: `Both columns add up exactly to ${fmt2(e.scoreRaw)}; shown as ${fmt1(e.score)}${clamped ? ` (clamped to the model's ${S.scale.min}–${S.scale.max} scale)` : ''}.`,
     }));
 }
 

@@ -17,11 +17,8 @@ self.onmessage = async ({ data }) => {
     if (typeof M.trainFromCsv !== 'function') throw new Error('this engine build has no trainFromCsv');
     catalog = M.Recommender.fromBundle(new Uint8Array(data.catalog));
     post({ type: 'status', text: 'Reading the ratings…' });
-    const o = data.options;
-    const res = M.trainFromCsv(new Uint8Array(data.csv), catalog, {
-      factors: o.factors, iterations: o.iterations, regularization: o.regularization, regBias: o.regBias,
-      genrePrior: o.genrePrior, threads: o.threads, seed: o.seed, testFraction: o.testFraction,
-    }, (epoch, seconds, trainRmse, testRmse) => {
+    // the options are the engine's own names (M.paramSpec()), passed through unchanged
+    const res = M.trainFromCsv(new Uint8Array(data.csv), catalog, data.options, (epoch, seconds, trainRmse, testRmse) => {
       post({ type: 'progress', epoch, seconds, trainRmse, testRmse });
     });
     const r = res.recommender;

@@ -35,9 +35,17 @@ export function trainingAvailable() {
   return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
 }
 
-// the command line's defaults (docs/TUNING.md) at 32 factors and 10 iterations; 20% held out as in
-// `mfrec train --split random:0.2 --seed 42`, which draws the same split
-const DEFAULTS = { factors: 32, iterations: 10, regularization: 10, regBias: 5, genrePrior: 0.5, testFraction: 0.2, seed: 42 };
+// The form's defaults and limits come from the engine's parameter table (M.paramSpec(), the same
+// table the command line uses); 20% held out with seed 42 draws the same split as
+// `mfrec train --split random:0.2 --seed 42`.
+const SPLIT = { testFraction: 0.2, seed: 42 };
+const FORM_PARAMS = [['factors', 'Factors'], ['iterations', 'Iterations'], ['regularization', 'λ']];
+
+function specOf(M) {
+  const out = {};
+  for (const s of M.paramSpec()) out[s.name] = s;
+  return out;
+}
 
 export function setupTraining({ container, getCatalogBundle, onModel, onShipped, isTrained, getModule }) {
   clear(container);
@@ -61,13 +69,17 @@ export function setupTraining({ container, getCatalogBundle, onModel, onShipped,
   const input = h('input', { type: 'file', accept: '.csv,text/csv', id: 'train-file', class: 'visually-hidden' });
   const dropText = h('span', { text: 'Drop a ratings CSV here (userId,movieId,rating,timestamp, like MovieLens ratings.csv) or click to choose one.' });
   const drop = h('label', { class: 'drop', for: 'train-file', attrs: { tabindex: 0 } }, dropText);
-  const opt = (name, label, value, attrs = {}) => h('label', null, label, ' ',
+  const spec = specOf(getModule());
+  const opt = (name, label, value, attrs = {}) => h('label', { attrs: { title: attrs.title || '' } }, label, ' ',
     h('input', { type: 'number', id: `train-${name}`, value: String(value), attrs }));
   const opts = h('div', { class: 'train-opts' },
-    opt('factors', 'Factors', DEFAULTS.factors, { min: 1, max: 256, step: 1 }),
-    opt('iterations', 'Iterations', DEFAULTS.iterations, { min: 1, max: 100, step: 1 }),
-    opt('regularization', 'λ', DEFAULTS.regularization, { min: 0, step: 0.5 }),
-    opt('test', 'Held out %', DEFAULTS.testFraction * 100, { min: 0, max: 50, step: 1 }));
+    ...FORM_PARAMS.map(([name, label]) => {
+      const s = spec[name];
+      return opt(name, label, s.default, {
+        min: s.min, max: s.max, step: s.type === 'integer' ? 1 : 'any', title: s.help,
+      });
+    }),
+    opt('test', 'Held out %', SPLIT.testFraction * 100, { min: 0, max: 50, step: 1 }));
   const go = h('button', { type: 'button', class: 'primary', id: 'train-go', text: 'Train', disabled: true });
   const cancel = h('button', { type: 'button', text: 'Cancel', hidden: true });
   const bar = h('div', { class: 'progress', id: 'train-progress', attrs: { role: 'progressbar', 'aria-label': 'Training', 'aria-valuemin': 0, 'aria-valuemax': 100 }, hidden: true },
@@ -119,14 +131,11 @@ export function setupTraining({ container, getCatalogBundle, onModel, onShipped,
       return;
     }
     const num = (id, d) => { const v = Number(container.querySelector(`#train-${id}`).value); return Number.isFinite(v) ? v : d; };
-    const options = {
-      ...DEFAULTS,
-      factors: Math.max(1, Math.round(num('factors', DEFAULTS.factors))),
-      iterations: Math.max(1, Math.round(num('iterations', DEFAULTS.iterations))),
-      regularization: Math.max(0, num('regularization', DEFAULTS.regularization)),
-      testFraction: Math.max(0, Math.min(0.5, num('test', DEFAULTS.testFraction * 100) / 100)),
-      threads: Math.max(1, Math.min(8, navigator.hardwareConcurrency || 2)),
-    };
+    // values as typed: the engine checks them against its table and says what is wrong
+    const options = { seed: SPLIT.seed, threads: Math.max(1, Math.min(8, navigator.hardwareConcurrency || 2)) };
+    for (const [name] of FORM_PARAMS) options[name] = num(name, spec[name].default);
+    const held = Math.max(0, Math.min(0.5, num('test', SPLIT.testFraction * 100) / 100));
+    options.split = held > 0 ? `random:${held}` : 'none';
     go.disabled = true;
     cancel.hidden = false;
     log.textContent = '';
