@@ -5,10 +5,10 @@
 namespace mf {
 
 // defined next to each kind's code
-extern const kind_ops kind_mean_ops, kind_bias_ops, kind_als_ops;
+extern const kind_ops kind_mean_ops, kind_bias_ops, kind_als_ops, kind_ials_ops;
 
 const std::vector<const kind_ops *> & kind_list() {
-    static const std::vector<const kind_ops *> all = {&kind_mean_ops, &kind_bias_ops, &kind_als_ops};
+    static const std::vector<const kind_ops *> all = {&kind_mean_ops, &kind_bias_ops, &kind_als_ops, &kind_ials_ops};
     return all;
 }
 
