@@ -21,10 +21,12 @@ using matrix_f = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 using vector_f = Eigen::VectorXf;
 
 // The numeric ids are stored in model files; a new kind takes the next number (kind.h).
-enum class model_kind : uint32_t { mean = 0, bias = 1, als = 2, pop = 3, ease = 5 };
+enum class model_kind : uint32_t { mean = 0, bias = 1, als = 2, pop = 3, ials = 4, ease = 5 };
 // cg: warm-started Jacobi-PCG steps per row, except the rows that solve.cpp's cost rule solves
 // exactly (long rows at small k, where the exact solve is the cheaper one)
 enum class solver_kind : uint32_t { cholesky = 0, cg = 1 };
+// ials: the confidence of an interaction, c = 1 + α (binary) or 1 + α r (rating)
+enum class confidence_kind : uint32_t { binary = 0, rating = 1 };
 
 const char * solver_kind_name(solver_kind s);
 
@@ -51,6 +53,8 @@ struct train_params {
     // at every epoch on ML-32M-shaped data at k = 64 and 128 (3 steps: up to 0.007 off)
     int32_t cg_steps = 4;          // CG iterations per row per half-step (warm-started)
     float init_std = 0.1f;         // initial factors ~ N(0, init_std² / k)
+    float alpha = 0.5f;            // ials: confidence weight α of an interaction (kind_ials.h)
+    confidence_kind confidence = confidence_kind::rating;  // ials: c = 1 + α or 1 + α r
     uint64_t seed = 42;
     int32_t threads = 0;           // 0 = all
 };

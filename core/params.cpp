@@ -33,6 +33,10 @@ const std::vector<param_spec> & table() {
         {"cg_steps", "", "conjugate-gradient steps per row per half-step (warm-started)", param_type::integer, 4, 1,
          64, "", true, true},
         {"init_std", "", "standard deviation of the initial factors", param_type::real, 0.1, 0, 10, "", true, true},
+        {"alpha", "", "ials: confidence weight of an interaction, c = 1 + alpha (or 1 + alpha r) (Spark: alpha)",
+         param_type::real, 0.5, 0, 1e6, "", true, true},
+        {"confidence", "", "ials: binary (c = 1 + alpha) | rating (c = 1 + alpha r)", param_type::choice, 1, 0, 1,
+         "binary|rating", true, true},
         {"seed", "", "seed of the initial factors (and of the split)", param_type::integer, 42, 0,
          9007199254740991.0, "", true, false},
         {"threads", "", "threads (0 = all cores)", param_type::integer, 0, 0, 1024, "", false, true},
@@ -98,6 +102,8 @@ double param_get(const train_params & p, const param_spec & s) {
     if (n == "solver") return (double) p.solver;
     if (n == "cg_steps") return p.cg_steps;
     if (n == "init_std") return p.init_std;
+    if (n == "alpha") return p.alpha;
+    if (n == "confidence") return (double) p.confidence;
     if (n == "seed") return (double) p.seed;
     if (n == "threads") return p.threads;
     return 0.0;
@@ -122,6 +128,8 @@ status param_set_number(train_params & p, const std::string & name, double v) {
     else if (n == "solver") p.solver = (solver_kind) (uint32_t) v;
     else if (n == "cg_steps") p.cg_steps = (int32_t) v;
     else if (n == "init_std") p.init_std = (float) v;
+    else if (n == "alpha") p.alpha = (float) v;
+    else if (n == "confidence") p.confidence = (confidence_kind) (uint32_t) v;
     else if (n == "seed") p.seed = (uint64_t) v;
     else if (n == "threads") p.threads = (int32_t) v;
     return {};

@@ -1,0 +1,52 @@
+// kind_ials.h - implicit ALS (Hu, Koren, Volinsky 2008): `--model ials`, a ranking model.
+//
+// Every rating is an interaction: preference p_ui = 1 for the rated (u, i), 0 for every other
+// cell, with confidence c_ui = 1 + α (confidence=binary) or 1 + α r_ui (confidence=rating).
+// Minimises over ALL cells
+//     Σ_{u,i} c_ui (p_ui - x_uᵀy_i)² + λ (Σ‖x_u‖² + Σ‖y_i‖²)
+// by alternating half-steps. With the other side Y fixed, a row's normal equations are
+//     (YᵀY + λI + Σ_{i∈I(u)} (c_ui - 1) y_i y_iᵀ) x_u = Σ_{i∈I(u)} c_ui y_i,
+// so YᵀY (the Gram of all item vectors, the unobserved cells' part) is formed once per
+// half-step and each row only touches its own interactions. Rows are solved in parallel:
+//   cg (the default): `cg_steps` conjugate-gradient steps warm-started from the row's previous
+//     value (as implicit's AlternatingLeastSquares), A applied implicitly: G v + Σ w_t (z_tᵀv) z_t
+//   cholesky: the exact solve (forms A: n k² + k³/3 per row).
+// Each row depends only on the fixed side, so a model is the same for a seed whatever the
+// thread count. An epoch solves the item rows, then the user rows (the stored user rows are
+// then the fit to the final item rows, as fold-in computes them).
+//
+// Storage in mf::model: k = factors, user rows [0, x_u], item rows [0, y_i] (column 0, the
+// explicit model's bias column, stays 0), μ = 0, no genre rows (0 × k+1); the extra array
+// "ials_gram" (k × k) keeps YᵀY of the final item rows for fold-in (recomputed when absent, as
+// in a web bundle). The score of item i is x_uᵀy_i: a ranking score, not a rating (no kind_rates).
+// The epochs' train_rmse is sqrt(mean (1 - x_uᵀy_i)²) over the training interactions.
+#pragma once
+
+#include "kind.h"
+#include "model.h"
+#include "ratings.h"
+
+#include <Eigen/Core>
+#include <vector>
+
+namespace mf {
+
+// c - 1 for a rating r: α (binary) or α r (rating).
+inline float ials_weight(const train_params & p, float r) {
+    return p.confidence == confidence_kind::rating ? p.alpha * r : p.alpha;
+}
+
+// YᵀY over the factor columns 1..k of `rows` (n × (k+1)), k × k, in double.
+Eigen::MatrixXd ials_gram(const matrix_f & rows);
+
+// One half-step: every row r of `self` (n_rows × (k+1)) from the fixed rows of `other` and the
+// interactions rows.idx/val of row r (idx into other). Solved with p.solver (cg: p.cg_steps
+// steps from self's current row). Column 0 of self is set to 0. sse (may be null): per-row
+// Σ (1 - xᵀy)² over the row's interactions with the new row.
+void ials_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, const train_params & p,
+                    std::vector<double> * sse = nullptr);
+
+// The kind (registered in kinds.cpp).
+extern const kind_ops kind_ials_ops;
+
+}  // namespace mf
