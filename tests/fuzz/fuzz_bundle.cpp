@@ -11,7 +11,7 @@
 //
 // Build: cmake -DMFREC_FUZZ=ON (clang-14 + libclang-rt-14-dev from Debian), ninja fuzz.
 // MFREC_FUZZ_SEED_DIR=DIR makes the target write small valid seeds into DIR first (a bundle of
-// each quantization and a model file); pass them with -seed_inputs or use DIR as the corpus:
+// each quantization, a model file, and regressions that must be refused); pass them with -seed_inputs or use DIR as the corpus:
 //   MFREC_FUZZ_SEED_DIR=corpus build-fuzz/tests/fuzz/fuzz_bundle -max_total_time=60 corpus
 // Real bundles (`mfrec export-web`) and models (`mfrec train --out`) are good seeds as well.
 #include "bundle.h"
@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,25 @@ std::vector<seed> seeds() {
     for (const seed & s : out) {
         check(!s.bytes.empty(), "the seeds encode");
         check(mf::web_model_read(s.bytes.data(), s.bytes.size()).ok(), "the seeds read back");
+    }
+    // regression: an int8 scale that is finite but overflows float32 times a code (accepted
+    // once, giving infinite item vectors); must be refused
+    {
+        const std::vector<uint8_t> & b = out[0].bytes;
+        mf::result<mf::mfm_reader> r = mf::mfm_open(b.data(), b.size());
+        check(r.ok(), "the int8 seed opens");
+        mf::mfm_writer w;
+        for (const mf::mfm_section & s : r->sections) {
+            std::vector<uint8_t> payload(s.data, s.data + s.size);
+            if (s.name == "item_q8_scale" && payload.size() >= sizeof(float)) {
+                const float huge = 3e38f;
+                std::memcpy(payload.data(), &huge, sizeof huge);
+            }
+            w.add(s.name, s.type, payload.data(), s.shape[0], s.shape[1], s.shape[2]);
+        }
+        out.push_back({"bundle_int8_scale_overflow.mfm", w.finish()});
+        check(!mf::bundle_read(out.back().bytes.data(), out.back().bytes.size()).ok(),
+              "an int8 scale that overflows is refused");
     }
     return out;
 }
