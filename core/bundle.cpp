@@ -323,6 +323,9 @@ result<web_model> bundle_decode(const mfm_reader & r) {
                                                                    std::to_string(src[cc]) + " (codes are within ±" +
                                                                    std::to_string(lv) + ")"));
                     dst[cc] = scale[i] * (float) src[cc];
+                    if (!std::isfinite(dst[cc]))  // a finite scale times a code can overflow
+                        return R::fail(fail_section("item_q8_scale", "row " + std::to_string(i) +
+                                                                         ": scale times code is not a finite float32"));
                 }
             }
         } else if (x.quant == bundle_quant::f16) {

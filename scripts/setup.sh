@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# clang-14 + libclang-rt-14-dev: the libFuzzer targets (build-fuzz/); clang-format: scripts/format.sh
 packages=(g++ cmake ninja-build make python3 libeigen3-dev catch2 libcli11-dev libfast-float-dev zlib1g-dev
-          emscripten binaryen wabt chromium)
+          emscripten binaryen wabt chromium clang-14 libclang-rt-14-dev clang-format)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

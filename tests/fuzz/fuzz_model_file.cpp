@@ -4,17 +4,14 @@
 // CRCs skipped followed by model_file_decode, so mutated payloads reach the decoder. Any input
 // the reader accepts must re-encode to a file that reads back and re-encodes to the same bytes.
 //
-// Build and run (from the repository root; clang-14 and libclang-rt-14-dev from Debian):
-//   clang++-14 -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-//     -DEIGEN_DONT_PARALLELIZE -Icore -I/usr/include/eigen3 \
-//     core/crc32.cpp core/mfm.cpp core/model_file.cpp core/model.cpp core/catalog.cpp \
-//     tests/fuzz/fuzz_model_file.cpp -o build/fuzz_model_file
-//   mkdir -p build/fuzz-corpus
-//   MFREC_FUZZ_SEED_DIR=build/fuzz-corpus build/fuzz_model_file -max_total_time=60 build/fuzz-corpus
+// Build: cmake -DMFREC_FUZZ=ON (clang-14 + libclang-rt-14-dev from Debian), ninja fuzz; run:
+//   MFREC_FUZZ_SEED_DIR=corpus build-fuzz/tests/fuzz/fuzz_model_file -max_total_time=60 corpus
 // MFREC_FUZZ_SEED_DIR makes the target write a small valid model (seed.mfm) into the corpus
 // before fuzzing starts; real models from `mfrec train --out` are good seeds as well.
 #include "mfm.h"
 #include "model_file.h"
+
+#include <sys/stat.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -53,6 +50,7 @@ void check_reencode(const mf::model & m) {
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
     if (const char * dir = std::getenv("MFREC_FUZZ_SEED_DIR")) {
+        ::mkdir(dir, 0755);
         const std::vector<uint8_t> seed = seed_file();
         const std::string path = std::string(dir) + "/seed.mfm";
         if (FILE * f = std::fopen(path.c_str(), "wb")) {
