@@ -39,29 +39,6 @@ status f32_read(const mfm_reader & r, const std::string & name, uint64_t rows, u
     return {};
 }
 
-// The truncation message of mfm_open names no section: when the table itself is intact, say
-// which sections the cut removed (a partial download is the likely cause in a browser).
-std::string truncation_detail(const uint8_t * data, size_t size) {
-    auto u64 = [](const uint8_t * p) {
-        uint64_t v = 0;
-        for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-        return v;
-    };
-    if (size < mfm_header_size) return "";
-    const uint64_t count = (uint64_t) data[24] | ((uint64_t) data[25] << 8) | ((uint64_t) data[26] << 16) |
-                           ((uint64_t) data[27] << 24);
-    if (count > 4096 || mfm_header_size + count * mfm_entry_size > size) return "";
-    for (uint64_t i = 0; i < count; ++i) {
-        const uint8_t * e = data + mfm_header_size + i * mfm_entry_size;
-        const uint64_t off = u64(e + 64), len = u64(e + 72);
-        if (off > size || len > size - off) {
-            std::string name;
-            for (int c = 0; c < 32 && e[c]; ++c) name += (e[c] >= 0x20 && e[c] < 0x7f) ? (char) e[c] : '?';
-            return " (section " + name + " and every later one cut off: an incomplete download?)";
-        }
-    }
-    return "";
-}
 
 status unique_item_ids(const std::vector<int32_t> & ids) {
     std::unordered_map<int32_t, size_t> seen;
@@ -382,9 +359,7 @@ result<web_model> bundle_decode(const mfm_reader & r) {
 result<web_model> bundle_read(const uint8_t * data, size_t size) {
     auto r = mfm_open(data, size);
     if (!r) {
-        std::string e = r.error();
-        if (e.rfind("truncated", 0) == 0) e += truncation_detail(data, size);
-        return R::fail(e);
+        return R::fail(r.error());
     }
     auto kind = r->text("kind");
     if (!kind) return R::fail(kind.error() + " (not an mfrec file)");
@@ -417,9 +392,7 @@ web_model web_model_from_model(model m, int32_t cold_threshold) {
 result<web_model> web_model_read(const uint8_t * data, size_t size) {
     auto r = mfm_open(data, size);
     if (!r) {
-        std::string e = r.error();
-        if (e.rfind("truncated", 0) == 0) e += truncation_detail(data, size);
-        return R::fail(e);
+        return R::fail(r.error());
     }
     auto kind = r->text("kind");
     if (!kind) return R::fail(kind.error() + " (not an mfrec file)");

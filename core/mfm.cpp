@@ -202,6 +202,34 @@ result<std::string> mfm_reader::text(const std::string & name) const {
     return std::string(reinterpret_cast<const char *>(b->data), (size_t) b->size());
 }
 
+namespace {
+
+// The truncation message of mfm_open names no section: when the table itself is intact, say
+// which sections the cut removed (a partial download is the likely cause in a browser).
+std::string truncated_sections(const uint8_t * data, size_t size) {
+    auto u64 = [](const uint8_t * p) {
+        uint64_t v = 0;
+        for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+        return v;
+    };
+    if (size < mfm_header_size) return "";
+    const uint64_t count = (uint64_t) data[24] | ((uint64_t) data[25] << 8) | ((uint64_t) data[26] << 16) |
+                           ((uint64_t) data[27] << 24);
+    if (count > 4096 || mfm_header_size + count * mfm_entry_size > size) return "";
+    for (uint64_t i = 0; i < count; ++i) {
+        const uint8_t * e = data + mfm_header_size + i * mfm_entry_size;
+        const uint64_t off = u64(e + 64), len = u64(e + 72);
+        if (off > size || len > size - off) {
+            std::string name;
+            for (int c = 0; c < 32 && e[c]; ++c) name += (e[c] >= 0x20 && e[c] < 0x7f) ? (char) e[c] : '?';
+            return " (section " + name + " and every later one cut off: an incomplete download?)";
+        }
+    }
+    return "";
+}
+
+}  // namespace
+
 result<mfm_reader> mfm_open(const uint8_t * data, size_t size, bool verify_crc) {
     using R = result<mfm_reader>;
     if (size == 0) return R::fail("empty file (0 bytes)");
@@ -239,7 +267,7 @@ result<mfm_reader> mfm_open(const uint8_t * data, size_t size, bool verify_crc) 
     const uint64_t file_size = get_u64(data + 16);
     if (file_size > size) {
         return R::fail("truncated: the header says " + std::to_string(file_size) + " bytes, " +
-                       std::to_string(size) + " present");
+                       std::to_string(size) + " present" + truncated_sections(data, size));
     }
     if (file_size < size) {
         return R::fail(std::to_string(size - file_size) + " bytes of trailing data after the declared end (" +

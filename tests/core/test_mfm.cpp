@@ -263,7 +263,8 @@ TEST_CASE("mfm: header checks and their messages", "[mfm]") {
                                    " bytes)");
         f.resize(good.size() - 1);
         CHECK(open_error(f) == "truncated: the header says " + std::to_string(good.size()) + " bytes, " +
-                                   std::to_string(good.size() - 1) + " present");
+                                   std::to_string(good.size() - 1) + " present" +
+                              " (section empty and every later one cut off: an incomplete download?)");
     }
     {
         std::vector<uint8_t> f(good);

@@ -201,7 +201,8 @@ TEST_CASE("model file: every truncation is rejected with a message", "[model_fil
     }
     std::vector<uint8_t> g(f.begin(), f.end() - 100);
     CHECK(read_error(g) == "truncated: the header says " + std::to_string(f.size()) + " bytes, " +
-                               std::to_string(f.size() - 100) + " present");
+                               std::to_string(f.size() - 100) + " present" +
+                                  " (section genre_name_offsets and every later one cut off: an incomplete download?)");
 }
 
 TEST_CASE("model file: every single-bit flip is rejected, never a different model", "[model_file]") {
