@@ -301,6 +301,13 @@ async function main() {
   throwsMatching(() => M.Recommender.fromBundle(modelBytes.subarray(0, 4000)), /truncated/, 'truncated bytes');
   throwsMatching(() => M.Recommender.fromBundle(new Uint8Array(10)), /magic/, 'not an mfrec file');
   throwsMatching(() => M.Recommender.fromBundle(42), /typed array/, 'not bytes');
+  // a one-movie model with k = 20000 (it once ran 38 s and threw a bare number): refused at once
+  {
+    const t = Date.now();
+    throwsMatching(() => M.Recommender.fromBundle(makeModelFile(movies.slice(0, 1), Int32Array.of(3), 20000)),
+      /section k: 20000 is not a valid number of factors \(0-1024\)/, 'forged k');
+    console.log(`forged k refused in ${Date.now() - t} ms`);
+  }
   const fromBuffer = M.Recommender.fromBundle(modelBytes.slice().buffer);  // an ArrayBuffer works too
   check(fromBuffer.numItems() === n, 'fromBundle(ArrayBuffer)');
   fromBuffer.delete();
