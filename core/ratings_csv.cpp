@@ -1,6 +1,8 @@
 #include "ratings_csv.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 namespace mf {
@@ -110,14 +112,19 @@ std::string parse_time(const char * b, const char * e, int64_t & v) {
     const char * p = b;
     bool neg = p < e && *p == '-';
     if (neg) ++p;
-    if (p == e || e - p > 18) return field_show(b, n) + " is not an integer timestamp";
-    int64_t x = 0;
+    if (p == e) return field_show(b, n) + " is not an integer timestamp";
+    uint64_t x = 0;
+    bool over = false;
     for (; p < e; ++p) {
         unsigned d = (unsigned) (unsigned char) *p - '0';
         if (d >= 10) return field_show(b, n) + " is not an integer timestamp";
-        x = x * 10 + d;
+        if (x > ((uint64_t) INT64_MAX - d) / 10) over = true;  // x * 10 + d > INT64_MAX
+        if (!over) x = x * 10 + d;
     }
-    v = neg ? -x : x;
+    if (over)
+        return field_show(b, n) + (neg ? " is out of range (at least -" : " is out of range (at most ") +
+               "9223372036854775807)";
+    v = neg ? -(int64_t) x : (int64_t) x;
     return "";
 }
 
@@ -127,14 +134,85 @@ std::string trimmed(const char * b, const char * e) {
     return std::string(b, (size_t) (e - b));
 }
 
+// The scan of one user's ratings, positions pos(b) .. pos(e - 1) in file order: the earlier
+// ratings of an item rated again go to `dropped`. last[item] = index k of the item's latest
+// rating seen; indices of earlier users are < b.
+template <class Pos>
+void scan_user(const std::vector<int32_t> & item, int64_t b, int64_t e, Pos pos, std::vector<int64_t> & last,
+               std::vector<int64_t> & dropped) {
+    for (int64_t k = b; k < e; ++k) {
+        int32_t i = item[(size_t) pos(k)];
+        int64_t prev = last[(size_t) i];
+        if (prev >= b) dropped.push_back(pos(prev));
+        last[(size_t) i] = k;
+    }
+}
+
 }  // namespace
 
-result<dataset> ratings_csv_parse(const uint8_t * data, size_t size, const catalog & items, const std::string & name) {
+int64_t ratings_drop_duplicates(dataset & d) {
+    const int64_t n = d.size();
+    if (n < 2) return 0;
+    const size_t n_users = (size_t) d.users.size();
+    std::vector<int64_t> last((size_t) d.items.size(), -1);
+    std::vector<int64_t> dropped;
+    // grouped by user (each user's ratings consecutive): the runs are the groups
+    std::vector<bool> seen(n_users, false);
+    bool grouped = true;
+    for (int64_t p = 0; p < n && grouped;) {
+        const int32_t u = d.user[(size_t) p];
+        if (seen[(size_t) u]) grouped = false;
+        seen[(size_t) u] = true;
+        int64_t q = p + 1;
+        while (q < n && d.user[(size_t) q] == u) ++q;
+        scan_user(
+            d.item, p, q, [](int64_t k) { return k; }, last, dropped);
+        p = q;
+    }
+    if (!grouped) {
+        // group the positions by user, in file order within a user (stable counting sort)
+        dropped.clear();
+        std::fill(last.begin(), last.end(), -1);
+        std::vector<int64_t> start(n_users + 1, 0), perm((size_t) n);
+        for (int32_t u : d.user) ++start[(size_t) u + 1];
+        for (size_t u = 0; u < n_users; ++u) start[u + 1] += start[u];
+        std::vector<int64_t> at(start.begin(), start.end() - 1);
+        for (int64_t p = 0; p < n; ++p) perm[(size_t) at[(size_t) d.user[(size_t) p]]++] = p;
+        for (size_t u = 0; u < n_users; ++u)
+            scan_user(
+                d.item, start[u], start[u + 1], [&](int64_t k) { return perm[(size_t) k]; }, last, dropped);
+    }
+    if (dropped.empty()) return 0;
+    std::sort(dropped.begin(), dropped.end());
+    const bool with_time = d.time.size() == (size_t) n;
+    size_t w = 0, j = 0;
+    for (size_t p = 0; p < (size_t) n; ++p) {
+        if (j < dropped.size() && (size_t) dropped[j] == p) {
+            ++j;
+            continue;
+        }
+        d.user[w] = d.user[p];
+        d.item[w] = d.item[p];
+        d.rating[w] = d.rating[p];
+        if (with_time) d.time[w] = d.time[p];
+        ++w;
+    }
+    d.user.resize(w);
+    d.item.resize(w);
+    d.rating.resize(w);
+    if (with_time) d.time.resize(w);
+    return (int64_t) dropped.size();
+}
+
+result<dataset> ratings_csv_parse(const uint8_t * data, size_t size, const catalog & items, const std::string & name,
+                                  int64_t * duplicates) {
     using R = result<dataset>;
     const char * p = reinterpret_cast<const char *>(data);
     const char * end = p + size;
     if (size >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
     auto at = [&](int64_t line) { return name + ":" + std::to_string(line) + ": "; };
+    if (duplicates) *duplicates = 0;
+    if (p == end) return R::fail(name + ": no ratings (the file is empty)");
 
     // header
     {
@@ -213,6 +291,9 @@ result<dataset> ratings_csv_parse(const uint8_t * data, size_t size, const catal
         d.push(d.users.get_or_add(user), row, r, t);
         p = next;
     }
+    if (d.size() == 0) return R::fail(name + ": no ratings (no data lines after the header)");
+    int64_t dropped = ratings_drop_duplicates(d);
+    if (duplicates) *duplicates = dropped;
     return d;
 }
 

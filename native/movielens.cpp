@@ -23,6 +23,14 @@ bool is_file(const std::string & path) {
     return fi.exists && !fi.is_dir;
 }
 
+// Refuses what is missing or not a regular file (a directory, a FIFO, a device) before any read.
+void require_regular_file(const std::string & path) {
+    file_info fi = file_stat(path);
+    if (!fi.exists) throw load_error(path + ": no such file");
+    if (fi.is_dir) throw load_error(path + ": is a directory, expected a file");
+    if (!fi.is_regular) throw load_error(path + ": not a regular file (" + file_kind_name(fi.mode) + ")");
+}
+
 std::string base_name(const std::string & path) {
     size_t slash = path.find_last_of('/');
     return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -50,21 +58,31 @@ layout_files detect_layout(const std::string & dir, const load_options & opt) {
         {"dat", "ratings.dat", "movies.dat", movies_format::dat, ratings_format::dat},
         {"100k", "u.data", "u.item", movies_format::item, ratings_format::tab},
     };
+    // a layout whose two files are there (of any kind: a directory or FIFO in their place is
+    // refused below, by name)
+    auto there = [&](const std::string & name) { return file_stat(path_join(dir, name)).exists; };
     for (const candidate & c : cands) {
-        std::string movies = path_join(dir, c.movies);
-        std::string ratings = opt.ratings_file.empty() ? path_join(dir, c.ratings) : opt.ratings_file;
-        if (!is_file(movies) || (opt.ratings_file.empty() && !is_file(ratings))) continue;
+        if (!there(c.movies) || (opt.ratings_file.empty() && !there(c.ratings))) continue;
         layout_files l;
         l.layout = c.layout;
-        l.movies = movies;
-        l.ratings = ratings;
+        l.movies = path_join(dir, c.movies);
+        l.ratings = opt.ratings_file.empty() ? path_join(dir, c.ratings) : opt.ratings_file;
         l.mfmt = c.mfmt;
         l.rfmt = c.rfmt;
         if (c.mfmt == movies_format::item) l.genre = path_join(dir, "u.genre");
+        require_regular_file(l.movies);
+        require_regular_file(l.ratings);
         return l;
     }
     if (!opt.ratings_file.empty())
         throw load_error(dir + ": no MovieLens movies file found (expected movies.csv, movies.dat or u.item)");
+    // half a layout: name the missing file
+    for (const candidate & c : cands) {
+        bool r = there(c.ratings), m = there(c.movies);
+        if (r == m) continue;
+        throw load_error(dir + ": " + (r ? c.movies : c.ratings) + " not found (a MovieLens folder has " + c.ratings +
+                         " and " + c.movies + ")");
+    }
     throw load_error(dir + ": no MovieLens files found (expected ratings.csv+movies.csv, ratings.dat+movies.dat or u.data+u.item)");
 }
 
@@ -102,7 +120,7 @@ catalog movielens_load_catalog(const std::string & path) {
     else if (ends(".dat")) f = movies_format::dat;
     else if (ends(".item")) f = movies_format::item;
     else throw load_error(path + ": not a MovieLens movies file (expected movies.csv, movies.dat or u.item)");
-    if (!is_file(path)) throw load_error(path + ": no such file");
+    require_regular_file(path);
     line_errors errs;
     return load_catalog_file(path, f, f == movies_format::item ? path_join(dir_name(path), "u.genre") : "", errs);
 }
@@ -110,7 +128,6 @@ catalog movielens_load_catalog(const std::string & path) {
 dataset movielens_load(const std::string & dir, const load_options & opt, load_report * report) {
     auto t0 = std::chrono::steady_clock::now();
     layout_files L = detect_layout(dir, opt);
-    if (!is_file(L.ratings)) throw load_error(L.ratings + ": no such file");
     load_report rep;
     rep.layout = L.layout;
     rep.ratings_path = L.ratings;
@@ -130,6 +147,7 @@ dataset movielens_load(const std::string & dir, const load_options & opt, load_r
                 rep.lines = m.lines;
                 rep.skipped = m.skipped;
                 rep.skipped_examples = m.skipped_examples;
+                rep.duplicates = m.duplicates;
                 rep.unknown_movies = m.unknown_movies;
                 rep.unknown_movie_ratings = m.unknown_movie_ratings;
                 rep.from_cache = true;
@@ -155,6 +173,7 @@ dataset movielens_load(const std::string & dir, const load_options & opt, load_r
     rep.lines = st.lines;
     rep.skipped = errs.skipped;
     rep.skipped_examples = errs.examples;
+    rep.duplicates = st.duplicates;
     rep.unknown_movies = st.unknown_movies;
     rep.unknown_movie_ratings = st.unknown_movie_ratings;
 
@@ -164,6 +183,7 @@ dataset movielens_load(const std::string & dir, const load_options & opt, load_r
         m.lines = rep.lines;
         m.skipped = rep.skipped;
         m.skipped_examples = rep.skipped_examples;
+        m.duplicates = rep.duplicates;
         m.unknown_movies = rep.unknown_movies;
         m.unknown_movie_ratings = rep.unknown_movie_ratings;
         std::string why;

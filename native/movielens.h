@@ -15,9 +15,20 @@
 // index = catalog row. A rating of a movie missing from the catalog adds the movie (title "",
 // no genres) at the end of the catalog, in order of first appearance, and is counted in the
 // report. Parsing is parallel over byte ranges, with the same result for any thread count.
+// Duplicates: when several lines rate the same (user, movie), the last one in file order wins;
+// the earlier ones are dropped (the others keep their order) and counted in report->duplicates
+// (ratings kept = lines - bad ratings lines skipped - duplicates; unknown_movie_ratings counts
+// kept ratings only).
+// A ratings file without ratings (empty, a header alone, only blank or skipped lines) is an
+// error ("data/x/ratings.csv: no ratings (no data lines after the header)").
 //
 // Errors throw load_error naming file, 1-based line (the header is line 1) and field:
 //   data/x/ratings.csv:17: field 'rating': "abc" is not a number
+//   data/x/ratings.csv:18: field 'timestamp': "-99999999999999999999" is out of range (at least
+//   -9223372036854775807)
+// or the file: "data/x: movies.csv not found (a MovieLens folder has ratings.csv and
+// movies.csv)", "data/x/ratings.csv: not a regular file (a FIFO)" (directories, FIFOs and
+// devices are refused before any read; nothing blocks).
 // With skip_bad_lines the line is skipped and counted instead (report->skipped, first 5 kept).
 //
 // With use_cache a binary cache `<ratings file>.mfcache` is read or (re)written beside the

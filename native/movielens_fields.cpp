@@ -193,14 +193,19 @@ std::string parse_time_field(const std::string & f, int64_t & v) {
     size_t i = 0, n = f.size();
     bool neg = n > 0 && f[0] == '-';
     if (neg) i = 1;
-    if (i == n || n - i > 18) return field_show(f.data(), n) + " is not an integer timestamp";
-    int64_t x = 0;
+    if (i == n) return field_show(f.data(), n) + " is not an integer timestamp";
+    uint64_t x = 0;
+    bool over = false;
     for (; i < n; ++i) {
         unsigned d = (unsigned char) f[i] - '0';
         if (d >= 10) return field_show(f.data(), n) + " is not an integer timestamp";
-        x = x * 10 + d;
+        if (x > ((uint64_t) INT64_MAX - d) / 10) over = true;  // x * 10 + d > INT64_MAX
+        if (!over) x = x * 10 + d;
     }
-    v = neg ? -x : x;
+    if (over)
+        return field_show(f.data(), n) + (neg ? " is out of range (at least -" : " is out of range (at most ") +
+               "9223372036854775807)";
+    v = neg ? -(int64_t) x : (int64_t) x;
     return "";
 }
 

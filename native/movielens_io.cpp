@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <csignal>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -17,6 +20,22 @@ namespace {
 
 std::string errno_text(int e) { return std::strerror(e); }
 
+// "<pid>.<n>" with both decimal: the pid, else 0
+long temp_suffix_pid(const char * s) {
+    long pid = 0;
+    const char * p = s;
+    for (; *p >= '0' && *p <= '9'; ++p) {
+        if (p - s >= 10) return 0;
+        pid = pid * 10 + (*p - '0');
+    }
+    if (p == s || *p != '.' || pid <= 0 || pid > INT_MAX) return 0;
+    const char * q = ++p;
+    for (; *q >= '0' && *q <= '9'; ++q) {
+    }
+    if (q == p || *q != '\0') return 0;
+    return pid;
+}
+
 struct fd_guard {
     int fd;
     ~fd_guard() {
@@ -27,13 +46,16 @@ struct fd_guard {
 }  // namespace
 
 mapped_file::mapped_file(const std::string & path, bool populate) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO that has no writer must not hang (it is refused below)
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) throw load_error(path + ": cannot open: " + errno_text(errno));
     fd_guard guard{fd};
     struct stat st;
     if (::fstat(fd, &st) != 0) throw load_error(path + ": cannot stat: " + errno_text(errno));
     if (S_ISDIR(st.st_mode)) throw load_error(path + ": is a directory, expected a file");
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    // a device (/dev/zero never ends) or a FIFO/socket (may block or never end): refused
+    if (!S_ISREG(st.st_mode)) throw load_error(path + ": not a regular file (" + file_kind_name(st.st_mode) + ")");
+    if (st.st_size > 0) {
         size_t n = (size_t) st.st_size;
         int flags = MAP_PRIVATE;
 #ifdef MAP_POPULATE
@@ -49,12 +71,14 @@ mapped_file::mapped_file(const std::string & path, bool populate) {
             return;
         }
     }
-    // fallback: read() the whole file (pipes, special files, mmap refused)
-    size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t) st.st_size : 65536;
-    buf_.resize(cap);
+    // fallback: read() the file (mmap refused, or a file without a size such as /proc's): the
+    // size seen by fstat when there is one, else to EOF up to unsized_read_limit bytes
+    const bool sized = st.st_size > 0;
+    const size_t want = sized ? (size_t) st.st_size : unsized_read_limit;
+    buf_.resize(sized ? want : std::min<size_t>(want, 65536));
     size_t have = 0;
-    for (;;) {
-        if (have == buf_.size()) buf_.resize(buf_.size() * 2);
+    while (have < want) {
+        if (have == buf_.size()) buf_.resize(std::min(want, buf_.size() * 2));
         ssize_t r = ::read(fd, buf_.data() + have, buf_.size() - have);
         if (r < 0) {
             if (errno == EINTR) continue;
@@ -62,6 +86,12 @@ mapped_file::mapped_file(const std::string & path, bool populate) {
         }
         if (r == 0) break;
         have += (size_t) r;
+    }
+    if (!sized && have == want) {
+        char extra;
+        if (::read(fd, &extra, 1) > 0)
+            throw load_error(path + ": file without a size is larger than the limit of " +
+                             std::to_string(unsized_read_limit) + " bytes");
     }
     buf_.resize(have);
     data_ = buf_.data();
@@ -72,12 +102,50 @@ mapped_file::~mapped_file() {
     if (map_) ::munmap(map_, size_);
 }
 
+std::string file_kind_name(unsigned mode) {
+    mode_t m = (mode_t) mode;
+    if (S_ISREG(m)) return "a regular file";
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISSOCK(m)) return "a socket";
+    if (S_ISLNK(m)) return "a symbolic link";
+    return "not a file";
+}
+
+int remove_stale_temp_files(const std::string & path) {
+    size_t slash = path.find_last_of('/');
+    const std::string prefix = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+    const std::string stem = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp.";
+    if (stem.size() == 5) return 0;  // path ends with '/'
+    DIR * dir = ::opendir(prefix.empty() ? "." : prefix.c_str());
+    if (!dir) return 0;
+    const long self = (long) ::getpid();
+    int removed = 0;
+    while (const struct dirent * e = ::readdir(dir)) {
+        if (std::strncmp(e->d_name, stem.c_str(), stem.size()) != 0) continue;
+        long pid = temp_suffix_pid(e->d_name + stem.size());
+        if (pid == 0 || pid == self) continue;
+        // the writer is gone (EPERM: it exists under another user)
+        if (::kill((pid_t) pid, 0) == 0 || errno != ESRCH) continue;
+        const std::string full = prefix + e->d_name;
+        struct stat st {};
+        if (::lstat(full.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (::unlink(full.c_str()) == 0) ++removed;
+    }
+    ::closedir(dir);
+    return removed;
+}
+
 file_info file_stat(const std::string & path) {
     file_info fi;
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) return fi;
     fi.exists = true;
     fi.is_dir = S_ISDIR(st.st_mode);
+    fi.is_regular = S_ISREG(st.st_mode);
+    fi.mode = (unsigned) st.st_mode;
     fi.size = (uint64_t) st.st_size;
     fi.mtime_ns = (int64_t) st.st_mtim.tv_sec * 1000000000LL + (int64_t) st.st_mtim.tv_nsec;
     return fi;
@@ -169,9 +237,11 @@ uint64_t hash64(const void * data, size_t n, uint64_t seed) {
 
 uint64_t file_head_tail_hash(const std::string & path, uint64_t size) {
     constexpr size_t span = 64 * 1024;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return 0;
     fd_guard guard{fd};
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return 0;  // never read a FIFO or a device
     std::vector<char> buf(2 * span);
     auto read_at = [&](char * dst, size_t n, uint64_t off) -> size_t {
         size_t got = 0;

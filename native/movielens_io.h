@@ -10,7 +10,9 @@
 
 namespace mf {
 
-// The whole file, read-only. Throws load_error when the file cannot be opened or read.
+// The whole of a regular file, read-only (mapped, or read when it cannot be mapped). Throws
+// load_error when the file cannot be opened or read, or is not a regular file (a directory, a
+// FIFO, a device such as /dev/zero): "PATH: not a regular file (a FIFO)". Opening never blocks.
 class mapped_file {
 public:
     explicit mapped_file(const std::string & path, bool populate = false);
@@ -29,14 +31,27 @@ private:
     std::vector<char> buf_;
 };
 
+// The read() fallback's bound for a file whose size the system does not report (/proc).
+constexpr size_t unsized_read_limit = (size_t) 1 << 30;
+
 struct file_info {
     bool exists = false;
     bool is_dir = false;
+    bool is_regular = false;
+    unsigned mode = 0;  // st_mode
     uint64_t size = 0;
     int64_t mtime_ns = 0;
 };
 
 file_info file_stat(const std::string & path);
+
+// "a directory", "a FIFO", "a character device", ... for a st_mode
+std::string file_kind_name(unsigned mode);
+
+// Writes that replace a file by rename (file_write_atomic, the rating cache) write a temporary
+// file "PATH.tmp.<pid>.<n>" first. This removes the ones of `path` whose process no longer
+// exists (killed writers) and returns how many it removed; it never throws.
+int remove_stale_temp_files(const std::string & path);
 
 // "dir/name" without doubling the slash.
 std::string path_join(const std::string & dir, const std::string & name);

@@ -46,7 +46,7 @@ void split_sep(const char * b, const char * e, const char * sep, size_t sep_len,
 // Field checks: return "" when good, else the message tail (`"abc" is not a number`).
 std::string parse_id_field(const std::string & f, int32_t & v);     // positive int32
 std::string parse_rating_field(const std::string & f, float & v);   // number in [0.5, 5]
-std::string parse_time_field(const std::string & f, int64_t & v);   // integer
+std::string parse_time_field(const std::string & f, int64_t & v);   // integer, |v| <= INT64_MAX
 
 // ---- movies
 // u.genre: "name|index" lines; returns the names by index (raw, not canonical). Throws.
@@ -64,12 +64,16 @@ void parse_movies(const char * data, size_t n, movies_format f, const std::strin
 struct ratings_stats {
     int64_t lines = 0;  // non-blank data lines, good or bad
     int64_t unknown_movies = 0;
-    int64_t unknown_movie_ratings = 0;
+    int64_t unknown_movie_ratings = 0;  // ratings of those movies in `d` (after dropping duplicates)
+    int64_t duplicates = 0;             // ratings dropped because a later line rates the same pair
 };
 
 // Parses ratings bytes into `d` (which holds no ratings yet; d.items is the catalog, extended
 // by unknown movies). Ranges of at least min_bytes_per_thread bytes go to up to `threads`
 // threads (0 = hardware threads); the result does not depend on the thread count.
+// Of several ratings of one (user, movie) only the last in file order is kept (st.duplicates
+// counts the others). Throws load_error "NAME: no ratings (...)" when no rating is left (an
+// empty file, a header alone, only blank or skipped lines).
 void parse_ratings(const char * data, size_t n, ratings_format f, const std::string & name, int threads,
                    size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st);
 

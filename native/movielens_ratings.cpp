@@ -6,12 +6,18 @@
 // 3. Each thread parses its lines: a fast path for well-formed lines (hand-written integers, the
 //    "d.d" rating shortcut, fast_float otherwise), and on any surprise the slow path, which
 //    splits the line properly and either accepts it or names the bad field. Movie ids become
-//    catalog rows on the fly (flat table of the catalog's ids when they are < 2^26); each thread
-//    lists the users new to its range, in order.
+//    catalog rows on the fly (flat table of the catalog's ids when they are < 2^26 and not
+//    sparse); each thread lists the users new to its range, in order.
 // 4. Slices are closed up (only when lines were blank or bad); movies the table did not know are
 //    looked up or appended to the catalog in file order; users get dense indices by first
 //    appearance in file order (the per-range lists merged in range order), mapped in parallel
-//    through a flat table (ids < 2^26) or, for bigger ids, a hash map in one ordered pass.
+//    through a flat table (ids < 2^26 and not sparse) or, for bigger ids, a hash map in one
+//    ordered pass.
+// 5. Duplicates: of the ratings of one (user, movie) the last in file order stays. Files grouped
+//    by user (every MovieLens release) are checked run by run in parallel (a run whose movies
+//    increase needs no table); other files are grouped by a counting sort first.
+// Allocations are bounded by the file's size: the output arrays by its records (a record takes
+// at least 8 bytes), the flat id tables by the number of ratings (sparse ids use hash maps).
 #include "movielens_io.h"
 #include "movielens_parse.h"
 
@@ -31,6 +37,12 @@ namespace mf {
 namespace {
 
 constexpr int32_t flat_limit = 1 << 26;
+// A flat id table is used only when it is small next to the data: ids up to
+// sparse_factor x (the entries it serves) + sparse_slack (4 MB of int32 at least).
+constexpr int64_t sparse_factor = 4;
+constexpr int64_t sparse_slack = 1 << 20;
+// the shortest record line: "1,1,1,1\n"
+constexpr int64_t min_record_bytes = 8;
 
 size_t count_newlines(const char * b, const char * e) {
     size_t c = 0;
@@ -135,9 +147,9 @@ inline bool fast_line(const char *& p, const char * limit, int32_t & u, int32_t 
     }
     unsigned d;
     while ((d = digit(*q)) < 10) {
+        if (q - s >= 18) return false;  // a 19th digit could overflow: the slow path checks the range
         t = t * 10 + d;
         ++q;
-        if (q - s > 18) return false;
     }
     if (q == s) return false;
     if (*q == '\r') ++q;
@@ -193,7 +205,8 @@ struct range_state {
     int64_t lines = 0;       // non-blank lines seen
     int64_t unmapped = 0;    // items left as ~movie id (not in the flat table)
     std::vector<int32_t> new_users;  // user ids new to this range, in order (flat ids only)
-    bool big_user = false;           // a user id >= flat_limit was seen
+    int32_t user_limit = 0;          // user ids below it go through the range's bitmap
+    bool big_user = false;           // a user id >= user_limit was seen
     line_errors errs;
     bool failed = false;  // strict mode: stopped at `error`
     std::string error;
@@ -226,7 +239,8 @@ void parse_range(parse_job & job, range_state & rs, int t) {
     int64_t k = rs.out;
     int64_t unmapped = 0;
     int32_t prev_user = -1;
-    std::vector<uint64_t> seen;  // bitmap of user ids met in this range
+    std::vector<uint64_t> seen;  // bitmap of user ids met in this range (ids < rs.user_limit)
+    const size_t seen_words = ((size_t) rs.user_limit + 63) / 64;
     std::vector<std::string> fields;
     const char * counted = p;  // newlines before `counted` are in `line_base`
     int64_t line_base = rs.first_line;
@@ -256,11 +270,11 @@ void parse_range(parse_job & job, range_state & rs, int t) {
         ++k;
         if (u != prev_user) {  // MovieLens files are grouped by user: rare
             prev_user = u;
-            if (u >= flat_limit) {
+            if (u >= rs.user_limit) {  // its bitmap would dwarf the range: the hash map path
                 rs.big_user = true;
             } else {
                 size_t w = (size_t) u >> 6;
-                if (w >= seen.size()) seen.resize(std::max(w + 1, seen.size() * 2), 0);
+                if (w >= seen.size()) seen.resize(std::min(std::max(w + 1, seen.size() * 2), seen_words), 0);
                 uint64_t bit = 1ull << (u & 63);
                 if (!(seen[w] & bit)) {
                     seen[w] |= bit;
@@ -362,6 +376,133 @@ size_t skip_csv_header(const char * data, size_t n, size_t start, const std::str
     return nl ? (size_t) (nl + 1 - data) : n;
 }
 
+// ---- duplicates
+
+// Runs [b, e) of the ratings of one user each: the earlier ratings of a movie the run rates
+// again are appended to `dropped`. last[item] is the position of the item's latest rating seen
+// (positions of earlier runs are < b). pos(k) maps the run's index k to a dataset position.
+struct dup_scan {
+    const int32_t * item;
+    std::vector<int64_t> last;  // allocated on first use
+    std::vector<int64_t> dropped;
+    int32_t n_items;
+
+    template <class Pos>
+    void run(int64_t b, int64_t e, Pos pos) {
+        if (last.empty()) last.assign((size_t) n_items, -1);
+        for (int64_t k = b; k < e; ++k) {
+            int32_t i = item[pos(k)];
+            int64_t prev = last[(size_t) i];
+            if (prev >= b) dropped.push_back(pos(prev));
+            last[(size_t) i] = k;
+        }
+    }
+};
+
+// Files not grouped by user: positions grouped by user with a stable counting sort, then the
+// same scan over each user's positions (in file order).
+template <class Index>
+void drop_duplicates_sorted(const dataset & d, dup_scan & scan) {
+    const int64_t n = d.size();
+    const int32_t n_users = d.users.size();
+    std::vector<Index> start((size_t) n_users + 1, 0);
+    for (int64_t p = 0; p < n; ++p) ++start[(size_t) d.user[(size_t) p] + 1];
+    for (int32_t u = 0; u < n_users; ++u) start[(size_t) u + 1] += start[(size_t) u];
+    std::vector<Index> perm((size_t) n);
+    {
+        std::vector<Index> at(start.begin(), start.end() - 1);
+        for (int64_t p = 0; p < n; ++p) perm[(size_t) at[(size_t) d.user[(size_t) p]]++] = (Index) p;
+    }
+    auto pos = [&](int64_t k) { return (int64_t) perm[(size_t) k]; };
+    for (int32_t u = 0; u < n_users; ++u) {
+        int64_t b = (int64_t) start[(size_t) u], e = (int64_t) start[(size_t) u + 1];
+        if (e - b > 1) scan.run(b, e, pos);
+    }
+}
+
+// Keeps the last rating of each (user, item) in file order; returns how many were dropped.
+// d.user and d.item are dense indices (< users.size(), < items.size()).
+int64_t drop_duplicates(dataset & d, int threads) {
+    const int64_t n = d.size();
+    if (n < 2) return 0;
+    const int32_t n_users = d.users.size();
+    const int32_t * user = d.user.data();
+    const int32_t * item = d.item.data();
+    int T = (int) std::max<int64_t>(1, std::min<int64_t>(threads, n / 65536));
+    // chunk t takes the runs that start in [cut[t], cut[t+1]); each cut is a run start
+    std::vector<int64_t> cut((size_t) T + 1, n);
+    cut[0] = 0;
+    for (int t = 1; t < T; ++t) {
+        int64_t c = std::max(cut[(size_t) t - 1], n * t / T);
+        while (c > 0 && c < n && user[c] == user[c - 1]) ++c;
+        cut[(size_t) t] = c;
+    }
+    // a user seen at the start of two runs: the file is not grouped by user
+    std::vector<std::atomic<uint64_t>> run_seen(((size_t) n_users + 63) / 64);
+    for (auto & w : run_seen) w.store(0, std::memory_order_relaxed);
+    std::atomic<bool> grouped{true};
+    std::vector<dup_scan> scans((size_t) T);
+    run_threads(T, [&](int t) {
+        dup_scan & sc = scans[(size_t) t];
+        sc.item = item;
+        sc.n_items = d.items.size();
+        auto same = [](int64_t k) { return k; };
+        int64_t p = cut[(size_t) t];
+        const int64_t e = cut[(size_t) t + 1];
+        int runs = 0;
+        while (p < e) {
+            const int32_t u = user[p];
+            uint64_t bit = 1ull << (u & 63);
+            if (run_seen[(size_t) u >> 6].fetch_or(bit, std::memory_order_relaxed) & bit) {
+                grouped.store(false, std::memory_order_relaxed);
+                return;
+            }
+            if ((++runs & 1023) == 0 && !grouped.load(std::memory_order_relaxed)) return;
+            // the run, and whether its movies increase (then it has no duplicate)
+            int64_t q = p + 1;
+            bool increasing = true;
+            for (; q < n && user[q] == u; ++q) increasing &= item[q] > item[q - 1];
+            if (!increasing) sc.run(p, q, same);
+            p = q;
+        }
+    });
+    std::vector<int64_t> dropped;
+    if (grouped.load()) {
+        for (dup_scan & sc : scans) dropped.insert(dropped.end(), sc.dropped.begin(), sc.dropped.end());
+    } else {
+        dup_scan sc;
+        sc.item = item;
+        sc.n_items = d.items.size();
+        if ((uint64_t) n <= UINT32_MAX)
+            drop_duplicates_sorted<uint32_t>(d, sc);
+        else
+            drop_duplicates_sorted<uint64_t>(d, sc);
+        dropped = std::move(sc.dropped);
+    }
+    if (dropped.empty()) return 0;
+    std::sort(dropped.begin(), dropped.end());
+    // close up the gaps, a segment at a time (duplicates are rare)
+    const bool with_time = d.time.size() == (size_t) n;
+    int64_t w = dropped[0];
+    for (size_t j = 0; j < dropped.size(); ++j) {
+        int64_t from = dropped[j] + 1;
+        int64_t to = j + 1 < dropped.size() ? dropped[j + 1] : n;
+        size_t len = (size_t) (to - from);
+        if (len > 0) {
+            std::memmove(&d.user[(size_t) w], &d.user[(size_t) from], len * sizeof(int32_t));
+            std::memmove(&d.item[(size_t) w], &d.item[(size_t) from], len * sizeof(int32_t));
+            std::memmove(&d.rating[(size_t) w], &d.rating[(size_t) from], len * sizeof(float));
+            if (with_time) std::memmove(&d.time[(size_t) w], &d.time[(size_t) from], len * sizeof(int64_t));
+        }
+        w += (int64_t) len;
+    }
+    d.user.resize((size_t) w);
+    d.item.resize((size_t) w);
+    d.rating.resize((size_t) w);
+    if (with_time) d.time.resize((size_t) w);
+    return (int64_t) dropped.size();
+}
+
 }  // namespace
 
 ratings_format ratings_format_sniff(const std::string & path, const char * data, size_t n, ratings_format fallback) {
@@ -382,6 +523,7 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
                    size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st) {
     size_t start = 0;
     if (n >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) start = 3;
+    if (start == n) throw load_error(name + ": no ratings (the file is empty)");
     int64_t first_line = 1;
     if (f == ratings_format::csv) {
         start = skip_csv_header(data, n, start, name);
@@ -417,7 +559,11 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
         r.out = slots;
         line += (int64_t) r.newlines;
         bool partial = r.e > r.b && r.e[-1] != '\n';
-        slots += (int64_t) r.newlines + (partial ? 1 : 0);
+        // records: at most one a line, and one per min_record_bytes (blank lines take no slot)
+        const int64_t bytes_r = (int64_t) (r.e - r.b);
+        slots += std::min<int64_t>((int64_t) r.newlines + (partial ? 1 : 0),
+                                   (bytes_r + min_record_bytes - 1) / min_record_bytes);
+        r.user_limit = (int32_t) std::min<int64_t>(flat_limit, 8 * bytes_r + 8 * sparse_slack);
         r.errs.skip = errs.skip;
     }
     if (T > 1) {
@@ -443,7 +589,7 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
     int32_t max_movie = 0;
     for (int32_t id : cat.movie_id) max_movie = std::max(max_movie, id);
     std::vector<int32_t> item_of;
-    if (max_movie < flat_limit) {
+    if (max_movie < flat_limit && max_movie <= sparse_factor * ((int64_t) known_rows + slots) + sparse_slack) {
         item_of.assign((size_t) max_movie + 1, -1);
         for (int32_t row = 0; row < known_rows; ++row) item_of[(size_t) cat.movie_id[(size_t) row]] = row;
     }
@@ -500,13 +646,25 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
         }
     }
 
+    if (total == 0) {
+        std::string why;
+        if (st.lines > 0)
+            why = " (all " + std::to_string(st.lines) + " lines are bad)";
+        else
+            why = f == ratings_format::csv ? " (no data lines after the header)" : " (no data lines)";
+        throw load_error(name + ": no ratings" + why);
+    }
+
     // 4c. users: dense index by first appearance in file order
     bool big = false;
-    for (const range_state & r : rs) big = big || r.big_user;
+    int32_t max_user = 0;
+    for (const range_state & r : rs) {
+        big = big || r.big_user;
+        for (int32_t u : r.new_users) max_user = std::max(max_user, u);
+    }
+    // sparse ids (a few users with ids near 2^26): a table by id would be mostly empty
+    if (max_user > sparse_factor * total + sparse_slack) big = true;
     if (!big) {
-        int32_t max_user = 0;
-        for (const range_state & r : rs)
-            for (int32_t u : r.new_users) max_user = std::max(max_user, u);
         std::vector<int32_t> user_of((size_t) max_user + 1, -1);
         for (const range_state & r : rs) {
             for (int32_t u : r.new_users) {
@@ -527,6 +685,13 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
             }
             u = prev_idx;
         }
+    }
+
+    // 5. duplicates: the last rating of a (user, movie) in file order stays
+    st.duplicates = drop_duplicates(d, T);
+    if (st.duplicates > 0 && st.unknown_movies > 0) {
+        st.unknown_movie_ratings = 0;
+        for (int32_t it : d.item) st.unknown_movie_ratings += it >= known_rows;
     }
 }
 

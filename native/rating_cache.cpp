@@ -200,6 +200,7 @@ std::string encode_meta(const dataset & d, const cache_meta & m) {
     for (const std::string & s : m.skipped_examples) w.str(s);
     w.u64((uint64_t) m.unknown_movies);
     w.u64((uint64_t) m.unknown_movie_ratings);
+    w.u64((uint64_t) m.duplicates);
     w.u64(d.items.genre_names.size());
     for (const std::string & s : d.items.genre_names) w.str(s);
     w.u64(d.items.title.size());
@@ -313,6 +314,7 @@ bool rating_cache_decode(const char * data, size_t n, const std::string & key, d
     for (uint64_t k = 0; k < n_ex && r.ok; ++k) m.skipped_examples.push_back(r.str());
     m.unknown_movies = (int64_t) r.u64();
     m.unknown_movie_ratings = (int64_t) r.u64();
+    m.duplicates = (int64_t) r.u64();
     if (r.u64() != h.n_genres || !r.ok) return fail(why, "corrupt: meta: genre count");
     for (uint64_t g = 0; g < h.n_genres && r.ok; ++g) cat.genre_names.push_back(r.str());
     if (r.u64() != h.n_items || !r.ok) return fail(why, "corrupt: meta: title count");
@@ -382,6 +384,11 @@ bool rating_cache_write(const std::string & path, const std::string & key, const
     for (size_t k = 0; k < n_sections; ++k) h.s[k].hash = tasks[k].hash;
     std::string head = encode_header(h);
 
+    // never replace what is not a cache file (a directory, a FIFO, a device) with one
+    file_info existing = file_stat(path);
+    if (existing.exists && !existing.is_regular)
+        return fail(why, "not written: " + path + " is not a regular file (" + file_kind_name(existing.mode) + ")");
+    remove_stale_temp_files(path);  // left by killed loads: each as big as the cache
     static std::atomic<unsigned> counter{0};
     std::string tmp = path + ".tmp." + std::to_string((long) ::getpid()) + "." + std::to_string(counter++);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

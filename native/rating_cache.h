@@ -1,16 +1,17 @@
 // rating_cache.h - a binary cache of a loaded dataset, `<ratings file>.mfcache` beside the
 // ratings file, so that a second load of ML-32M takes a fraction of a second.
 //
-// Format (version 1, little-endian, all offsets in bytes from the start of the file):
+// Format (version 2, little-endian, all offsets in bytes from the start of the file):
 //   0    char[8]  magic "MFRCACHE"
-//   8    u32      version = 1
+//   8    u32      version = 2
 //   12   u32      0x01020304 (byte order of the writer; another order is rejected)
 //   16   u64      file size (a truncated or extended file is rejected)
 //   24   u64      n_ratings, n_users, n_items, n_genres  (4 x u64)
 //   56   u32      number of sections = 10, u32 reserved (0)
 //   64   10 x {u64 offset, u64 bytes, u64 hash}   sections, in this order:
 //          0 key        the identity of the sources (below), text
-//          1 meta       layout, report counts, skipped examples, genre names, titles
+//          1 meta       layout, report counts (lines, skipped, skipped examples, unknown
+//                       movies and their ratings, duplicates), genre names, titles
 //                       (u64 counts and u32-length-prefixed strings)
 //          2 user_ids   int32[n_users]      MovieLens user id of each dense user
 //          3 movie_id   int32[n_items]      catalog rows
@@ -37,6 +38,9 @@
 // Stale or corrupt caches are never used: the loader parses the text and rewrites the cache
 // (temp file in the same directory, then rename; no fsync: a cache torn by a crash fails its
 // checksums and is rebuilt), silently skipping the write when the directory is not writable.
+// A cache path that is not a regular file (a directory, a FIFO, a symbolic link to /dev/zero) is
+// neither read (a "not a regular file" reason; opening never blocks) nor replaced. Temporary
+// files of killed writes are removed by the next write.
 #pragma once
 
 #include "ratings.h"
@@ -56,9 +60,12 @@ struct cache_meta {
     std::vector<std::string> skipped_examples;
     int64_t unknown_movies = 0;
     int64_t unknown_movie_ratings = 0;
+    int64_t duplicates = 0;  // ratings the load dropped as earlier ratings of the same pair
 };
 
-constexpr uint32_t rating_cache_version = 1;
+// 2: duplicates dropped (last wins) and counted in the meta section; a version 1 cache may hold
+// them and is rebuilt
+constexpr uint32_t rating_cache_version = 2;
 
 // `ratings path` + ".mfcache"
 std::string rating_cache_path(const std::string & ratings_path);

@@ -46,15 +46,16 @@ TEST_CASE("ratings.csv: good files", "[ratings_csv]") {
     REQUIRE(d->time == std::vector<int64_t>{-10, 0, 2, 3});
     REQUIRE(d->users.ids == std::vector<int32_t>{3, 4});
 
-    // header only: no ratings
-    d = parse("userId,movieId,rating,timestamp\r\n");
-    REQUIRE(d.ok());
-    REQUIRE(d->size() == 0);
 }
 
 TEST_CASE("ratings.csv: bad lines name the line and the field", "[ratings_csv]") {
     const std::string h = "userId,movieId,rating,timestamp\n";
-    REQUIRE(error_of("") == "ratings.csv:1: expected the header \"userId,movieId,rating,timestamp\", found an empty file");
+    REQUIRE(error_of("") == "ratings.csv: no ratings (the file is empty)");
+    REQUIRE(error_of("\xEF\xBB\xBF") == "ratings.csv: no ratings (the file is empty)");
+    REQUIRE(error_of(h) == "ratings.csv: no ratings (no data lines after the header)");
+    REQUIRE(error_of("userId,movieId,rating,timestamp\r\n\r\n\n") ==
+            "ratings.csv: no ratings (no data lines after the header)");
+    REQUIRE(error_of("\n") == "ratings.csv:1: expected the header \"userId,movieId,rating,timestamp\", found \"\"");
     REQUIRE(error_of("1,2,3.0,4\n") ==
             "ratings.csv:1: expected the header \"userId,movieId,rating,timestamp\", found \"1,2,3.0,4\"");
     REQUIRE(error_of("userId,movieId,rating\n") ==
@@ -80,4 +81,64 @@ TEST_CASE("ratings.csv: bad lines name the line and the field", "[ratings_csv]")
     std::string s = h + "1,1,9,1\n";
     result<dataset> d = ratings_csv_parse(reinterpret_cast<const uint8_t *>(s.data()), s.size(), small_catalog(), "my.csv");
     REQUIRE(d.error() == "my.csv:2: field 'rating': 9 is outside 0.5\u20135");
+}
+
+TEST_CASE("ratings.csv: timestamps and ids at the edges of their range", "[ratings_csv]") {
+    const std::string h = "userId,movieId,rating,timestamp\n";
+    result<dataset> d = parse(h + "2147483647,1,4.0,9223372036854775807\n1,2,4.0,-9223372036854775807\n"
+                                  "1,50,4.0,0000000000000000000000001\n");
+    REQUIRE(d.ok());
+    REQUIRE(d->users.ids == std::vector<int32_t>{2147483647, 1});
+    REQUIRE(d->time == std::vector<int64_t>{INT64_MAX, -INT64_MAX, 1});
+    REQUIRE(error_of(h + "1,1,4.0,9999999999999999999\n") ==
+            "ratings.csv:2: field 'timestamp': \"9999999999999999999\" is out of range (at most 9223372036854775807)");
+    REQUIRE(error_of(h + "1,1,4.0,9223372036854775808\n") ==
+            "ratings.csv:2: field 'timestamp': \"9223372036854775808\" is out of range (at most 9223372036854775807)");
+    REQUIRE(error_of(h + "1,1,4.0,-99999999999999999999999999\n") ==
+            "ratings.csv:2: field 'timestamp': \"-99999999999999999999999999\" is out of range (at least "
+            "-9223372036854775807)");
+    REQUIRE(error_of(h + "1,1,4.0,99999999999999999999x\n") ==
+            "ratings.csv:2: field 'timestamp': \"99999999999999999999x\" is not an integer timestamp");
+    REQUIRE(error_of(h + "2147483648,1,4.0,1\n") ==
+            "ratings.csv:2: field 'userId': \"2147483648\" is too large (at most 2147483647)");
+    REQUIRE(error_of(h + "18446744073709551617,1,4.0,1\n") ==
+            "ratings.csv:2: field 'userId': \"18446744073709551617\" is too large (at most 2147483647)");
+}
+
+TEST_CASE("ratings.csv: duplicates - the last rating of a (user, movie) wins, counted", "[ratings_csv]") {
+    const std::string h = "userId,movieId,rating,timestamp\n";
+    auto parse_dups = [&](const std::string & s, int64_t & dups) {
+        return ratings_csv_parse(reinterpret_cast<const uint8_t *>(s.data()), s.size(), small_catalog(), "r.csv",
+                                 &dups);
+    };
+    int64_t dups = -1;
+    // grouped by user; user 1 rates movie 1 three times and movie 50 twice
+    result<dataset> d = parse_dups(h + "1,1,1.0,10\n1,50,2.0,11\n1,1,3.0,12\n1,2,3.5,13\n1,50,4.0,14\n1,1,5.0,15\n"
+                                       "7,1,0.5,16\n",
+                                   dups);
+    REQUIRE(d.ok());
+    REQUIRE(dups == 3);
+    REQUIRE(d->users.ids == std::vector<int32_t>{1, 7});
+    REQUIRE(d->user == std::vector<int32_t>{0, 0, 0, 1});
+    REQUIRE(d->item == std::vector<int32_t>{1, 2, 0, 0});  // movies 2, 50, 1, then user 7's movie 1
+    REQUIRE(d->rating == std::vector<float>{3.5f, 4.0f, 5.0f, 0.5f});
+    REQUIRE(d->time == std::vector<int64_t>{13, 14, 15, 16});
+
+    // not grouped by user: user 3's ratings interleave with user 4's
+    d = parse_dups(h + "3,1,1.0,1\n4,1,2.0,2\n3,2,2.5,3\n4,1,4.5,4\n3,1,3.0,5\n", dups);
+    REQUIRE(d.ok());
+    REQUIRE(dups == 2);
+    REQUIRE(d->users.ids == std::vector<int32_t>{3, 4});
+    REQUIRE(d->user == std::vector<int32_t>{0, 1, 0});
+    REQUIRE(d->item == std::vector<int32_t>{1, 0, 0});
+    REQUIRE(d->rating == std::vector<float>{2.5f, 4.5f, 3.0f});
+    REQUIRE(d->time == std::vector<int64_t>{3, 4, 5});
+
+    // none: the count is 0 and nothing moves
+    d = parse_dups(h + "3,1,1.0,1\n4,1,2.0,2\n3,2,2.5,3\n", dups);
+    REQUIRE(d.ok());
+    REQUIRE(dups == 0);
+    REQUIRE(d->size() == 3);
+    // the count is optional
+    REQUIRE(parse(h + "3,1,1.0,1\n3,1,2.0,2\n")->rating == std::vector<float>{2.0f});
 }

@@ -30,9 +30,10 @@ std::string read_all(const std::string & p) {
 std::string sample_ratings(int n) {
     std::mt19937 rng(9);
     std::string s = "userId,movieId,rating,timestamp\n";
+    // 37 ratings a user, of 37 different movies of 1..60 (no duplicates)
     for (int k = 0; k < n; ++k)
-        s += std::to_string(1 + k / 37) + "," + std::to_string(1 + rng() % 60) + "," + std::to_string(rng() % 5) +
-             ".5," + std::to_string(1000 + k) + "\n";
+        s += std::to_string(1 + k / 37) + "," + std::to_string(1 + (k % 37 * 7 + k / 37) % 60) + "," +
+             std::to_string(rng() % 5) + ".5," + std::to_string(1000 + k) + "\n";
     return s;
 }
 
