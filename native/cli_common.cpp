@@ -5,8 +5,6 @@
 #include "model_file.h"
 #include "params.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -114,14 +112,11 @@ void threads_check(int threads) {
 }
 
 void output_check_writable(const std::string & path) {
-    struct stat st;
-    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-        throw cli_error("--out " + path + ": is a directory (give a file name, e.g. " + path + "/model.mfm)");
-    const size_t slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        throw cli_error("--out " + path + ": the folder " + dir + " does not exist");
-    if (access(dir.c_str(), W_OK) != 0) throw cli_error("--out " + path + ": the folder " + dir + " is not writable");
+    try {
+        file_check_writable(path);
+    } catch (const std::exception & e) {
+        throw cli_error(std::string("--out: ") + e.what());
+    }
 }
 
 model model_load_path(const std::string & path) {
