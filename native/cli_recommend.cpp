@@ -43,6 +43,9 @@ visitor visitor_make(const model & m, const query_args & a, bool quiet_duplicate
 
 void recommend_run(const query_args & a) {
     out_format fmt = out_format_parse(a.format);
+    if (a.n < 1 || a.n > recommend_n_max)
+        throw cli_error("-n must be within 1.." + std::to_string(recommend_n_max) + " (" + std::to_string(a.n) +
+                        " given)");
     model m = model_load_path(a.model_path);
     visitor v = visitor_make(m, a);
     recommend_options o;

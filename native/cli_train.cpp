@@ -86,7 +86,9 @@ void train_run(train_args & a) {
         train_by_epoch.push_back(r.train_rmse);
         test_by_epoch.push_back(r.test_rmse);
     }
-    const double train_rmse = train_by_epoch.empty() ? 0.0 : train_by_epoch.back();
+    // a kind fitted without epochs (pop, ease) has no training error: null / empty, not 0
+    const bool has_train_rmse = !train_by_epoch.empty();
+    const double train_rmse = has_train_rmse ? train_by_epoch.back() : 0.0;
     if (fmt == out_format::json) {
         json_object j;
         j.str("model", kind_name(p.kind));
@@ -106,7 +108,7 @@ void train_run(train_args & a) {
         j.integer("n_train", (long long) fr->n_train);
         j.integer("n_test", (long long) fr->n_test);
         j.integer("duplicates", (long long) ld.report.duplicates);
-        j.num("train_rmse", train_rmse);
+        j.raw("train_rmse", has_train_rmse ? fmt_num(train_rmse, 6) : "null");
         j.raw("test_rmse", fr->has_test ? fmt_num(fr->test.rmse, 6) : "null");
         j.raw("test_mae", fr->has_test ? fmt_num(fr->test.mae, 6) : "null");
         for (auto & b : fr->baselines) j.num(b.first == "biases" ? "bias_test_rmse" : "mean_test_rmse", b.second.rmse);
@@ -131,7 +133,7 @@ void train_run(train_args & a) {
     std::string name = kind_name(p.kind);
     if (fr->m.k > 0) name += " k=" + std::to_string(fr->m.k);
     if (p.kind == model_kind::als) name += " tau=" + fmt_num(p.genre_prior, 2);
-    t.rows.push_back({name, fmt_num(train_rmse, 4), fr->has_test ? fmt_num(fr->test.rmse, 4) : "",
+    t.rows.push_back({name, has_train_rmse ? fmt_num(train_rmse, 4) : "", fr->has_test ? fmt_num(fr->test.rmse, 4) : "",
                       fr->has_test ? fmt_num(fr->test.mae, 4) : ""});
     std::fputs(out_table_render(t, fmt).c_str(), stdout);
     if (fmt == out_format::table) {
@@ -160,15 +162,7 @@ struct eval_args {
 void eval_run(eval_args & a) {
     out_format fmt = out_format_parse(a.format);
     threads_check(a.threads);
-    model m = model_load_path(a.model_path);
-    result<bool> need_time = pipeline_needs_time(a.data.split, a.validate);
-    if (!need_time) throw cli_error(need_time.error());
-    loaded_data ld = data_load(a.data, a.threads, a.quiet, *need_time);
-    result<split_result> sp = pipeline_split(ld.d, a.data.split, a.data.seed, a.validate);
-    if (!sp) throw cli_error(sp.error());
-    // with a split, the held-out part (with --validate, the validation part carved out of the
-    // training part, as train --validate held it out); with --split none, every rating of the file
-    const std::vector<int64_t> & pos = a.data.split == "none" && a.validate.empty() ? sp->train : sp->test;
+    // every argument is checked before the model and the data are loaded (seconds at full scale)
     eval_options eo;
     eo.threads = a.threads;
     eo.rating = eo.ranking = false;
@@ -179,6 +173,15 @@ void eval_run(eval_args & a) {
     }
     if (a.k < 1 || a.k > 10000) throw cli_error("--k must be within 1..10000");
     if (a.sampled_negatives < 0) throw cli_error("--sampled-negatives must be 0 (the full catalogue) or more");
+    model m = model_load_path(a.model_path);
+    result<bool> need_time = pipeline_needs_time(a.data.split, a.validate);
+    if (!need_time) throw cli_error(need_time.error());
+    loaded_data ld = data_load(a.data, a.threads, a.quiet, *need_time);
+    result<split_result> sp = pipeline_split(ld.d, a.data.split, a.data.seed, a.validate);
+    if (!sp) throw cli_error(sp.error());
+    // with a split, the held-out part (with --validate, the validation part carved out of the
+    // training part, as train --validate held it out); with --split none, every rating of the file
+    const std::vector<int64_t> & pos = a.data.split == "none" && a.validate.empty() ? sp->train : sp->test;
     eo.rank.k = a.k;
     eo.rank.relevant_min = a.relevant_min <= -1e29 ? -INFINITY : (float) a.relevant_min;
     eo.rank.sampled_negatives = a.sampled_negatives;
