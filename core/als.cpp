@@ -1,15 +1,15 @@
 #include "als.h"
 
+#include <Eigen/Cholesky>
+#include <chrono>
+#include <cmath>
+
 #include "gram.h"
 #include "metrics.h"
 #include "parallel.h"
 #include "params.h"
 #include "rng.h"
 #include "solve.h"
-
-#include <Eigen/Cholesky>
-#include <chrono>
-#include <cmath>
 
 namespace mf {
 
@@ -29,9 +29,9 @@ double train_rmse(const model & m, const rating_matrix & train, int threads) {
         train.n_users, threads, 256, [] { return 0; },
         [&](int, int64_t u) {
             const uint64_t at = rows.ptr[u];
-            part[u] = kern::sse_row(m.users.data() + u * dim, m.items.data(), dim, rows.idx.data() + at,
-                                    rows.val.data() + at, (int64_t) (rows.ptr[u + 1] - at), m.mu, m.scale.min,
-                                    m.scale.max);
+            part[u] =
+                kern::sse_row(m.users.data() + u * dim, m.items.data(), dim, rows.idx.data() + at, rows.val.data() + at,
+                              (int64_t) (rows.ptr[u + 1] - at), m.mu, m.scale.min, m.scale.max);
         });
     double sum = 0.0;
     for (double v : part) sum += v;

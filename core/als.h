@@ -7,18 +7,18 @@
 // is the same iteration with k = 0.
 #pragma once
 
+#include <functional>
+
 #include "model.h"
 #include "ratings.h"
-
-#include <functional>
 
 namespace mf {
 
 struct epoch_report {
-    int32_t epoch = 0;         // 1-based
-    double seconds = 0.0;      // this epoch's wall time (solves + RMSE passes)
+    int32_t epoch = 0;     // 1-based
+    double seconds = 0.0;  // this epoch's wall time (solves + RMSE passes)
     double train_rmse = 0.0;
-    double test_rmse = -1.0;   // -1 without a test set
+    double test_rmse = -1.0;  // -1 without a test set
     double test_mae = -1.0;
 };
 
@@ -40,8 +40,8 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
 // One half-step: solve every row of `self` given the fixed rows of `other` (exposed for tests
 // and fold-in). rows: CSR of self's ratings, idx into other. prior: per-row prior mean (may be
 // null: zero prior). Solved with params.solver.
-void als_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, float mu,
-                   const matrix_f * prior, const train_params & params);
+void als_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, float mu, const matrix_f * prior,
+                   const train_params & params);
 
 // Genre rows from the item rows (the exact W step of the objective above).
 void als_genre_step(const matrix_f & items, const catalog & info, const std::vector<int32_t> & item_counts,

@@ -1,15 +1,15 @@
 #include "bundle.h"
 
-#include "infer.h"
-#include "model_file.h"
-#include "rng.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <iterator>
 #include <limits>
 #include <unordered_map>
+
+#include "infer.h"
+#include "model_file.h"
+#include "rng.h"
 
 namespace mf {
 
@@ -20,7 +20,9 @@ constexpr uint64_t rows_max = (uint64_t) std::numeric_limits<int32_t>::max();
 
 using R = result<web_model>;
 
-std::string fail_section(const std::string & name, const std::string & what) { return "section " + name + ": " + what; }
+std::string fail_section(const std::string & name, const std::string & what) {
+    return "section " + name + ": " + what;
+}
 
 status finite_check(const float * p, uint64_t n, const std::string & name) {
     for (uint64_t i = 0; i < n; ++i) {
@@ -30,7 +32,8 @@ status finite_check(const float * p, uint64_t n, const std::string & name) {
     return {};
 }
 
-status f32_read(const mfm_reader & r, const std::string & name, uint64_t rows, uint64_t cols, std::vector<float> & out) {
+status f32_read(const mfm_reader & r, const std::string & name, uint64_t rows, uint64_t cols,
+                std::vector<float> & out) {
     auto a = r.f32(name, rows, cols);
     if (!a) return status::fail(a.error());
     status s = finite_check(a->data, a->size(), name);
@@ -38,7 +41,6 @@ status f32_read(const mfm_reader & r, const std::string & name, uint64_t rows, u
     out.assign(a->begin(), a->end());
     return {};
 }
-
 
 status unique_item_ids(const std::vector<int32_t> & ids) {
     std::unordered_map<int32_t, size_t> seen;
@@ -57,18 +59,25 @@ status unique_item_ids(const std::vector<int32_t> & ids) {
 
 const char * bundle_quant_name(bundle_quant q) {
     switch (q) {
-    case bundle_quant::int8: return "int8";
-    case bundle_quant::f16: return "f16";
-    case bundle_quant::f32: return "f32";
+        case bundle_quant::int8:
+            return "int8";
+        case bundle_quant::f16:
+            return "f16";
+        case bundle_quant::f32:
+            return "f32";
     }
     return "?";
 }
 
 bool bundle_quant_parse(const std::string & s, bundle_quant & out) {
-    if (s == "int8" || s == "i8") out = bundle_quant::int8;
-    else if (s == "f16" || s == "float16") out = bundle_quant::f16;
-    else if (s == "f32" || s == "float32") out = bundle_quant::f32;
-    else return false;
+    if (s == "int8" || s == "i8")
+        out = bundle_quant::int8;
+    else if (s == "f16" || s == "float16")
+        out = bundle_quant::f16;
+    else if (s == "f32" || s == "float32")
+        out = bundle_quant::f32;
+    else
+        return false;
     return true;
 }
 
@@ -149,7 +158,8 @@ std::vector<uint8_t> bundle_write_impl(const model & m, const pca_map & map_in, 
         w.add_f32("item_q8_scale", scale.data(), n);
     } else if (o.quant == bundle_quant::f16) {
         std::vector<uint16_t> h(n * (size_t) k);
-        for (size_t i = 0; i < n; ++i) f16_from_f32_n(items.row((Eigen::Index) i).data() + 1, h.data() + i * k, (size_t) k);
+        for (size_t i = 0; i < n; ++i)
+            f16_from_f32_n(items.row((Eigen::Index) i).data() + 1, h.data() + i * k, (size_t) k);
         w.add_f16("item_q16", h.data(), n, (uint64_t) k);
     } else {
         std::vector<float> q(n * (size_t) k);
@@ -200,7 +210,7 @@ result<web_model> bundle_decode(const mfm_reader & r) {
     if (!k) return R::fail(k.error());
     if ((*k)[0] < 0 || (*k)[0] > model_factors_max())
         return R::fail(fail_section("k", std::to_string((*k)[0]) + " is not a valid number of factors (0-" +
-                                              std::to_string(model_factors_max()) + ")"));
+                                             std::to_string(model_factors_max()) + ")"));
     m.k = (*k)[0];
     const uint64_t K = (uint64_t) m.k + 1, kk = (uint64_t) m.k;
     auto mu = r.f32("mu", 1);
@@ -216,13 +226,16 @@ result<web_model> bundle_decode(const mfm_reader & r) {
                                                        " values expected, " + std::to_string(info->size()) + " found"));
     const int32_t quant = (*info)[0];
     if (quant < 0 || quant > 2)
-        return R::fail(fail_section("bundle_info", "quantization " + std::to_string(quant) + " unknown (0 int8, 1 f16, 2 f32)"));
+        return R::fail(
+            fail_section("bundle_info", "quantization " + std::to_string(quant) + " unknown (0 int8, 1 f16, 2 f32)"));
     x.quant = (bundle_quant) quant;
-    if ((*info)[1] < 0) return R::fail(fail_section("bundle_info", "cold threshold " + std::to_string((*info)[1]) + " is negative"));
+    if ((*info)[1] < 0)
+        return R::fail(fail_section("bundle_info", "cold threshold " + std::to_string((*info)[1]) + " is negative"));
     x.cold_threshold = (*info)[1];
     x.trained_users = std::max(0, (*info)[2]);
     const int32_t xy_type = (*info)[3];
-    if (xy_type != (int32_t) bundle_xy::none && xy_type != (int32_t) bundle_xy::f16 && xy_type != (int32_t) bundle_xy::f32)
+    if (xy_type != (int32_t) bundle_xy::none && xy_type != (int32_t) bundle_xy::f16 &&
+        xy_type != (int32_t) bundle_xy::f32)
         return R::fail(fail_section("bundle_info", "item_xy type " + std::to_string(xy_type) + " unknown (0, 5 or 8)"));
     x.int8_levels = (*info)[4];
     if (x.quant == bundle_quant::int8 && (x.int8_levels < 1 || x.int8_levels > 127))
@@ -252,9 +265,9 @@ result<web_model> bundle_decode(const mfm_reader & r) {
     const uint32_t allowed = ng >= 32 ? ~0u : ((1u << ng) - 1u);
     for (uint64_t i = 0; i < n; ++i) {
         if (c.genres[i] & ~allowed)
-            return R::fail(fail_section("item_genres", "row " + std::to_string(i) + " (movie " +
-                                                           std::to_string(c.movie_id[i]) + ") uses a genre bit beyond the " +
-                                                           std::to_string(ng) + " genre names"));
+            return R::fail(fail_section("item_genres",
+                                        "row " + std::to_string(i) + " (movie " + std::to_string(c.movie_id[i]) +
+                                            ") uses a genre bit beyond the " + std::to_string(ng) + " genre names"));
     }
     {
         std::vector<float> b;
@@ -270,8 +283,8 @@ result<web_model> bundle_decode(const mfm_reader & r) {
         auto g = r.f32("genre_factors", mfm_any, K);
         if (!g) return R::fail(g.error());
         if (g->rows > (uint64_t) genre_max)
-            return R::fail(fail_section("genre_factors", std::to_string(g->rows) + " genre rows, at most " +
-                                                             std::to_string(genre_max)));
+            return R::fail(fail_section("genre_factors",
+                                        std::to_string(g->rows) + " genre rows, at most " + std::to_string(genre_max)));
         MF_TRY(finite_check(g->data, g->size(), "genre_factors"));
         m.genres.resize((Eigen::Index) g->rows, (Eigen::Index) K);
         if (g->size()) std::memcpy(m.genres.data(), g->data, sizeof(float) * g->size());

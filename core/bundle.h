@@ -23,19 +23,19 @@
 // Why the basis: B is the PCA basis of the q_i (pca_fit_basis), so the stored coordinates have
 // decreasing spread; with one scale per row the small coordinates become small integers, which
 // gzip codes in fewer bits (ML-32M-shaped model, 87,585 × 64 int8 codes: 5.08 MB gzip in the
-// model's basis, about 3.9 MB in the PCA basis, 3.25 MB with L = 63). A rotation changes nothing the page computes (B orthonormal:
-// scores, fold-in, explanations, similarity, cold start are invariant; the visitor's p_u comes
-// out as B p_u), and the map axes become the first two coordinates.
+// model's basis, about 3.9 MB in the PCA basis, 3.25 MB with L = 63). A rotation changes nothing the page computes (B
+// orthonormal: scores, fold-in, explanations, similarity, cold start are invariant; the visitor's p_u comes out as B
+// p_u), and the map axes become the first two coordinates.
 #pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include "mfm.h"
 #include "model.h"
 #include "pca.h"
 #include "result.h"
-
-#include <cstdint>
-#include <string>
-#include <vector>
 
 namespace mf {
 
@@ -51,9 +51,9 @@ struct bundle_options {
     // int8 codes are within [-L, L]: L = 127 is the finest; 63 costs about one point of top-20
     // agreement (0.990 -> 0.979) and saves 0.67 MB of gzip at ML-32M scale (docs/WEB_API.md)
     int32_t int8_levels = 63;
-    int32_t cold_threshold = 5;        // a movie with fewer training ratings is "cold"
-    bundle_xy xy = bundle_xy::none;    // store the map coordinates, or derive them at load
-    bool rotate = true;                // store vectors in the PCA basis (else B = identity)
+    int32_t cold_threshold = 5;      // a movie with fewer training ratings is "cold"
+    bundle_xy xy = bundle_xy::none;  // store the map coordinates, or derive them at load
+    bool rotate = true;              // store vectors in the PCA basis (else B = identity)
 };
 
 // What the page needs beyond the model: the map and the cold threshold.

@@ -28,10 +28,10 @@ int catalog::genre_bit(const std::string & name) {
 }
 
 void catalog::genres_init_movielens() {
-    static const char * names[] = {
-        "Action",  "Adventure", "Animation", "Children", "Comedy",  "Crime",   "Documentary",
-        "Drama",   "Fantasy",   "Film-Noir", "Horror",   "IMAX",    "Musical", "Mystery",
-        "Romance", "Sci-Fi",    "Thriller",  "War",      "Western", "(no genres listed)"};
+    static const char * names[] = {"Action", "Adventure",   "Animation", "Children", "Comedy",
+                                   "Crime",  "Documentary", "Drama",     "Fantasy",  "Film-Noir",
+                                   "Horror", "IMAX",        "Musical",   "Mystery",  "Romance",
+                                   "Sci-Fi", "Thriller",    "War",       "Western",  "(no genres listed)"};
     genre_names.clear();
     for (const char * n : names) genre_names.emplace_back(n);
 }
@@ -52,6 +52,8 @@ int16_t title_year(const std::string & t) {
     return (int16_t) y;
 }
 
-int genre_count(uint32_t mask) { return __builtin_popcount(mask); }
+int genre_count(uint32_t mask) {
+    return __builtin_popcount(mask);
+}
 
 }  // namespace mf

@@ -15,9 +15,9 @@ constexpr int genre_max = 32;
 
 struct catalog {
     std::vector<int32_t> movie_id;
-    std::vector<std::string> title;   // as in the file, year suffix included
-    std::vector<int16_t> year;        // 0 when the title carries no year
-    std::vector<uint32_t> genres;     // bit g set: genre_names[g]
+    std::vector<std::string> title;  // as in the file, year suffix included
+    std::vector<int16_t> year;       // 0 when the title carries no year
+    std::vector<uint32_t> genres;    // bit g set: genre_names[g]
     std::vector<std::string> genre_names;
     std::unordered_map<int32_t, int32_t> index;  // movie id -> row
 

@@ -14,6 +14,8 @@ namespace mf {
 // Continues a CRC: crc is the value returned for the bytes so far (0 for none).
 uint32_t crc32_update(uint32_t crc, const void * data, size_t n);
 
-inline uint32_t crc32_compute(const void * data, size_t n) { return crc32_update(0, data, n); }
+inline uint32_t crc32_compute(const void * data, size_t n) {
+    return crc32_update(0, data, n);
+}
 
 }  // namespace mf

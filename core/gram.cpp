@@ -17,10 +17,10 @@
 namespace mf {
 namespace kern {
 
-#define MFREC_KERNEL_SET(NS)                                                                                   \
-    kernel_set {                                                                                               \
-        NS::lanes(), NS::padded, NS::pack_rows, NS::pack_rows_half, NS::gram_accum, NS::chol_factor, NS::chol_solve, NS::zz_apply, \
-            NS::dot_padded, NS::axpy_padded, NS::sse_packed                                                    \
+#define MFREC_KERNEL_SET(NS)                                                                                         \
+    kernel_set {                                                                                                     \
+        NS::lanes(), NS::padded, NS::pack_rows, NS::pack_rows_half, NS::gram_accum, NS::chol_factor, NS::chol_solve, \
+            NS::zz_apply, NS::dot_padded, NS::axpy_padded, NS::sse_packed                                            \
     }
 
 const kernel_set & kernels_for(int k) {

@@ -1,11 +1,11 @@
 #include "infer.h"
 
-#include "solve.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
+
+#include "solve.h"
 
 namespace mf {
 
@@ -23,13 +23,12 @@ result<std::vector<rated_item>> rated_check(const model & m, const std::vector<r
     for (const rated_item & r : rated) {
         if (r.item < 0 || r.item >= m.n_items())
             return result<std::vector<rated_item>>::fail("rated item row " + std::to_string(r.item) +
-                                                         " is outside the model's " +
-                                                         std::to_string(m.n_items()) + " items");
+                                                         " is outside the model's " + std::to_string(m.n_items()) +
+                                                         " items");
         if (!m.scale.contains(r.rating))
-            return result<std::vector<rated_item>>::fail("rating " + fmt_rating(r.rating) + " for movie " +
-                                                         std::to_string(m.items_info.movie_id[r.item]) +
-                                                         " is outside the model's scale " + fmt_rating(m.scale.min) +
-                                                         "-" + fmt_rating(m.scale.max));
+            return result<std::vector<rated_item>>::fail(
+                "rating " + fmt_rating(r.rating) + " for movie " + std::to_string(m.items_info.movie_id[r.item]) +
+                " is outside the model's scale " + fmt_rating(m.scale.min) + "-" + fmt_rating(m.scale.max));
         last[r.item] = r.rating;
     }
     std::vector<rated_item> out;
@@ -109,7 +108,8 @@ std::vector<ranked_item> rank_top(const model & m, const std::vector<float> & sc
 
 result<std::vector<similar_item>> similar_items(const model & m, int32_t item, int32_t n, int32_t min_count) {
     using out_t = result<std::vector<similar_item>>;
-    if (item < 0 || item >= m.n_items()) return out_t::fail("item row " + std::to_string(item) + " is outside the model");
+    if (item < 0 || item >= m.n_items())
+        return out_t::fail("item row " + std::to_string(item) + " is outside the model");
     if (m.k == 0) return out_t::fail("similar movies need a factor model (this model has no factors)");
     const int32_t k = m.k;
     vector_f q = m.items.row(item).tail(k).transpose();
@@ -175,9 +175,11 @@ result<explanation> explain(const model & m, const std::vector<rated_item> & rat
             e.by_genre.push_back({g, v});
             genre_sum += v;
         }
-        std::sort(e.by_genre.begin(), e.by_genre.end(), [](const explanation::genre_term & a, const explanation::genre_term & b) {
-            return std::fabs(a.value) != std::fabs(b.value) ? std::fabs(a.value) > std::fabs(b.value) : a.genre < b.genre;
-        });
+        std::sort(e.by_genre.begin(), e.by_genre.end(),
+                  [](const explanation::genre_term & a, const explanation::genre_term & b) {
+                      return std::fabs(a.value) != std::fabs(b.value) ? std::fabs(a.value) > std::fabs(b.value)
+                                                                      : a.genre < b.genre;
+                  });
     }
     e.item_own = item_side - genre_sum;
     e.score_raw = m.mu + x(0) + item_side;
@@ -185,7 +187,9 @@ result<explanation> explain(const model & m, const std::vector<rated_item> & rat
     return e;
 }
 
-vector_f cold_start_row(const model & m, uint32_t genre_mask) { return genre_prior_row(m, genre_mask); }
+vector_f cold_start_row(const model & m, uint32_t genre_mask) {
+    return genre_prior_row(m, genre_mask);
+}
 
 float cold_start_score(const model & m, const vector_f & x, uint32_t genre_mask) {
     vector_f y = cold_start_row(m, genre_mask);

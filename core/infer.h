@@ -9,16 +9,16 @@
 // plus the movie's own part δ_i, plus b_u.
 #pragma once
 
-#include "model.h"
-#include "result.h"
-
 #include <cstdint>
 #include <vector>
+
+#include "model.h"
+#include "result.h"
 
 namespace mf {
 
 struct rated_item {
-    int32_t item;   // item row
+    int32_t item;  // item row
     float rating;
 };
 
@@ -30,21 +30,20 @@ result<vector_f> fold_in(const model & m, const std::vector<rated_item> & rated)
 std::vector<float> score_all(const model & m, const vector_f & x);
 
 struct rank_filter {
-    std::vector<int32_t> exclude;      // item rows never returned (e.g. rated)
-    int32_t min_count = 0;             // training ratings at least
-    uint32_t genre_mask = 0;           // if non-zero: items having any of these genres
+    std::vector<int32_t> exclude;        // item rows never returned (e.g. rated)
+    int32_t min_count = 0;               // training ratings at least
+    uint32_t genre_mask = 0;             // if non-zero: items having any of these genres
     int16_t year_min = 0, year_max = 0;  // 0 = unbounded
 };
 
 struct ranked_item {
     int32_t item;
-    float score;   // clamped predicted rating
-    float raw;     // unclamped score
+    float score;  // clamped predicted rating
+    float raw;    // unclamped score
 };
 
 // Top n items by score, best first; ties broken by item row (deterministic).
-std::vector<ranked_item> rank_top(const model & m, const std::vector<float> & scores, const rank_filter & f,
-                                  int32_t n);
+std::vector<ranked_item> rank_top(const model & m, const std::vector<float> & scores, const rank_filter & f, int32_t n);
 
 struct similar_item {
     int32_t item;
@@ -55,18 +54,24 @@ struct similar_item {
 result<std::vector<similar_item>> similar_items(const model & m, int32_t item, int32_t n, int32_t min_count = 0);
 
 struct explanation {
-    float score_raw = 0;          // μ + b_u + b_i + p_uᵀq_i
-    float score = 0;              // clamped
+    float score_raw = 0;  // μ + b_u + b_i + p_uᵀq_i
+    float score = 0;      // clamped
     float mu = 0;
-    float item_bias = 0;          // b_i
-    float user_bias = 0;          // b_u
+    float item_bias = 0;  // b_i
+    float user_bias = 0;  // b_u
     // by rated movie: score_raw = mu + item_bias + Σ by_rated[j].value
-    struct term { int32_t item; float value; };
-    std::vector<term> by_rated;   // sorted by |value| descending
+    struct term {
+        int32_t item;
+        float value;
+    };
+    std::vector<term> by_rated;  // sorted by |value| descending
     // by genre: score_raw = mu + user_bias + item_own + Σ by_genre[g].value
-    struct genre_term { int32_t genre; float value; };
+    struct genre_term {
+        int32_t genre;
+        float value;
+    };
     std::vector<genre_term> by_genre;
-    float item_own = 0;           // [1, p_u]ᵀ δ_i, the movie's own part beyond its genres
+    float item_own = 0;  // [1, p_u]ᵀ δ_i, the movie's own part beyond its genres
 };
 
 result<explanation> explain(const model & m, const std::vector<rated_item> & rated, int32_t item);

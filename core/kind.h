@@ -10,13 +10,13 @@
 // bundle write all of them generically.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "als.h"
 #include "infer.h"
 #include "model.h"
 #include "result.h"
-
-#include <string>
-#include <vector>
 
 namespace mf {
 
@@ -39,7 +39,7 @@ struct kind_ops {
     const char * name;     // --model NAME
     const char * summary;  // one line for --help and the page
     uint32_t caps;
-    const char * uses;     // the parameters it reads (params.h names, space separated)
+    const char * uses;  // the parameters it reads (params.h names, space separated)
     // overrides of the table defaults (may be null)
     void (*defaults)(train_params & p);
     // rules beyond the table's limits (may be null)

@@ -13,7 +13,9 @@ result<model> als_fit(const fit_input & in, const train_params & p, const epoch_
     return model_train(in.train, in.items, in.user_ids, p, in.test, on_epoch);
 }
 
-result<vector_f> als_fold_in(const model & m, const std::vector<rated_item> & rated) { return fold_in(m, rated); }
+result<vector_f> als_fold_in(const model & m, const std::vector<rated_item> & rated) {
+    return fold_in(m, rated);
+}
 
 // the global mean has no personal part: every visitor is the zero row
 result<vector_f> mean_fold_in(const model & m, const std::vector<rated_item> &) {
@@ -31,15 +33,15 @@ status bias_check(const train_params & p) {
 }
 
 status als_check(const train_params & p) {
-    if (!(p.reg > 0))
-        return status::fail("regularization: 0 makes the ridge systems singular; use a positive value");
+    if (!(p.reg > 0)) return status::fail("regularization: 0 makes the ridge systems singular; use a positive value");
     return bias_check(p);
 }
 
 }  // namespace
 
-extern const kind_ops kind_mean_ops = {model_kind::mean, "mean", "the global mean rating (a baseline)", kind_rates,
-                                       "", nullptr, nullptr, als_fit, mean_fold_in, als_score};
+extern const kind_ops kind_mean_ops = {
+    model_kind::mean, "mean",   "the global mean rating (a baseline)", kind_rates, "", nullptr, nullptr, als_fit,
+    mean_fold_in,     als_score};
 
 extern const kind_ops kind_bias_ops = {model_kind::bias,
                                        "bias",

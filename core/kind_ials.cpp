@@ -1,16 +1,16 @@
 // kind_ials.cpp - implicit ALS (kind_ials.h has the model and the solver).
 #include "kind_ials.h"
 
-#include "gram.h"
-#include "parallel.h"
-#include "params.h"
-#include "rng.h"
-
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+
+#include "gram.h"
+#include "parallel.h"
+#include "params.h"
+#include "rng.h"
 
 namespace mf {
 
@@ -20,10 +20,10 @@ constexpr const char * gram_name = "ials_gram";
 
 // Per-thread buffers, grown on demand.
 struct ials_scratch {
-    aligned_floats z;    // n × kp: sqrt(c_t - 1) y_t, zero padded
-    aligned_floats vec;  // 5 × kp: x, r, p, Ap, b
+    aligned_floats z;       // n × kp: sqrt(c_t - 1) y_t, zero padded
+    aligned_floats vec;     // 5 × kp: x, r, p, Ap, b
     std::vector<float> sw;  // sqrt(c_t - 1)
-    Eigen::MatrixXf a;   // cholesky: the k × k system
+    Eigen::MatrixXf a;      // cholesky: the k × k system
 };
 
 inline void prefetch(const void * p) {

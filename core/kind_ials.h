@@ -22,12 +22,12 @@
 // The epochs' train_rmse is sqrt(mean (1 - x_uᵀy_i)²) over the training interactions.
 #pragma once
 
+#include <Eigen/Core>
+#include <vector>
+
 #include "kind.h"
 #include "model.h"
 #include "ratings.h"
-
-#include <Eigen/Core>
-#include <vector>
 
 namespace mf {
 

@@ -1,11 +1,10 @@
 #include "metrics.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "gram.h"
 #include "parallel.h"
-
-#include <algorithm>
-
-#include <cmath>
 
 namespace mf {
 

@@ -1,9 +1,9 @@
 #include "mfm.h"
 
-#include "crc32.h"
-
 #include <algorithm>
 #include <cstring>
+
+#include "crc32.h"
 
 namespace mf {
 
@@ -17,7 +17,9 @@ constexpr uint32_t mfm_endian_check = 0x01020304u;
 uint32_t get_u32(const uint8_t * p) {
     return (uint32_t) p[0] | ((uint32_t) p[1] << 8) | ((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
 }
-uint64_t get_u64(const uint8_t * p) { return (uint64_t) get_u32(p) | ((uint64_t) get_u32(p + 4) << 32); }
+uint64_t get_u64(const uint8_t * p) {
+    return (uint64_t) get_u32(p) | ((uint64_t) get_u32(p + 4) << 32);
+}
 void put_u32(uint8_t * p, uint32_t v) {
     for (int i = 0; i < 4; ++i) p[i] = (uint8_t) (v >> (8 * i));
 }
@@ -32,7 +34,9 @@ bool all_zero(const uint8_t * p, size_t n) {
     return true;
 }
 
-uint64_t align_up(uint64_t x) { return (x + (mfm_align - 1)) & ~(uint64_t) (mfm_align - 1); }
+uint64_t align_up(uint64_t x) {
+    return (x + (mfm_align - 1)) & ~(uint64_t) (mfm_align - 1);
+}
 
 // a * b, false on overflow
 bool mul_ok(uint64_t a, uint64_t b, uint64_t & out) {
@@ -44,8 +48,7 @@ bool mul_ok(uint64_t a, uint64_t b, uint64_t & out) {
 // rows*cols*depth*elem, false on overflow
 bool shape_bytes(const uint64_t shape[3], size_t elem, uint64_t & out) {
     uint64_t n = 1;
-    return mul_ok(n, shape[0], n) && mul_ok(n, shape[1], n) && mul_ok(n, shape[2], n) &&
-           mul_ok(n, elem, out);
+    return mul_ok(n, shape[0], n) && mul_ok(n, shape[1], n) && mul_ok(n, shape[2], n) && mul_ok(n, elem, out);
 }
 
 // "87585×65×4" (trailing unit dimensions omitted, element size last)
@@ -80,8 +83,8 @@ std::string hex32(uint32_t v) {
 }
 
 bool name_char_ok(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
 }
 
 bool name_ok(const std::string & name) {
@@ -100,28 +103,52 @@ bool host_is_little_endian() {
 
 const char * mfm_type_name(mfm_type t) {
     switch (t) {
-    case mfm_type::u8: return "u8";
-    case mfm_type::i8: return "i8";
-    case mfm_type::u16: return "u16";
-    case mfm_type::i16: return "i16";
-    case mfm_type::f16: return "f16";
-    case mfm_type::u32: return "u32";
-    case mfm_type::i32: return "i32";
-    case mfm_type::f32: return "f32";
-    case mfm_type::u64: return "u64";
-    case mfm_type::i64: return "i64";
-    case mfm_type::f64: return "f64";
-    case mfm_type::bytes: return "bytes";
+        case mfm_type::u8:
+            return "u8";
+        case mfm_type::i8:
+            return "i8";
+        case mfm_type::u16:
+            return "u16";
+        case mfm_type::i16:
+            return "i16";
+        case mfm_type::f16:
+            return "f16";
+        case mfm_type::u32:
+            return "u32";
+        case mfm_type::i32:
+            return "i32";
+        case mfm_type::f32:
+            return "f32";
+        case mfm_type::u64:
+            return "u64";
+        case mfm_type::i64:
+            return "i64";
+        case mfm_type::f64:
+            return "f64";
+        case mfm_type::bytes:
+            return "bytes";
     }
     return "?";
 }
 
 size_t mfm_type_size(mfm_type t) {
     switch (t) {
-    case mfm_type::u8: case mfm_type::i8: case mfm_type::bytes: return 1;
-    case mfm_type::u16: case mfm_type::i16: case mfm_type::f16: return 2;
-    case mfm_type::u32: case mfm_type::i32: case mfm_type::f32: return 4;
-    case mfm_type::u64: case mfm_type::i64: case mfm_type::f64: return 8;
+        case mfm_type::u8:
+        case mfm_type::i8:
+        case mfm_type::bytes:
+            return 1;
+        case mfm_type::u16:
+        case mfm_type::i16:
+        case mfm_type::f16:
+            return 2;
+        case mfm_type::u32:
+        case mfm_type::i32:
+        case mfm_type::f32:
+            return 4;
+        case mfm_type::u64:
+        case mfm_type::i64:
+        case mfm_type::f64:
+            return 8;
     }
     return 0;
 }
@@ -135,14 +162,14 @@ const mfm_section * mfm_reader::find(const std::string & name) const {
     return nullptr;
 }
 
-result<const mfm_section *> mfm_reader::get(const std::string & name, mfm_type type, uint64_t rows,
-                                            uint64_t cols, uint64_t depth) const {
+result<const mfm_section *> mfm_reader::get(const std::string & name, mfm_type type, uint64_t rows, uint64_t cols,
+                                            uint64_t depth) const {
     using R = result<const mfm_section *>;
     const mfm_section * s = find(name);
     if (!s) return R::fail("section " + name + ": missing");
     if (s->type != type) {
-        return R::fail("section " + name + ": type " + mfm_type_name(type) + " expected, " +
-                       mfm_type_name(s->type) + " found");
+        return R::fail("section " + name + ": type " + mfm_type_name(type) + " expected, " + mfm_type_name(s->type) +
+                       " found");
     }
     const uint64_t want[3] = {rows == mfm_any ? s->shape[0] : rows, cols == mfm_any ? s->shape[1] : cols,
                               depth == mfm_any ? s->shape[2] : depth};
@@ -153,15 +180,15 @@ result<const mfm_section *> mfm_reader::get(const std::string & name, mfm_type t
         return R::fail("section " + name + ": " + shape_text(want, elem) + " bytes expected, " +
                        std::to_string(s->size) + " found");
     }
-    return R::fail("section " + name + ": shape " + shape_text(want, 0) + " expected, " +
-                   shape_text(s->shape, 0) + " found");
+    return R::fail("section " + name + ": shape " + shape_text(want, 0) + " expected, " + shape_text(s->shape, 0) +
+                   " found");
 }
 
 namespace {
 
 template <class T>
-result<mfm_array<T>> reader_get(const mfm_reader & r, const std::string & name, mfm_type type,
-                                uint64_t rows, uint64_t cols, uint64_t depth) {
+result<mfm_array<T>> reader_get(const mfm_reader & r, const std::string & name, mfm_type type, uint64_t rows,
+                                uint64_t cols, uint64_t depth) {
     auto s = r.get(name, type, rows, cols, depth);
     if (!s) return result<mfm_array<T>>::fail(s.error());
     mfm_array<T> a;
@@ -174,10 +201,10 @@ result<mfm_array<T>> reader_get(const mfm_reader & r, const std::string & name, 
 
 }  // namespace
 
-#define MFM_GETTER(fn, T)                                                                          \
-    result<mfm_array<T>> mfm_reader::fn(const std::string & name, uint64_t rows, uint64_t cols,   \
-                                        uint64_t depth) const {                                    \
-        return reader_get<T>(*this, name, mfm_type::fn, rows, cols, depth);                        \
+#define MFM_GETTER(fn, T)                                                                                       \
+    result<mfm_array<T>> mfm_reader::fn(const std::string & name, uint64_t rows, uint64_t cols, uint64_t depth) \
+        const {                                                                                                 \
+        return reader_get<T>(*this, name, mfm_type::fn, rows, cols, depth);                                     \
     }
 MFM_GETTER(u8, uint8_t)
 MFM_GETTER(i8, int8_t)
@@ -213,8 +240,8 @@ std::string truncated_sections(const uint8_t * data, size_t size) {
         return v;
     };
     if (size < mfm_header_size) return "";
-    const uint64_t count = (uint64_t) data[24] | ((uint64_t) data[25] << 8) | ((uint64_t) data[26] << 16) |
-                           ((uint64_t) data[27] << 24);
+    const uint64_t count =
+        (uint64_t) data[24] | ((uint64_t) data[25] << 8) | ((uint64_t) data[26] << 16) | ((uint64_t) data[27] << 24);
     if (count > 4096 || mfm_header_size + count * mfm_entry_size > size) return "";
     for (uint64_t i = 0; i < count; ++i) {
         const uint8_t * e = data + mfm_header_size + i * mfm_entry_size;
@@ -237,8 +264,7 @@ result<mfm_reader> mfm_open(const uint8_t * data, size_t size, bool verify_crc) 
     // magic first, so that a CSV or a JPEG gets the right complaint even when short
     const size_t nmagic = std::min(size, sizeof(mfm_magic));
     if (std::memcmp(data, mfm_magic, nmagic) != 0) {
-        return R::fail("not an mfrec file: magic \"MFRECMFM\" expected, \"" + printable(data, nmagic) +
-                       "\" found");
+        return R::fail("not an mfrec file: magic \"MFRECMFM\" expected, \"" + printable(data, nmagic) + "\" found");
     }
     if (size < mfm_header_size) {
         return R::fail("truncated: " + std::to_string(size) + " bytes, the header alone is " +
@@ -256,8 +282,9 @@ result<mfm_reader> mfm_open(const uint8_t * data, size_t size, bool verify_crc) 
     const uint32_t endian = get_u32(data + 12);
     if (endian != mfm_endian_check) {
         if (endian == 0x04030201u) {
-            return R::fail("written big-endian (endianness check 0x04030201); only little-endian files "
-                           "are supported");
+            return R::fail(
+                "written big-endian (endianness check 0x04030201); only little-endian files "
+                "are supported");
         }
         return R::fail("bad endianness check " + hex32(endian) + " (0x01020304 expected)");
     }
@@ -266,8 +293,8 @@ result<mfm_reader> mfm_open(const uint8_t * data, size_t size, bool verify_crc) 
     if (!all_zero(data + 40, 16)) return R::fail("header: reserved bytes not zero");
     const uint64_t file_size = get_u64(data + 16);
     if (file_size > size) {
-        return R::fail("truncated: the header says " + std::to_string(file_size) + " bytes, " +
-                       std::to_string(size) + " present" + truncated_sections(data, size));
+        return R::fail("truncated: the header says " + std::to_string(file_size) + " bytes, " + std::to_string(size) +
+                       " present" + truncated_sections(data, size));
     }
     if (file_size < size) {
         return R::fail(std::to_string(size - file_size) + " bytes of trailing data after the declared end (" +
@@ -319,18 +346,17 @@ result<mfm_reader> mfm_open(const uint8_t * data, size_t size, bool verify_crc) 
             return R::fail(where + ": shape " + shape_text(s.shape, 0) + " too large");
         }
         if (expect != s.size) {
-            return R::fail(where + ": " + shape_text(s.shape, elem) + " bytes expected, " +
-                           std::to_string(s.size) + " found");
+            return R::fail(where + ": " + shape_text(s.shape, elem) + " bytes expected, " + std::to_string(s.size) +
+                           " found");
         }
         if (s.offset % mfm_align != 0) {
             return R::fail(where + ": offset " + std::to_string(s.offset) + " not 64-byte aligned");
         }
         if (s.offset < table_end || s.offset > file_size || s.size > file_size - s.offset) {
-            return R::fail(where + ": bytes [" + std::to_string(s.offset) + ", " +
-                           (s.size > ~(uint64_t) 0 - s.offset ? std::string("overflow")
-                                                               : std::to_string(s.offset + s.size)) +
-                           ") outside the payload area [" + std::to_string(table_end) + ", " +
-                           std::to_string(file_size) + ")");
+            return R::fail(
+                where + ": bytes [" + std::to_string(s.offset) + ", " +
+                (s.size > ~(uint64_t) 0 - s.offset ? std::string("overflow") : std::to_string(s.offset + s.size)) +
+                ") outside the payload area [" + std::to_string(table_end) + ", " + std::to_string(file_size) + ")");
         }
         s.data = data + s.offset;
     }
@@ -377,8 +403,8 @@ result<mfm_reader> mfm_open(const uint8_t * data, size_t size, bool verify_crc) 
 
 // ---- writer
 
-bool mfm_writer::add(const std::string & name, mfm_type type, const void * data, uint64_t rows,
-                     uint64_t cols, uint64_t depth) {
+bool mfm_writer::add(const std::string & name, mfm_type type, const void * data, uint64_t rows, uint64_t cols,
+                     uint64_t depth) {
     if (!error_.empty()) return false;
     if (!name_ok(name)) {
         error_ = "section \"" + name + "\": invalid name (1 to 31 characters of [A-Za-z0-9_.-])";
@@ -546,8 +572,10 @@ status strings_read_t(const mfm_array<T> & off, const mfm_array<uint8_t> & blob,
 
 void mfm_strings_add(mfm_writer & w, const std::string & blob_name, const std::string & offsets_name,
                      const std::vector<std::string> & v, mfm_type offset_type) {
-    if (offset_type == mfm_type::u32) strings_add_t<uint32_t>(w, blob_name, offsets_name, v, offset_type);
-    else strings_add_t<uint64_t>(w, blob_name, offsets_name, v, mfm_type::u64);
+    if (offset_type == mfm_type::u32)
+        strings_add_t<uint32_t>(w, blob_name, offsets_name, v, offset_type);
+    else
+        strings_add_t<uint64_t>(w, blob_name, offsets_name, v, mfm_type::u64);
 }
 
 status mfm_strings_read(const mfm_reader & r, const std::string & blob_name, const std::string & offsets_name,

@@ -34,12 +34,12 @@
 // CRC-32 is IEEE (zlib's), see crc32.h.
 #pragma once
 
-#include "result.h"
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "result.h"
 
 namespace mf {
 
@@ -51,8 +51,18 @@ constexpr size_t mfm_name_max = 31;
 constexpr uint64_t mfm_any = ~(uint64_t) 0;  // "any extent" in a getter's expected shape
 
 enum class mfm_type : uint32_t {
-    u8 = 1, i8 = 2, u16 = 3, i16 = 4, f16 = 5, u32 = 6, i32 = 7, f32 = 8, u64 = 9, i64 = 10,
-    f64 = 11, bytes = 12,
+    u8 = 1,
+    i8 = 2,
+    u16 = 3,
+    i16 = 4,
+    f16 = 5,
+    u32 = 6,
+    i32 = 7,
+    f32 = 8,
+    u64 = 9,
+    i64 = 10,
+    f64 = 11,
+    bytes = 12,
 };
 
 // "f32", ..., "?" for an unknown code
@@ -67,7 +77,7 @@ struct mfm_section {
     mfm_type type = mfm_type::bytes;
     uint64_t shape[3] = {0, 1, 1};
     uint64_t offset = 0;
-    uint64_t size = 0;        // bytes
+    uint64_t size = 0;  // bytes
     uint32_t crc = 0;
     const uint8_t * data = nullptr;  // into the caller's bytes
 
@@ -100,25 +110,36 @@ struct mfm_reader {
     // Typed getters: fail with "section NAME: missing", "section NAME: type f32 expected, i32
     // found" or "section NAME: 87585×65×4 bytes expected, 12 found". Pass mfm_any for an extent
     // the caller does not know; unused trailing dimensions are 1.
-    result<mfm_array<uint8_t>> u8(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1, uint64_t depth = 1) const;
-    result<mfm_array<int8_t>> i8(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1, uint64_t depth = 1) const;
-    result<mfm_array<uint16_t>> u16(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1, uint64_t depth = 1) const;
-    result<mfm_array<int16_t>> i16(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1, uint64_t depth = 1) const;
-    result<mfm_array<uint16_t>> f16(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1, uint64_t depth = 1) const;
-    result<mfm_array<uint32_t>> u32(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1, uint64_t depth = 1) const;
-    result<mfm_array<int32_t>> i32(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1, uint64_t depth = 1) const;
-    result<mfm_array<float>> f32(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1, uint64_t depth = 1) const;
-    result<mfm_array<uint64_t>> u64(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1, uint64_t depth = 1) const;
-    result<mfm_array<int64_t>> i64(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1, uint64_t depth = 1) const;
-    result<mfm_array<double>> f64(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1, uint64_t depth = 1) const;
+    result<mfm_array<uint8_t>> u8(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1,
+                                  uint64_t depth = 1) const;
+    result<mfm_array<int8_t>> i8(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1,
+                                 uint64_t depth = 1) const;
+    result<mfm_array<uint16_t>> u16(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1,
+                                    uint64_t depth = 1) const;
+    result<mfm_array<int16_t>> i16(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1,
+                                   uint64_t depth = 1) const;
+    result<mfm_array<uint16_t>> f16(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1,
+                                    uint64_t depth = 1) const;
+    result<mfm_array<uint32_t>> u32(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1,
+                                    uint64_t depth = 1) const;
+    result<mfm_array<int32_t>> i32(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1,
+                                   uint64_t depth = 1) const;
+    result<mfm_array<float>> f32(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1,
+                                 uint64_t depth = 1) const;
+    result<mfm_array<uint64_t>> u64(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1,
+                                    uint64_t depth = 1) const;
+    result<mfm_array<int64_t>> i64(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1,
+                                   uint64_t depth = 1) const;
+    result<mfm_array<double>> f64(const std::string & name, uint64_t rows = mfm_any, uint64_t cols = 1,
+                                  uint64_t depth = 1) const;
     // a bytes section (any length unless n is given)
     result<mfm_array<uint8_t>> bytes(const std::string & name, uint64_t n = mfm_any) const;
     // a bytes section as a string ("" plus an error when missing)
     result<std::string> text(const std::string & name) const;
 
     // checks presence, type and shape; the untyped core of the getters above
-    result<const mfm_section *> get(const std::string & name, mfm_type type, uint64_t rows,
-                                    uint64_t cols, uint64_t depth) const;
+    result<const mfm_section *> get(const std::string & name, mfm_type type, uint64_t rows, uint64_t cols,
+                                    uint64_t depth) const;
 };
 
 // Validates the whole container (including every payload CRC unless verify_crc is false, which
@@ -133,20 +154,42 @@ result<mfm_reader> mfm_open(const uint8_t * data, size_t size, bool verify_crc =
 // then returns an empty vector with the message in error(). Sections are written in add order.
 class mfm_writer {
 public:
-    bool add(const std::string & name, mfm_type type, const void * data, uint64_t rows,
-             uint64_t cols = 1, uint64_t depth = 1);
+    bool add(const std::string & name, mfm_type type, const void * data, uint64_t rows, uint64_t cols = 1,
+             uint64_t depth = 1);
 
-    bool add_u8(const std::string & name, const uint8_t * p, uint64_t rows, uint64_t cols = 1) { return add(name, mfm_type::u8, p, rows, cols); }
-    bool add_i8(const std::string & name, const int8_t * p, uint64_t rows, uint64_t cols = 1) { return add(name, mfm_type::i8, p, rows, cols); }
-    bool add_u16(const std::string & name, const uint16_t * p, uint64_t rows, uint64_t cols = 1) { return add(name, mfm_type::u16, p, rows, cols); }
-    bool add_i16(const std::string & name, const int16_t * p, uint64_t rows, uint64_t cols = 1) { return add(name, mfm_type::i16, p, rows, cols); }
-    bool add_f16(const std::string & name, const uint16_t * p, uint64_t rows, uint64_t cols = 1) { return add(name, mfm_type::f16, p, rows, cols); }
-    bool add_u32(const std::string & name, const uint32_t * p, uint64_t rows, uint64_t cols = 1) { return add(name, mfm_type::u32, p, rows, cols); }
-    bool add_i32(const std::string & name, const int32_t * p, uint64_t rows, uint64_t cols = 1) { return add(name, mfm_type::i32, p, rows, cols); }
-    bool add_f32(const std::string & name, const float * p, uint64_t rows, uint64_t cols = 1) { return add(name, mfm_type::f32, p, rows, cols); }
-    bool add_u64(const std::string & name, const uint64_t * p, uint64_t rows, uint64_t cols = 1) { return add(name, mfm_type::u64, p, rows, cols); }
-    bool add_i64(const std::string & name, const int64_t * p, uint64_t rows, uint64_t cols = 1) { return add(name, mfm_type::i64, p, rows, cols); }
-    bool add_f64(const std::string & name, const double * p, uint64_t rows, uint64_t cols = 1) { return add(name, mfm_type::f64, p, rows, cols); }
+    bool add_u8(const std::string & name, const uint8_t * p, uint64_t rows, uint64_t cols = 1) {
+        return add(name, mfm_type::u8, p, rows, cols);
+    }
+    bool add_i8(const std::string & name, const int8_t * p, uint64_t rows, uint64_t cols = 1) {
+        return add(name, mfm_type::i8, p, rows, cols);
+    }
+    bool add_u16(const std::string & name, const uint16_t * p, uint64_t rows, uint64_t cols = 1) {
+        return add(name, mfm_type::u16, p, rows, cols);
+    }
+    bool add_i16(const std::string & name, const int16_t * p, uint64_t rows, uint64_t cols = 1) {
+        return add(name, mfm_type::i16, p, rows, cols);
+    }
+    bool add_f16(const std::string & name, const uint16_t * p, uint64_t rows, uint64_t cols = 1) {
+        return add(name, mfm_type::f16, p, rows, cols);
+    }
+    bool add_u32(const std::string & name, const uint32_t * p, uint64_t rows, uint64_t cols = 1) {
+        return add(name, mfm_type::u32, p, rows, cols);
+    }
+    bool add_i32(const std::string & name, const int32_t * p, uint64_t rows, uint64_t cols = 1) {
+        return add(name, mfm_type::i32, p, rows, cols);
+    }
+    bool add_f32(const std::string & name, const float * p, uint64_t rows, uint64_t cols = 1) {
+        return add(name, mfm_type::f32, p, rows, cols);
+    }
+    bool add_u64(const std::string & name, const uint64_t * p, uint64_t rows, uint64_t cols = 1) {
+        return add(name, mfm_type::u64, p, rows, cols);
+    }
+    bool add_i64(const std::string & name, const int64_t * p, uint64_t rows, uint64_t cols = 1) {
+        return add(name, mfm_type::i64, p, rows, cols);
+    }
+    bool add_f64(const std::string & name, const double * p, uint64_t rows, uint64_t cols = 1) {
+        return add(name, mfm_type::f64, p, rows, cols);
+    }
     bool add_bytes(const std::string & name, const void * p, uint64_t n) { return add(name, mfm_type::bytes, p, n); }
     bool add_text(const std::string & name, const std::string & s) { return add_bytes(name, s.data(), s.size()); }
 

@@ -1,13 +1,14 @@
 #include "model.h"
 
-#include "gram.h"
-
 #include <algorithm>
+
+#include "gram.h"
 
 namespace mf {
 
-const char * solver_kind_name(solver_kind s) { return s == solver_kind::cg ? "cg" : "cholesky"; }
-
+const char * solver_kind_name(solver_kind s) {
+    return s == solver_kind::cg ? "cg" : "cholesky";
+}
 
 int32_t model::find_user(int32_t id) const {
     if (user_lookup_.size() != user_ids.size()) {
@@ -29,7 +30,9 @@ float model::predict_raw(int32_t u, int32_t i) const {
     return s;
 }
 
-float model::predict(int32_t u, int32_t i) const { return scale.clamp(predict_raw(u, i)); }
+float model::predict(int32_t u, int32_t i) const {
+    return scale.clamp(predict_raw(u, i));
+}
 
 vector_f genre_prior_row(const model & m, uint32_t mask) {
     vector_f out = vector_f::Zero(m.k + 1);

@@ -7,13 +7,13 @@
 // which is the cold-start row of a movie nobody has rated.
 #pragma once
 
-#include "catalog.h"
-#include "ratings.h"
-
 #include <Eigen/Core>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "catalog.h"
+#include "ratings.h"
 
 namespace mf {
 
@@ -41,22 +41,22 @@ struct rating_scale {
 // Defaults chosen on a validation part of ml-latest-small's training part: docs/TUNING.md.
 struct train_params {
     model_kind kind = model_kind::als;
-    int32_t factors = 64;          // k (implicit: factors; Spark: rank)
-    int32_t iterations = 20;       // (Spark: maxIter)
-    float reg = 10.0f;             // λ on p_u and q_i - q̄_i (Spark: regParam)
-    float reg_bias = 5.0f;         // λ_b on b_u and b_i - b̄_i
-    float reg_genre = 0.1f;        // λ_g on w_g
-    float genre_prior = 0.5f;      // τ; 0 = plain biased ALS
-    bool reg_by_count = false;     // ALS-WR: λ n_u, λ n_i
+    int32_t factors = 64;       // k (implicit: factors; Spark: rank)
+    int32_t iterations = 20;    // (Spark: maxIter)
+    float reg = 10.0f;          // λ on p_u and q_i - q̄_i (Spark: regParam)
+    float reg_bias = 5.0f;      // λ_b on b_u and b_i - b̄_i
+    float reg_genre = 0.1f;     // λ_g on w_g
+    float genre_prior = 0.5f;   // τ; 0 = plain biased ALS
+    bool reg_by_count = false;  // ALS-WR: λ n_u, λ n_i
     solver_kind solver = solver_kind::cholesky;
     // 4: the fewest warm-started Jacobi-PCG steps whose test RMSE stays within 0.002 of Cholesky
     // at every epoch on ML-32M-shaped data at k = 64 and 128 (3 steps: up to 0.007 off)
-    int32_t cg_steps = 4;          // CG iterations per row per half-step (warm-started)
-    float init_std = 0.1f;         // initial factors ~ N(0, init_std² / k)
-    float alpha = 0.5f;            // ials: confidence weight α of an interaction (kind_ials.h)
+    int32_t cg_steps = 4;                                  // CG iterations per row per half-step (warm-started)
+    float init_std = 0.1f;                                 // initial factors ~ N(0, init_std² / k)
+    float alpha = 0.5f;                                    // ials: confidence weight α of an interaction (kind_ials.h)
     confidence_kind confidence = confidence_kind::rating;  // ials: c = 1 + α or 1 + α r
     uint64_t seed = 42;
-    int32_t threads = 0;           // 0 = all
+    int32_t threads = 0;  // 0 = all
 };
 
 // A kind's own state beyond the factor rows: saved in the model file as a section "x.NAME";

@@ -1,12 +1,12 @@
 #include "model_file.h"
 
-#include "kind.h"
-#include "params.h"
-
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <unordered_map>
+
+#include "kind.h"
+#include "params.h"
 
 namespace mf {
 
@@ -107,8 +107,8 @@ status params_legacy_read(const mfm_reader & r, train_params & p) {
     if (kind < 0 || kind > 1000 || !kind_get((model_kind) (uint32_t) kind))
         return status::fail("section params_int: kind = " + std::to_string(kind) + " unknown");
     p.kind = (model_kind) (uint32_t) kind;
-    static const char * int_names[params_int_count] = {"", "factors", "iterations", "reg_by_count",
-                                                        "solver", "cg_steps", "seed", "threads"};
+    static const char * int_names[params_int_count] = {"",       "factors",  "iterations", "reg_by_count",
+                                                       "solver", "cg_steps", "seed",       "threads"};
     for (size_t i = 1; i < params_int_count; ++i) {
         if (i == 6) {
             p.seed = (uint64_t) (*pi)[i];
@@ -118,7 +118,7 @@ status params_legacy_read(const mfm_reader & r, train_params & p) {
         if (!s) return status::fail("section params_int: " + s.error);
     }
     static const char * float_names[params_float_count] = {"regularization", "reg_bias", "reg_genre", "genre_prior",
-                                                            "init_std"};
+                                                           "init_std"};
     for (size_t i = 0; i < params_float_count; ++i) {
         status s = param_set_number(p, float_names[i], (double) (*pf)[i]);
         if (!s) return status::fail("section params_float: " + s.error);
@@ -201,17 +201,18 @@ result<model> model_file_read(const uint8_t * data, size_t size) {
 
 result<model> model_file_decode(const mfm_reader & r) {
     using R = result<model>;
-#define MF_TRY(expr)                                   \
-    do {                                               \
-        status st_ = (expr);                           \
+#define MF_TRY(expr)                                    \
+    do {                                                \
+        status st_ = (expr);                            \
         if (!st_) return R::fail(std::move(st_.error)); \
     } while (0)
 
     auto kind = r.text("kind");
     if (!kind) return R::fail(kind.error() + " (not an mfrec model file)");
     if (*kind == web_bundle_kind) {
-        return R::fail("this is a web bundle, not a model (the web page reads it; mfrec commands need the "
-                       "model file written by mfrec train)");
+        return R::fail(
+            "this is a web bundle, not a model (the web page reads it; mfrec commands need the "
+            "model file written by mfrec train)");
     }
     if (*kind != model_file_kind) {
         return R::fail("section kind: \"" + kind->substr(0, 40) + "\" is not a model (\"model\" expected)");
@@ -270,7 +271,8 @@ status model_file_check(const model & m) {
     status ps = params_check(m.params);
     if (!ps) return status::fail("section params: " + ps.error);
     if (m.k < 0 || m.k > model_factors_max())
-        return status::fail("section k: " + std::to_string(m.k) + " is outside 0-" + std::to_string(model_factors_max()));
+        return status::fail("section k: " + std::to_string(m.k) + " is outside 0-" +
+                            std::to_string(model_factors_max()));
     status sc = rating_scale_check(m.scale);
     if (!sc) return status::fail("section rating_scale: " + sc.error);
     if (!std::isfinite(m.mu)) return status::fail("section mu: not finite");
@@ -328,8 +330,10 @@ status model_file_check(const model & m) {
     }
     if (!m.seen.ptr.empty()) {
         const sparse_rows & sr = m.seen;
-        if (sr.ptr.size() != nu + 1 || sr.ptr[0] != 0 || sr.ptr.back() != sr.idx.size() || sr.val.size() != sr.idx.size())
-            return status::fail("section seen_ptr: " + std::to_string(nu + 1) + " offsets from 0 to the number of "
+        if (sr.ptr.size() != nu + 1 || sr.ptr[0] != 0 || sr.ptr.back() != sr.idx.size() ||
+            sr.val.size() != sr.idx.size())
+            return status::fail("section seen_ptr: " + std::to_string(nu + 1) +
+                                " offsets from 0 to the number of "
                                 "seen_items expected");
         for (size_t u = 0; u < nu; ++u) {
             if (sr.ptr[u + 1] < sr.ptr[u])

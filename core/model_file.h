@@ -25,12 +25,12 @@
 // writers append new parameters at the end. write -> read -> write gives identical bytes.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "mfm.h"
 #include "model.h"
 #include "result.h"
-
-#include <cstdint>
-#include <vector>
 
 namespace mf {
 

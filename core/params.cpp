@@ -1,12 +1,12 @@
 #include "params.h"
 
-#include "kind.h"
-
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "kind.h"
 
 namespace mf {
 
@@ -21,8 +21,8 @@ const std::vector<param_spec> & table() {
         {"regularization", "--lambda", "lambda on the factors (Spark: regParam, unscaled unless --reg-by-count)",
          param_type::real, 10, 0, 1e6, "", true, true},
         {"reg_bias", "", "lambda_b on the biases", param_type::real, 5, 0, 1e6, "", true, true},
-        {"genre_prior", "--tau", "tau: weight of the genre prior (0 = plain biased ALS)", param_type::real, 0.5, 0,
-         100, "", true, true},
+        {"genre_prior", "--tau", "tau: weight of the genre prior (0 = plain biased ALS)", param_type::real, 0.5, 0, 100,
+         "", true, true},
         {"reg_genre", "", "lambda_g on the genre vectors", param_type::real, 0.1, 1e-6, 1e6, "", true, true},
         {"reg_by_count", "", "ALS-WR: scale lambda by each row's rating count", param_type::flag, 0, 0, 1, "", true,
          true},
@@ -30,15 +30,15 @@ const std::vector<param_spec> & table() {
          "cholesky (exact) | cg (warm-started conjugate gradient; exact for long rows at small k, where that is "
          "cheaper)",
          param_type::choice, 0, 0, 1, "cholesky|cg", true, true},
-        {"cg_steps", "", "conjugate-gradient steps per row per half-step (warm-started)", param_type::integer, 4, 1,
-         64, "", true, true},
+        {"cg_steps", "", "conjugate-gradient steps per row per half-step (warm-started)", param_type::integer, 4, 1, 64,
+         "", true, true},
         {"init_std", "", "standard deviation of the initial factors", param_type::real, 0.1, 0, 10, "", true, true},
         {"alpha", "", "ials: confidence weight of an interaction, c = 1 + alpha (or 1 + alpha r) (Spark: alpha)",
          param_type::real, 0.5, 0, 1e6, "", true, true},
         {"confidence", "", "ials: binary (c = 1 + alpha) | rating (c = 1 + alpha r)", param_type::choice, 1, 0, 1,
          "binary|rating", true, true},
-        {"seed", "", "seed of the initial factors (and of the split)", param_type::integer, 42, 0,
-         9007199254740991.0, "", true, false},
+        {"seed", "", "seed of the initial factors (and of the split)", param_type::integer, 42, 0, 9007199254740991.0,
+         "", true, false},
         {"threads", "", "threads (0 = all cores)", param_type::integer, 0, 0, 1024, "", false, true},
     };
     return t;
@@ -81,7 +81,9 @@ std::string num_text(double v) {
 
 }  // namespace
 
-const std::vector<param_spec> & param_specs() { return table(); }
+const std::vector<param_spec> & param_specs() {
+    return table();
+}
 
 const param_spec * param_find(const std::string & name) {
     const std::string n = canon(name);
@@ -118,20 +120,34 @@ status param_set_number(train_params & p, const std::string & name, double v) {
         return status::fail(n + ": " + num_text(v) + " is not a whole number");
     if (v < s->min || v > s->max)
         return status::fail(n + ": " + num_text(v) + " is outside " + num_text(s->min) + ".." + num_text(s->max));
-    if (n == "factors") p.factors = (int32_t) v;
-    else if (n == "iterations") p.iterations = (int32_t) v;
-    else if (n == "regularization") p.reg = (float) v;
-    else if (n == "reg_bias") p.reg_bias = (float) v;
-    else if (n == "genre_prior") p.genre_prior = (float) v;
-    else if (n == "reg_genre") p.reg_genre = (float) v;
-    else if (n == "reg_by_count") p.reg_by_count = v != 0;
-    else if (n == "solver") p.solver = (solver_kind) (uint32_t) v;
-    else if (n == "cg_steps") p.cg_steps = (int32_t) v;
-    else if (n == "init_std") p.init_std = (float) v;
-    else if (n == "alpha") p.alpha = (float) v;
-    else if (n == "confidence") p.confidence = (confidence_kind) (uint32_t) v;
-    else if (n == "seed") p.seed = (uint64_t) v;
-    else if (n == "threads") p.threads = (int32_t) v;
+    if (n == "factors")
+        p.factors = (int32_t) v;
+    else if (n == "iterations")
+        p.iterations = (int32_t) v;
+    else if (n == "regularization")
+        p.reg = (float) v;
+    else if (n == "reg_bias")
+        p.reg_bias = (float) v;
+    else if (n == "genre_prior")
+        p.genre_prior = (float) v;
+    else if (n == "reg_genre")
+        p.reg_genre = (float) v;
+    else if (n == "reg_by_count")
+        p.reg_by_count = v != 0;
+    else if (n == "solver")
+        p.solver = (solver_kind) (uint32_t) v;
+    else if (n == "cg_steps")
+        p.cg_steps = (int32_t) v;
+    else if (n == "init_std")
+        p.init_std = (float) v;
+    else if (n == "alpha")
+        p.alpha = (float) v;
+    else if (n == "confidence")
+        p.confidence = (confidence_kind) (uint32_t) v;
+    else if (n == "seed")
+        p.seed = (uint64_t) v;
+    else if (n == "threads")
+        p.threads = (int32_t) v;
     return {};
 }
 
@@ -149,7 +165,8 @@ status param_set_text(train_params & p, const std::string & name, const std::str
         if (text == "false") return param_set_number(p, name, 0);
         // numbers too (0/1; others are out of range)
     }
-    if (text.empty() || text.size() > 64) return status::fail(std::string(s->name) + ": '" + text + "' is not a number");
+    if (text.empty() || text.size() > 64)
+        return status::fail(std::string(s->name) + ": '" + text + "' is not a number");
     char * end = nullptr;
     const double v = std::strtod(text.c_str(), &end);
     if (end != text.c_str() + text.size())
@@ -242,8 +259,8 @@ rating_scale rating_scale_of(const float * r, size_t n) {
 }
 
 status rating_scale_check(const rating_scale & s) {
-    if (!std::isfinite(s.min) || !std::isfinite(s.max) || !std::isfinite(s.step) || !(s.max > s.min) ||
-        !(s.step > 0) || s.max - s.min > 1e6f)
+    if (!std::isfinite(s.min) || !std::isfinite(s.max) || !std::isfinite(s.step) || !(s.max > s.min) || !(s.step > 0) ||
+        s.max - s.min > 1e6f)
         return status::fail("rating scale " + num_text(s.min) + ".." + num_text(s.max) + " step " + num_text(s.step) +
                             " is not a valid scale");
     return {};

@@ -10,11 +10,11 @@
 // reads (kind_ops::uses); the table's limits hold for every kind.
 #pragma once
 
-#include "model.h"
-#include "result.h"
-
 #include <string>
 #include <vector>
+
+#include "model.h"
+#include "result.h"
 
 namespace mf {
 
@@ -55,7 +55,8 @@ std::string params_encode(const train_params & p);
 // The reverse; unknown names are skipped (files from later versions), each value checked.
 [[nodiscard]] status params_decode(const std::string & text, train_params & p);
 
-// The scale (model.h: rating_scale) of a set of ratings: their min and max, step 0.5 when any rating is not whole, else 1.
+// The scale (model.h: rating_scale) of a set of ratings: their min and max, step 0.5 when any rating is not whole,
+// else 1.
 rating_scale rating_scale_of(const float * r, size_t n);
 [[nodiscard]] status rating_scale_check(const rating_scale & s);
 

@@ -82,7 +82,8 @@ float pca_user_scale(const pca_map & map, const std::vector<float> & item_xy, co
     if (map.k == 0 || user_p.rows() == 0 || user_p.cols() != map.k) return 1.0f;
     double item_ms = 0.0;
     const size_t n = item_xy.size() / 2;
-    for (size_t i = 0; i < n; ++i) item_ms += (double) item_xy[2 * i] * item_xy[2 * i] + (double) item_xy[2 * i + 1] * item_xy[2 * i + 1];
+    for (size_t i = 0; i < n; ++i)
+        item_ms += (double) item_xy[2 * i] * item_xy[2 * i] + (double) item_xy[2 * i + 1] * item_xy[2 * i + 1];
     item_ms /= (double) (n ? n : 1);
     double user_ms = 0.0;
     for (Eigen::Index u = 0; u < user_p.rows(); ++u) {

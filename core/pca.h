@@ -17,19 +17,19 @@
 // k = 0 gives the origin for everything; k = 1 gives y = 0.
 #pragma once
 
-#include "model.h"
-
 #include <Eigen/Core>
 #include <cstdint>
 #include <vector>
+
+#include "model.h"
 
 namespace mf {
 
 struct pca_map {
     int32_t k = 0;
-    vector_f mean;              // k
-    matrix_f axes;              // 2 × k, row a = axis a (unit length, or zero when k < a+1)
-    float user_scale = 1.0f;    // s above
+    vector_f mean;            // k
+    matrix_f axes;            // 2 × k, row a = axis a (unit length, or zero when k < a+1)
+    float user_scale = 1.0f;  // s above
 
     // Aᵀ (q − mean) for a k-vector q
     Eigen::Vector2f project_item(const float * q) const;
@@ -44,8 +44,8 @@ pca_map pca_fit(const matrix_f & q);
 // the sign rule above; the first two are pca_fit's. The web bundle stores item vectors in this
 // basis (bundle.h).
 struct pca_basis {
-    vector_f mean;   // k
-    matrix_f axes;   // k × k
+    vector_f mean;  // k
+    matrix_f axes;  // k × k
 };
 pca_basis pca_fit_basis(const matrix_f & q);
 

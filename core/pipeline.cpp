@@ -1,11 +1,11 @@
 #include "pipeline.h"
 
-#include "params.h"
-
 #include <algorithm>
 #include <chrono>
 #include <limits>
 #include <map>
+
+#include "params.h"
 
 namespace mf {
 
@@ -70,7 +70,8 @@ status model_check_finite(const model & m) {
         const float * p = x.a.data();
         for (Eigen::Index e = 0; e < x.a.size(); ++e)
             if (!std::isfinite(p[e]))
-                return status::fail(std::string(x.name) + ": row " + std::to_string(e / std::max<Eigen::Index>(1, x.a.cols())) +
+                return status::fail(std::string(x.name) + ": row " +
+                                    std::to_string(e / std::max<Eigen::Index>(1, x.a.cols())) +
                                     " holds a non-finite value");
     }
     for (const model_array & a : m.extra) {
@@ -236,7 +237,8 @@ result<visitor> visitor_known(const model & m, int32_t user_id) {
     v.user_row = row;
     v.x = m.users.row(row).transpose();
     if (m.seen.rows() == m.n_users())
-        for (uint64_t e = m.seen.ptr[row]; e < m.seen.ptr[row + 1]; ++e) v.rated.push_back({m.seen.idx[e], m.seen.val[e]});
+        for (uint64_t e = m.seen.ptr[row]; e < m.seen.ptr[row + 1]; ++e)
+            v.rated.push_back({m.seen.idx[e], m.seen.val[e]});
     return v;
 }
 
@@ -323,8 +325,9 @@ namespace mf {
 result<explanation> visitor_explain(const model & m, const visitor & v, int32_t item) {
     const kind_ops * kind = kind_get(m.params.kind);
     if (!kind || !(kind->caps & kind_explains))
-        return result<explanation>::fail(std::string("a ") + kind_name(m.params.kind) +
-                                         " model cannot split its scores into parts (explain needs --model als or bias)");
+        return result<explanation>::fail(
+            std::string("a ") + kind_name(m.params.kind) +
+            " model cannot split its scores into parts (explain needs --model als or bias)");
     return explain(m, v.rated, item);
 }
 

@@ -5,6 +5,11 @@
 // or a rule of the list exists once. docs/ARCHITECTURE.md draws the data flow.
 #pragma once
 
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "als.h"
 #include "infer.h"
 #include "kind.h"
@@ -14,11 +19,6 @@
 #include "ratings.h"
 #include "result.h"
 #include "split.h"
-
-#include <cmath>
-#include <string>
-#include <utility>
-#include <vector>
 
 namespace mf {
 
@@ -37,17 +37,17 @@ namespace mf {
 
 struct fit_options {
     std::string split = "random:0.2";
-    uint64_t seed = 42;         // the split's and the initial factors'
-    std::string validate;       // see pipeline_split
-    train_params params;        // start from kind_defaults(kind); params.seed is set from `seed`
-    bool baselines = false;     // also fit mean and bias on the same split, report their accuracy
+    uint64_t seed = 42;      // the split's and the initial factors'
+    std::string validate;    // see pipeline_split
+    train_params params;     // start from kind_defaults(kind); params.seed is set from `seed`
+    bool baselines = false;  // also fit mean and bias on the same split, report their accuracy
 };
 
 struct fit_result {
     model m;
-    split_result split;         // positions in the dataset
+    split_result split;  // positions in the dataset
     int64_t n_train = 0, n_test = 0;
-    bool has_test = false;      // a held-out part and a kind that rates
+    bool has_test = false;  // a held-out part and a kind that rates
     accuracy test;
     std::vector<epoch_report> epochs;
     std::vector<std::pair<std::string, accuracy>> baselines;  // ("global mean", …), ("biases", …)
@@ -68,9 +68,9 @@ test_set test_set_for_model(const model & m, const dataset & d, const std::vecto
                             int64_t * skipped_unknown_items);
 
 struct eval_options {
-    bool rating = true;         // RMSE and MAE, where the kind predicts ratings
-    bool ranking = true;        // top-K metrics over the full catalogue (ranking.h)
-    ranking_options rank;       // k, relevant_min, sampled_negatives, seed
+    bool rating = true;    // RMSE and MAE, where the kind predicts ratings
+    bool ranking = true;   // top-K metrics over the full catalogue (ranking.h)
+    ranking_options rank;  // k, relevant_min, sampled_negatives, seed
     int threads = 0;
 };
 
@@ -80,7 +80,7 @@ struct eval_report {
     bool has_rating = false;  // the kind predicts ratings and rating metrics were asked for
     accuracy rating;
     bool has_ranking = false;
-    ranking_report ranking;     // over the held-out users the model has a row for
+    ranking_report ranking;                     // over the held-out users the model has a row for
     int64_t ranking_skipped_unknown_users = 0;  // held-out ratings of users without a row
 };
 
@@ -91,10 +91,10 @@ struct eval_report {
 
 // Who the list is for: a user the model was trained on, or a visitor folded in from ratings.
 struct visitor {
-    vector_f x;                      // the kind's user row
-    std::vector<rated_item> rated;   // their ratings (training ratings for a known user)
-    int32_t user_row = -1;           // -1: a visitor
-    int32_t duplicates = 0;          // repeated movies in the given ratings (the last one counts)
+    vector_f x;                     // the kind's user row
+    std::vector<rated_item> rated;  // their ratings (training ratings for a known user)
+    int32_t user_row = -1;          // -1: a visitor
+    int32_t duplicates = 0;         // repeated movies in the given ratings (the last one counts)
 };
 
 [[nodiscard]] result<visitor> visitor_known(const model & m, int32_t user_id);

@@ -5,13 +5,13 @@
 // from a subset, once by user (CSR) and once by item (CSC), each row in input order.
 #pragma once
 
-#include "catalog.h"
-
 #include <cstdint>
 #include <memory>
-#include <utility>
 #include <unordered_map>
+#include <utility>
 #include <vector>
+
+#include "catalog.h"
 
 namespace mf {
 
@@ -38,10 +38,10 @@ struct id_map {
 struct dataset {
     catalog items;  // item index = catalog row
     id_map users;
-    std::vector<int32_t> user;    // dense user index per rating
-    std::vector<int32_t> item;    // dense item index per rating
+    std::vector<int32_t> user;  // dense user index per rating
+    std::vector<int32_t> item;  // dense item index per rating
     std::vector<float> rating;
-    std::vector<int64_t> time;    // seconds since 1970, 0 when unknown
+    std::vector<int64_t> time;  // seconds since 1970, 0 when unknown
 
     int64_t size() const { return (int64_t) rating.size(); }
     void reserve(size_t n) {
@@ -106,8 +106,7 @@ struct rating_matrix {
 
 // Builds the dual matrix from the ratings of `d` at positions `sel` (all ratings when sel is
 // empty and use_all is true). Counting sort: O(n), rows keep input order.
-rating_matrix rating_matrix_build(const dataset & d, const std::vector<int64_t> & sel, bool use_all,
-                                  int threads = 0);
+rating_matrix rating_matrix_build(const dataset & d, const std::vector<int64_t> & sel, bool use_all, int threads = 0);
 
 // The same from raw coordinates (used by tests and the in-browser trainer).
 rating_matrix rating_matrix_from_coo(int32_t n_users, int32_t n_items, const std::vector<int32_t> & u,

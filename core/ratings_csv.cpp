@@ -95,8 +95,10 @@ std::string parse_rating(const char * b, const char * e, float & v) {
     if (!any || p != e) return field_show(b, n) + " is not a number";
     double x = (double) mant;
     int scale = exp10 - frac;
-    if (scale < 0) x /= std::pow(10.0, -scale);
-    else if (scale > 0) x *= std::pow(10.0, scale);
+    if (scale < 0)
+        x /= std::pow(10.0, -scale);
+    else if (scale > 0)
+        x *= std::pow(10.0, scale);
     if (neg) x = -x;
     float r = (float) x;
     if (!(r >= 0.5f && r <= 5.0f)) {
@@ -280,10 +282,14 @@ result<dataset> ratings_csv_parse(const uint8_t * data, size_t size, const catal
         int64_t t = 0;
         std::string bad;
         int k = 0;
-        if (!(bad = parse_id(fb[0], fe[0], user)).empty()) k = 0;
-        else if (!(bad = parse_id(fb[1], fe[1], movie)).empty()) k = 1;
-        else if (!(bad = parse_rating(fb[2], fe[2], r)).empty()) k = 2;
-        else if (!(bad = parse_time(fb[3], fe[3], t)).empty()) k = 3;
+        if (!(bad = parse_id(fb[0], fe[0], user)).empty())
+            k = 0;
+        else if (!(bad = parse_id(fb[1], fe[1], movie)).empty())
+            k = 1;
+        else if (!(bad = parse_rating(fb[2], fe[2], r)).empty())
+            k = 2;
+        else if (!(bad = parse_time(fb[3], fe[3], t)).empty())
+            k = 3;
         if (!bad.empty()) return R::fail(at(line) + "field '" + names[k] + "': " + bad);
         int32_t row = d.items.find(movie);
         if (row < 0)

@@ -18,13 +18,13 @@
 //   ratings.csv: no ratings (no data lines after the header)
 #pragma once
 
-#include "catalog.h"
-#include "ratings.h"
-#include "result.h"
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
+
+#include "catalog.h"
+#include "ratings.h"
+#include "result.h"
 
 namespace mf {
 

@@ -60,7 +60,9 @@ struct [[nodiscard]] status {
     std::string error;
     bool ok() const { return error.empty(); }
     explicit operator bool() const { return ok(); }
-    static status fail(std::string message) { return status{message.empty() ? std::string("failed") : std::move(message)}; }
+    static status fail(std::string message) {
+        return status{message.empty() ? std::string("failed") : std::move(message)};
+    }
 };
 
 }  // namespace mf

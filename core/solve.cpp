@@ -387,7 +387,16 @@ void row_reg(int32_t dim, int64_t n, float reg_bias, float reg, bool by_count, v
 void row_solve(const float * other, int32_t dim, const int32_t * idx, const float * val, int64_t n, float mu,
                const float * d, const float * prior, solver_kind solver, int cg_steps, row_scratch & s, float * x_out,
                const int32_t * next_idx, int64_t next_n, double * sse, const half_rows * half, rating_scale scale) {
-    row_source in{other, dim, idx, val, mu, scale.min, scale.max, false, next_idx, next_n,
+    row_source in{other,
+                  dim,
+                  idx,
+                  val,
+                  mu,
+                  scale.min,
+                  scale.max,
+                  false,
+                  next_idx,
+                  next_n,
                   half && half->k == dim - 1 ? half : nullptr};
     solve_row(in, n, dim, d, prior, solver, cg_steps, s, x_out, sse);
 }

@@ -1,10 +1,10 @@
 #include "split.h"
 
-#include "rng.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+
+#include "rng.h"
 
 namespace mf {
 
@@ -36,8 +36,7 @@ result<split_spec> split_parse(const std::string & text) {
     size_t colon = text.find(':');
     std::string kind = text.substr(0, colon);
     std::string arg = colon == std::string::npos ? "" : text.substr(colon + 1);
-    const std::string usage =
-        "split '" + text + "': expected random:F, user-time:F, last:N, time:YYYY-MM-DD or none";
+    const std::string usage = "split '" + text + "': expected random:F, user-time:F, last:N, time:YYYY-MM-DD or none";
     if (kind == "random" || kind == "user-time") {
         double f;
         if (!parse_double(arg, f) || !(f > 0.0 && f < 1.0))
@@ -58,8 +57,8 @@ result<split_spec> split_parse(const std::string & text) {
     if (kind == "time") {
         int y = 0, m = 0, d = 0;
         char tail = 0;
-        if (arg.size() != 10 || std::sscanf(arg.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
-            m < 1 || m > 12 || d < 1 || d > 31)
+        if (arg.size() != 10 || std::sscanf(arg.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
+            d < 1 || d > 31)
             return result<split_spec>::fail(usage + " (DATE must be YYYY-MM-DD)");
         s.kind = split_spec::time;
         s.cut = days_from_civil(y, m, d) * 86400;
@@ -79,49 +78,47 @@ result<split_result> split_apply(const dataset & d, const split_spec & spec, uin
         return result<split_result>::fail("split " + spec.text + ": the ratings were loaded without timestamps");
     std::vector<uint8_t> held((size_t) n, 0);
     switch (spec.kind) {
-    case split_spec::none:
-        break;
-    case split_spec::random: {
-        // exactly round(F n) held out: a seeded partial Fisher-Yates over positions
-        int64_t n_test = (int64_t) std::llround(spec.fraction * (double) n);
-        std::vector<int64_t> perm((size_t) n);
-        for (int64_t k = 0; k < n; ++k) perm[k] = k;
-        rng r(seed);
-        for (int64_t k = 0; k < n_test; ++k) {
-            int64_t j = k + (int64_t) r.below((uint64_t) (n - k));
-            std::swap(perm[k], perm[j]);
-            held[perm[k]] = 1;
+        case split_spec::none:
+            break;
+        case split_spec::random: {
+            // exactly round(F n) held out: a seeded partial Fisher-Yates over positions
+            int64_t n_test = (int64_t) std::llround(spec.fraction * (double) n);
+            std::vector<int64_t> perm((size_t) n);
+            for (int64_t k = 0; k < n; ++k) perm[k] = k;
+            rng r(seed);
+            for (int64_t k = 0; k < n_test; ++k) {
+                int64_t j = k + (int64_t) r.below((uint64_t) (n - k));
+                std::swap(perm[k], perm[j]);
+                held[perm[k]] = 1;
+            }
+            break;
         }
-        break;
-    }
-    case split_spec::user_time:
-    case split_spec::last: {
-        // group positions by user (counting sort), order each group by (time, position)
-        const int32_t nu = d.users.size();
-        std::vector<int64_t> start((size_t) nu + 1, 0);
-        for (int64_t k = 0; k < n; ++k) start[d.user[k] + 1]++;
-        for (int32_t u = 0; u < nu; ++u) start[u + 1] += start[u];
-        std::vector<int64_t> order((size_t) n);
-        std::vector<int64_t> fill(start.begin(), start.end() - 1);
-        for (int64_t k = 0; k < n; ++k) order[fill[d.user[k]]++] = k;
-        for (int32_t u = 0; u < nu; ++u) {
-            int64_t * b = order.data() + start[u];
-            int64_t * e = order.data() + start[u + 1];
-            int64_t nu_r = e - b;
-            std::sort(b, e, [&](int64_t x, int64_t y) {
-                return d.time[x] != d.time[y] ? d.time[x] < d.time[y] : x < y;
-            });
-            int64_t k_test = spec.kind == split_spec::last
-                                 ? spec.count
-                                 : (int64_t) std::llround(spec.fraction * (double) nu_r);
-            if (k_test > nu_r - 1) k_test = nu_r - 1;  // keep one rating to learn the user from
-            for (int64_t k = nu_r - k_test; k < nu_r; ++k) held[b[k]] = 1;
+        case split_spec::user_time:
+        case split_spec::last: {
+            // group positions by user (counting sort), order each group by (time, position)
+            const int32_t nu = d.users.size();
+            std::vector<int64_t> start((size_t) nu + 1, 0);
+            for (int64_t k = 0; k < n; ++k) start[d.user[k] + 1]++;
+            for (int32_t u = 0; u < nu; ++u) start[u + 1] += start[u];
+            std::vector<int64_t> order((size_t) n);
+            std::vector<int64_t> fill(start.begin(), start.end() - 1);
+            for (int64_t k = 0; k < n; ++k) order[fill[d.user[k]]++] = k;
+            for (int32_t u = 0; u < nu; ++u) {
+                int64_t * b = order.data() + start[u];
+                int64_t * e = order.data() + start[u + 1];
+                int64_t nu_r = e - b;
+                std::sort(b, e,
+                          [&](int64_t x, int64_t y) { return d.time[x] != d.time[y] ? d.time[x] < d.time[y] : x < y; });
+                int64_t k_test =
+                    spec.kind == split_spec::last ? spec.count : (int64_t) std::llround(spec.fraction * (double) nu_r);
+                if (k_test > nu_r - 1) k_test = nu_r - 1;  // keep one rating to learn the user from
+                for (int64_t k = nu_r - k_test; k < nu_r; ++k) held[b[k]] = 1;
+            }
+            break;
         }
-        break;
-    }
-    case split_spec::time:
-        for (int64_t k = 0; k < n; ++k) held[k] = d.time[k] >= spec.cut;
-        break;
+        case split_spec::time:
+            for (int64_t k = 0; k < n; ++k) held[k] = d.time[k] >= spec.cut;
+            break;
     }
     for (int64_t k = 0; k < n; ++k) (held[k] ? out.test : out.train).push_back(k);
     return out;

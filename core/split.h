@@ -8,12 +8,12 @@
 // Ties in time are broken by file order, so a split never depends on sort stability.
 #pragma once
 
-#include "ratings.h"
-#include "result.h"
-
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "ratings.h"
+#include "result.h"
 
 namespace mf {
 

@@ -15,7 +15,7 @@ struct cli_error : std::runtime_error {
 
 void cli_add_train(CLI::App & app);
 void cli_add_eval(CLI::App & app);
-void cli_add_recommend(CLI::App & app);   // recommend, similar, explain
+void cli_add_recommend(CLI::App & app);  // recommend, similar, explain
 void cli_add_info(CLI::App & app);
 void cli_add_synth(CLI::App & app);
 void cli_add_export_web(CLI::App & app);

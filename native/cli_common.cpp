@@ -1,14 +1,13 @@
 #include "cli_common.h"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
 #include "file_io.h"
 #include "kind.h"
 #include "model_file.h"
 #include "params.h"
-
-
-#include <chrono>
-#include <cstdlib>
-#include <cstdio>
 
 namespace mf {
 
@@ -18,8 +17,7 @@ void data_args_add(CLI::App * cmd, data_args & a, bool data_required) {
                                       "ratings.dat+movies.dat (1M, 10M) or u.data+u.item (100K)");
     if (data_required) o->required();
     cmd->add_option("--ratings", a.ratings, "ratings file replacing the folder's (e.g. u1.base, u1.test)");
-    cmd->add_option("--split", a.split,
-                    "held-out part: random:F, user-time:F, last:N, time:YYYY-MM-DD or none")
+    cmd->add_option("--split", a.split, "held-out part: random:F, user-time:F, last:N, time:YYYY-MM-DD or none")
         ->capture_default_str();
     cmd->add_option("--seed", a.seed, "seed of the split and the initial factors")->capture_default_str();
     cmd->add_flag("--skip-bad-lines", a.skip_bad_lines, "skip and count malformed lines instead of failing");
@@ -56,7 +54,8 @@ loaded_data data_load(const data_args & a, int threads, bool quiet, bool need_ti
     return out;
 }
 
-void params_options_add(CLI::App * cmd, std::map<std::string, std::string> & text, std::map<std::string, bool> & flags) {
+void params_options_add(CLI::App * cmd, std::map<std::string, std::string> & text,
+                        std::map<std::string, bool> & flags) {
     for (const param_spec & s : param_specs()) {
         if (!s.option) continue;
         std::string flag = std::string("--") + s.name;
@@ -84,8 +83,9 @@ void params_options_add(CLI::App * cmd, std::map<std::string, std::string> & tex
     }
 }
 
-train_params params_from_cli(CLI::App * cmd, const std::string & kind_text, const std::map<std::string, std::string> & text,
-                             const std::map<std::string, bool> & flags, bool quiet) {
+train_params params_from_cli(CLI::App * cmd, const std::string & kind_text,
+                             const std::map<std::string, std::string> & text, const std::map<std::string, bool> & flags,
+                             bool quiet) {
     const kind_ops * kind = kind_find(kind_text);
     if (!kind) throw cli_error("--model '" + kind_text + "': expected " + kind_names_text());
     train_params p = kind_defaults(kind->id);
@@ -96,8 +96,10 @@ train_params params_from_cli(CLI::App * cmd, const std::string & kind_text, cons
             if (ch == '_') ch = '-';
         if (cmd->count(flag) == 0) continue;
         status st;
-        if (s.type == param_type::flag) st = param_set_number(p, s.name, flags.at(s.name) ? 1 : 0);
-        else st = param_set_text(p, s.name, text.at(s.name));
+        if (s.type == param_type::flag)
+            st = param_set_number(p, s.name, flags.at(s.name) ? 1 : 0);
+        else
+            st = param_set_text(p, s.name, text.at(s.name));
         if (!st) throw cli_error(flag + ": " + st.error.substr(st.error.find(": ") + 2));
         if (!quiet && !kind_uses(*kind, s.name) && std::string(s.name) != "threads")
             std::fprintf(stderr, "mfrec: note: %s is not used by --model %s\n", flag.c_str(), kind->name);

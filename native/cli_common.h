@@ -2,6 +2,10 @@
 // the --rate list, genre names.
 #pragma once
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "als.h"
 #include "cli.h"
 #include "infer.h"
@@ -9,10 +13,6 @@
 #include "movielens.h"
 #include "output.h"
 #include "split.h"
-
-#include <map>
-#include <string>
-#include <vector>
 
 namespace mf {
 

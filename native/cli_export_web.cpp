@@ -5,17 +5,18 @@
 // ratings each from the 1,000 most-rated movies, rated like random training users) are folded in
 // under the float32 model and under the int8 and f16 bundles' factors, and the average overlap of
 // their top-20 lists is reported, with each bundle's gzip size.
-#include "bundle.h"
-#include "cli_common.h"
-#include "kind.h"
-#include "file_io.h"
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <unistd.h>
+
+#include "bundle.h"
+#include "cli_common.h"
+#include "file_io.h"
+#include "kind.h"
 
 #if defined(MFREC_HAVE_ZLIB)
 #include <zlib.h>
@@ -102,10 +103,14 @@ void export_run(const export_args & a) {
     bundle_options o;
     if (!bundle_quant_parse(a.quantize, o.quant))
         throw cli_error("--quantize: '" + a.quantize + "' unknown (int8, f16 or f32)");
-    if (a.xy == "none") o.xy = bundle_xy::none;
-    else if (a.xy == "f16") o.xy = bundle_xy::f16;
-    else if (a.xy == "f32") o.xy = bundle_xy::f32;
-    else throw cli_error("--xy: '" + a.xy + "' unknown (none, f16 or f32)");
+    if (a.xy == "none")
+        o.xy = bundle_xy::none;
+    else if (a.xy == "f16")
+        o.xy = bundle_xy::f16;
+    else if (a.xy == "f32")
+        o.xy = bundle_xy::f32;
+    else
+        throw cli_error("--xy: '" + a.xy + "' unknown (none, f16 or f32)");
     if (a.int8_levels < 1 || a.int8_levels > 127) throw cli_error("--int8-levels must be within 1-127");
     o.int8_levels = a.int8_levels;
     o.rotate = !a.no_rotate;
@@ -188,8 +193,10 @@ void export_run(const export_args & a) {
         j.integer("movies", m.n_items());
         j.integer("factors", m.k);
         j.integer("bytes", (long long) bytes.size());
-        if (gz >= 0) j.integer("gzip_bytes", gz);
-        else j.raw("gzip_bytes", "null");
+        if (gz >= 0)
+            j.integer("gzip_bytes", gz);
+        else
+            j.raw("gzip_bytes", "null");
         j.num("seconds", seconds, 3);
         j.raw("sections", out_table_render(t, out_format::json));
         if (!agree.empty()) {
@@ -198,8 +205,10 @@ void export_run(const export_args & a) {
                 json_object x;
                 x.str("quantize", agree[i].name);
                 x.integer("bytes", agree[i].bytes);
-                if (agree[i].gzip >= 0) x.integer("gzip_bytes", agree[i].gzip);
-                else x.raw("gzip_bytes", "null");
+                if (agree[i].gzip >= 0)
+                    x.integer("gzip_bytes", agree[i].gzip);
+                else
+                    x.raw("gzip_bytes", "null");
                 x.integer("visitors", agree[i].rep.visitors);
                 x.num("top20_overlap", agree[i].rep.mean_overlap, 4);
                 x.num("top20_overlap_min", agree[i].rep.min_overlap, 4);
@@ -229,11 +238,11 @@ void export_run(const export_args & a) {
         at.col("top20_overlap", true);
         at.col("min", true);
         for (const agree_row & x : agree)
-            at.rows.push_back({x.name, std::to_string(x.bytes), size_text(x.gzip),
-                               std::to_string(x.rep.visitors), fmt_num(x.rep.mean_overlap, 4),
-                               fmt_num(x.rep.min_overlap, 2)});
-        std::printf("top-20 agreement with float32 (20 ratings from the 1000 most-rated movies per visitor, min count %d):\n",
-                    a.agreement_min_count);
+            at.rows.push_back({x.name, std::to_string(x.bytes), size_text(x.gzip), std::to_string(x.rep.visitors),
+                               fmt_num(x.rep.mean_overlap, 4), fmt_num(x.rep.min_overlap, 2)});
+        std::printf(
+            "top-20 agreement with float32 (20 ratings from the 1000 most-rated movies per visitor, min count %d):\n",
+            a.agreement_min_count);
         std::fputs(out_table_render(at, out_format::table).c_str(), stdout);
     }
 }
@@ -242,16 +251,20 @@ void export_run(const export_args & a) {
 
 void cli_add_export_web(CLI::App & app) {
     auto a = std::make_shared<export_args>();
-    CLI::App * c = app.add_subcommand("export-web", "write the web page's bundle (items only, quantized) to DIR/bundle.mfm");
+    CLI::App * c =
+        app.add_subcommand("export-web", "write the web page's bundle (items only, quantized) to DIR/bundle.mfm");
     c->add_option("--model", a->model_path, "model file written by mfrec train")->required();
     c->add_option("--out", a->out_dir, "output folder (created if missing); the bundle is DIR/bundle.mfm")->required();
-    c->add_option("--quantize", a->quantize, "item factors as int8 (a scale per movie), f16 or f32")->capture_default_str();
-    c->add_option("--int8-levels", a->int8_levels,
-                  "int8 codes within ±L (127 finest; 63: top-20 agreement about 0.98, 0.67 MB less gzip at ML-32M scale)")
+    c->add_option("--quantize", a->quantize, "item factors as int8 (a scale per movie), f16 or f32")
+        ->capture_default_str();
+    c->add_option(
+         "--int8-levels", a->int8_levels,
+         "int8 codes within ±L (127 finest; 63: top-20 agreement about 0.98, 0.67 MB less gzip at ML-32M scale)")
         ->capture_default_str();
     c->add_option("--xy", a->xy, "store the latent map coordinates (f16, f32) or let the page derive them (none)")
         ->capture_default_str();
-    c->add_flag("--no-rotate", a->no_rotate, "store vectors in the model's basis instead of the PCA basis (larger gzip)");
+    c->add_flag("--no-rotate", a->no_rotate,
+                "store vectors in the model's basis instead of the PCA basis (larger gzip)");
     c->add_option("--cold-threshold", a->cold_threshold,
                   "movies with fewer training ratings are shown as cold (scored mostly by their genres)")
         ->capture_default_str();

@@ -1,10 +1,10 @@
 // mfrec info MODEL
+#include <cstdio>
+#include <memory>
+
 #include "cli_common.h"
 #include "kind.h"
 #include "params.h"
-
-#include <cstdio>
-#include <memory>
 
 namespace mf {
 

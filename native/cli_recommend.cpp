@@ -1,10 +1,10 @@
 // mfrec recommend / similar / explain
-#include "cli_common.h"
-#include "pipeline.h"
-
 #include <cmath>
 #include <cstdio>
 #include <memory>
+
+#include "cli_common.h"
+#include "pipeline.h"
 
 namespace mf {
 
@@ -106,7 +106,8 @@ void explain_run(const query_args & a) {
     visitor v = visitor_make(m, a);
     int32_t item = item_row_or_throw(m, a.movie_id);
     // an existing user is explained through a fold-in of their training ratings
-    if (v.user_row >= 0 && v.rated.empty()) throw cli_error("user " + std::to_string(a.user_id) + " has no training ratings in this model");
+    if (v.user_row >= 0 && v.rated.empty())
+        throw cli_error("user " + std::to_string(a.user_id) + " has no training ratings in this model");
     result<explanation> e = visitor_explain(m, v, item);
     if (!e) throw cli_error(e.error());
     out_table t;
@@ -156,7 +157,9 @@ void add_common(CLI::App * c, std::shared_ptr<query_args> a) {
 }
 
 void add_visitor(CLI::App * c, std::shared_ptr<query_args> a) {
-    c->add_option("--user", a->user_id, "an existing user (MovieLens id)")->each([a](const std::string &) { a->has_user = true; });
+    c->add_option("--user", a->user_id, "an existing user (MovieLens id)")->each([a](const std::string &) {
+        a->has_user = true;
+    });
     c->add_option("--rate", a->rate, "a new visitor's ratings: \"MOVIE:R,MOVIE:R,...\" (MovieLens ids, 0.5-5)");
 }
 
@@ -164,7 +167,8 @@ void add_visitor(CLI::App * c, std::shared_ptr<query_args> a) {
 
 void cli_add_recommend(CLI::App & app) {
     auto a = std::make_shared<query_args>();
-    CLI::App * c = app.add_subcommand("recommend", "top-N movies for a user or a new visitor (folded in, no retraining)");
+    CLI::App * c =
+        app.add_subcommand("recommend", "top-N movies for a user or a new visitor (folded in, no retraining)");
     add_common(c, a);
     add_visitor(c, a);
     c->add_option("-n", a->n, "how many")->capture_default_str();

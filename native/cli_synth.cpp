@@ -1,14 +1,14 @@
 // cli_synth.cpp - `mfrec synth`: a synthetic MovieLens-like ratings file with a known floor RMSE.
-#include "cli.h"
-#include "output.h"
-#include "progress.h"
-#include "synth.h"
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+
+#include "cli.h"
+#include "output.h"
+#include "progress.h"
+#include "synth.h"
 
 namespace mf {
 
@@ -20,7 +20,9 @@ struct synth_args {
     bool quiet = false;
 };
 
-std::string percent(int64_t part, int64_t whole) { return fmt_num(100.0 * (double) part / (double) whole, 1) + "%"; }
+std::string percent(int64_t part, int64_t whole) {
+    return fmt_num(100.0 * (double) part / (double) whole, 1) + "%";
+}
 
 void run_synth(const synth_args & a) {
     auto t0 = std::chrono::steady_clock::now();
@@ -44,21 +46,24 @@ void run_synth(const synth_args & a) {
     std::printf("histogram   %s\n", hist.c_str());
     std::printf("mean        %.4f  (std %.4f = RMSE of the global mean)\n", st.mean_rating, st.rating_std);
     std::printf("noise       %.4f  (std of the Gaussian noise on the planted score)\n", st.noise);
-    std::printf("floor RMSE  %.4f  (best achievable: E[rating | planted score], exact over the noise; "
-                "realised on this file %.4f; the planted score itself %.4f)\n",
-                st.floor_rmse, st.floor_rmse_realized, st.clean_score_rmse);
+    std::printf(
+        "floor RMSE  %.4f  (best achievable: E[rating | planted score], exact over the noise; "
+        "realised on this file %.4f; the planted score itself %.4f)\n",
+        st.floor_rmse, st.floor_rmse_realized, st.clean_score_rmse);
     if (st.oracle) {
         auto pct = [](double x, double ref) { return 100.0 * (x / ref - 1.0); };
-        std::printf("oracle      %.4f  (+%.2f%% over the floor, +%.2f%% over its realisation %.4f on the same %lld "
-                    "test ratings, %.0f%%): movies known, each user's (b_u, p_u) estimated (posterior mean); "
-                    "predicting clamp(s^) %.4f\n",
-                    st.oracle_rmse, pct(st.oracle_rmse, st.floor_rmse), pct(st.oracle_rmse, st.oracle_floor_rmse_realized),
-                    st.oracle_floor_rmse_realized, (long long) st.oracle_test_ratings, 100 * st.oracle_test_share,
-                    st.oracle_rmse_clamp);
+        std::printf(
+            "oracle      %.4f  (+%.2f%% over the floor, +%.2f%% over its realisation %.4f on the same %lld "
+            "test ratings, %.0f%%): movies known, each user's (b_u, p_u) estimated (posterior mean); "
+            "predicting clamp(s^) %.4f\n",
+            st.oracle_rmse, pct(st.oracle_rmse, st.floor_rmse), pct(st.oracle_rmse, st.oracle_floor_rmse_realized),
+            st.oracle_floor_rmse_realized, (long long) st.oracle_test_ratings, 100 * st.oracle_test_share,
+            st.oracle_rmse_clamp);
         if (std::isfinite(st.oracle_rmse_known_users))
-            std::printf("oracle      %.4f  (+%.2f%% over the realised floor): users known, each movie's (b_i, q_i) "
-                        "estimated\n",
-                        st.oracle_rmse_known_users, pct(st.oracle_rmse_known_users, st.oracle_floor_rmse_realized));
+            std::printf(
+                "oracle      %.4f  (+%.2f%% over the realised floor): users known, each movie's (b_i, q_i) "
+                "estimated\n",
+                st.oracle_rmse_known_users, pct(st.oracle_rmse_known_users, st.oracle_floor_rmse_realized));
     }
     std::printf("seconds     %.2f\n", secs);
     std::printf("wrote       %s  (ratings.csv, movies.csv, synth.json)\n",
@@ -91,8 +96,9 @@ void cli_add_synth(CLI::App & app) {
     cmd->add_option("--noise", a->opt.noise, "Std of the Gaussian noise on the planted score")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
-    cmd->add_flag("--no-oracle", [a](int64_t) { a->opt.oracle = false; },
-                  "Skip the oracle reference (the test RMSE with the movies' true parameters known)");
+    cmd->add_flag(
+        "--no-oracle", [a](int64_t) { a->opt.oracle = false; },
+        "Skip the oracle reference (the test RMSE with the movies' true parameters known)");
     cmd->add_flag("--quiet,-q", a->quiet, "No progress bar");
     cmd->callback([a]() { run_synth(*a); });
 }

@@ -1,14 +1,14 @@
 // mfrec train / mfrec eval: arguments -> core pipeline (pipeline.h) -> printed results.
-#include "cli_common.h"
-#include "params.h"
-#include "pipeline.h"
-#include "progress.h"
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
+
+#include "cli_common.h"
+#include "params.h"
+#include "pipeline.h"
+#include "progress.h"
 
 namespace mf {
 
@@ -73,7 +73,8 @@ void train_run(train_args & a) {
     });
     if (!fr) throw cli_error(fr.error());
     if (!a.quiet)
-        std::fprintf(stderr, "mfrec: %s: %lld ratings, %d users, %d movies (%s%.2fs); split %s: %lld train, %lld test\n",
+        std::fprintf(stderr,
+                     "mfrec: %s: %lld ratings, %d users, %d movies (%s%.2fs); split %s: %lld train, %lld test\n",
                      a.data.dir.c_str(), (long long) ld.d.size(), ld.d.users.size(), ld.d.items.size(),
                      ld.report.from_cache ? "from cache, " : "", ld.seconds, a.data.split.c_str(),
                      (long long) fr->n_train, (long long) fr->n_test);
@@ -95,10 +96,14 @@ void train_run(train_args & a) {
         j.integer("factors", fr->m.k);
         for (const param_spec & s : param_specs()) {
             if (!s.saved || std::string(s.name) == "factors" || std::string(s.name) == "seed") continue;
-            if (s.type == param_type::choice) j.str(s.name, param_text(p, s));
-            else if (s.type == param_type::flag) j.raw(s.name, param_get(p, s) != 0 ? "true" : "false");
-            else if (s.type == param_type::integer) j.integer(s.name, (long long) param_get(p, s));
-            else j.num(s.name, param_get(p, s), 4);
+            if (s.type == param_type::choice)
+                j.str(s.name, param_text(p, s));
+            else if (s.type == param_type::flag)
+                j.raw(s.name, param_get(p, s) != 0 ? "true" : "false");
+            else if (s.type == param_type::integer)
+                j.integer(s.name, (long long) param_get(p, s));
+            else
+                j.num(s.name, param_get(p, s), 4);
         }
         j.str("split", a.data.split);
         if (!a.validate.empty()) j.str("validate", a.validate);
@@ -167,9 +172,12 @@ void eval_run(eval_args & a) {
     eo.threads = a.threads;
     eo.rating = eo.ranking = false;
     for (const std::string & w : split_list(a.metrics)) {
-        if (w == "rating") eo.rating = true;
-        else if (w == "ranking") eo.ranking = true;
-        else throw cli_error("--metrics '" + w + "': expected rating, ranking or both (rating,ranking)");
+        if (w == "rating")
+            eo.rating = true;
+        else if (w == "ranking")
+            eo.ranking = true;
+        else
+            throw cli_error("--metrics '" + w + "': expected rating, ranking or both (rating,ranking)");
     }
     if (a.k < 1 || a.k > 10000) throw cli_error("--k must be within 1..10000");
     if (a.sampled_negatives < 0) throw cli_error("--sampled-negatives must be 0 (the full catalogue) or more");
@@ -197,10 +205,14 @@ void eval_run(eval_args & a) {
     std::vector<row> rows;
     if (rep->has_ranking) {
         const ranking_report & r = rep->ranking;
-        rows = {{"precision_at_" + K, r.precision, true}, {"recall_at_" + K, r.recall, true},
-                {"ndcg_at_" + K, r.ndcg, true},           {"map_at_" + K, r.map, true},
-                {"hit_rate_at_" + K, r.hit_rate, true},   {"mrr", r.mrr, true},
-                {"auc", r.auc, true},                     {"coverage_at_" + K, {r.coverage, r.coverage, r.coverage, 1}, false},
+        rows = {{"precision_at_" + K, r.precision, true},
+                {"recall_at_" + K, r.recall, true},
+                {"ndcg_at_" + K, r.ndcg, true},
+                {"map_at_" + K, r.map, true},
+                {"hit_rate_at_" + K, r.hit_rate, true},
+                {"mrr", r.mrr, true},
+                {"auc", r.auc, true},
+                {"coverage_at_" + K, {r.coverage, r.coverage, r.coverage, 1}, false},
                 {"novelty_at_" + K, r.novelty, true}};
     }
     if (fmt == out_format::json) {
@@ -239,7 +251,8 @@ void eval_run(eval_args & a) {
         t.rows.push_back({"mae", fmt_num(rep->rating.mae, 4), "", ""});
     }
     for (const row & r : rows)
-        t.rows.push_back({r.key, fmt_num(r.v.mean, 4), r.ci ? fmt_num(r.v.ci_low, 4) : "", r.ci ? fmt_num(r.v.ci_high, 4) : ""});
+        t.rows.push_back(
+            {r.key, fmt_num(r.v.mean, 4), r.ci ? fmt_num(r.v.ci_low, 4) : "", r.ci ? fmt_num(r.v.ci_high, 4) : ""});
     std::fputs(out_table_render(t, fmt).c_str(), stdout);
     if (fmt == out_format::table) {
         std::printf("%lld held-out ratings", (long long) rep->n_test);
@@ -261,7 +274,8 @@ void cli_add_train(CLI::App & app) {
     a->cmd = c;
     data_args_add(c, a->data, true);
     std::string kinds;
-    for (const kind_ops * k : kind_list()) kinds += std::string(kinds.empty() ? "" : " | ") + k->name + ": " + k->summary;
+    for (const kind_ops * k : kind_list())
+        kinds += std::string(kinds.empty() ? "" : " | ") + k->name + ": " + k->summary;
     c->add_option("--model", a->model, kinds)->capture_default_str();
     params_options_add(c, a->param_text, a->param_flag);
     c->add_option("--out,-o", a->out, "write the model here (atomically)");
@@ -275,7 +289,8 @@ void cli_add_train(CLI::App & app) {
 
 void cli_add_eval(CLI::App & app) {
     auto a = std::make_shared<eval_args>();
-    CLI::App * c = app.add_subcommand("eval", "evaluate a model on the held-out part of a split (or a whole file with --split none)");
+    CLI::App * c = app.add_subcommand(
+        "eval", "evaluate a model on the held-out part of a split (or a whole file with --split none)");
     c->add_option("--model", a->model_path, "model file")->required();
     data_args_add(c, a->data, true);
     c->add_option("--metrics", a->metrics, "rating, ranking, or both: rating,ranking")->capture_default_str();

@@ -1,8 +1,8 @@
 // mfrec - matrix-factorization movie recommender: the command line.
-#include "cli.h"
-
 #include <cstdio>
 #include <exception>
+
+#include "cli.h"
 
 int main(int argc, char ** argv) {
     CLI::App app{"mfrec - matrix-factorization movie recommender (ALS with biases and a genre prior)"};

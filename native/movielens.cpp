@@ -1,11 +1,11 @@
 // movielens.cpp - layout detection, catalog + ratings loading, the cache around them.
 #include "movielens.h"
 
+#include <chrono>
+
 #include "movielens_io.h"
 #include "movielens_parse.h"
 #include "rating_cache.h"
-
-#include <chrono>
 
 namespace mf {
 
@@ -83,10 +83,12 @@ layout_files detect_layout(const std::string & dir, const load_options & opt) {
         throw load_error(dir + ": " + (r ? c.movies : c.ratings) + " not found (a MovieLens folder has " + c.ratings +
                          " and " + c.movies + ")");
     }
-    throw load_error(dir + ": no MovieLens files found (expected ratings.csv+movies.csv, ratings.dat+movies.dat or u.data+u.item)");
+    throw load_error(
+        dir + ": no MovieLens files found (expected ratings.csv+movies.csv, ratings.dat+movies.dat or u.data+u.item)");
 }
 
-catalog load_catalog_file(const std::string & path, movies_format f, const std::string & genre_path, line_errors & errs) {
+catalog load_catalog_file(const std::string & path, movies_format f, const std::string & genre_path,
+                          line_errors & errs) {
     mapped_file file(path);
     catalog cat;
     cat.genres_init_movielens();
@@ -116,10 +118,14 @@ catalog movielens_load_catalog(const std::string & path) {
         return base.size() >= s.size() && base.compare(base.size() - s.size(), s.size(), s) == 0;
     };
     movies_format f;
-    if (ends(".csv")) f = movies_format::csv;
-    else if (ends(".dat")) f = movies_format::dat;
-    else if (ends(".item")) f = movies_format::item;
-    else throw load_error(path + ": not a MovieLens movies file (expected movies.csv, movies.dat or u.item)");
+    if (ends(".csv"))
+        f = movies_format::csv;
+    else if (ends(".dat"))
+        f = movies_format::dat;
+    else if (ends(".item"))
+        f = movies_format::item;
+    else
+        throw load_error(path + ": not a MovieLens movies file (expected movies.csv, movies.dat or u.item)");
     require_regular_file(path);
     line_errors errs;
     return load_catalog_file(path, f, f == movies_format::item ? path_join(dir_name(path), "u.genre") : "", errs);
@@ -167,7 +173,8 @@ dataset movielens_load(const std::string & dir, const load_options & opt, load_r
     ratings_stats st;
     {
         mapped_file file(L.ratings);
-        ratings_format f = opt.ratings_file.empty() ? L.rfmt : ratings_format_sniff(L.ratings, file.data(), file.size(), L.rfmt);
+        ratings_format f =
+            opt.ratings_file.empty() ? L.rfmt : ratings_format_sniff(L.ratings, file.data(), file.size(), L.rfmt);
         parse_ratings(file.data(), file.size(), f, L.ratings, opt.threads, 64 * 1024, d, errs, st);
     }
     rep.lines = st.lines;

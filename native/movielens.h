@@ -35,12 +35,12 @@
 // ratings file (see rating_cache.h); the cache never changes the result, only the time.
 #pragma once
 
-#include "ratings.h"
-
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "ratings.h"
 
 namespace mf {
 
@@ -55,11 +55,11 @@ struct load_options {
 struct load_report {
     std::string layout;  // "csv", "dat" or "100k"
     std::string ratings_path, movies_path;
-    int64_t lines = 0;    // data lines of the ratings file (blank lines not counted)
-    int64_t skipped = 0;  // bad lines skipped (ratings and movies files)
+    int64_t lines = 0;                          // data lines of the ratings file (blank lines not counted)
+    int64_t skipped = 0;                        // bad lines skipped (ratings and movies files)
     std::vector<std::string> skipped_examples;  // the first 5 messages, in file order
-    int64_t unknown_movies = 0;         // movies added because a rating names them
-    int64_t unknown_movie_ratings = 0;  // ratings of those movies
+    int64_t unknown_movies = 0;                 // movies added because a rating names them
+    int64_t unknown_movie_ratings = 0;          // ratings of those movies
     int64_t duplicates = 0;  // repeated (user, movie) ratings dropped (the last one in file order is kept)
     double seconds = 0;
     bool from_cache = false;

@@ -1,7 +1,7 @@
 // movielens_catalog.cpp - movies.csv, movies.dat, u.item (+ u.genre) into a catalog.
-#include "movielens_parse.h"
-
 #include <cstring>
+
+#include "movielens_parse.h"
 
 namespace mf {
 
@@ -26,9 +26,13 @@ void for_each_line(const char * data, size_t n, F fn) {
     }
 }
 
-bool blank(const char * b, const char * e) { return b == e; }
+bool blank(const char * b, const char * e) {
+    return b == e;
+}
 
-std::string at(const std::string & name, int64_t line) { return name + ":" + std::to_string(line) + ": "; }
+std::string at(const std::string & name, int64_t line) {
+    return name + ":" + std::to_string(line) + ": ";
+}
 
 std::string trim(const std::string & s) {
     size_t b = 0, e = s.size();
@@ -72,10 +76,10 @@ void add_movie(const std::string & where, const std::string & id_text, const std
 }  // namespace
 
 const std::vector<std::string> & ml100k_genres() {
-    static const std::vector<std::string> names = {
-        "unknown", "Action",   "Adventure", "Animation", "Children's", "Comedy",  "Crime",
-        "Documentary", "Drama", "Fantasy",  "Film-Noir", "Horror",     "Musical", "Mystery",
-        "Romance", "Sci-Fi",   "Thriller",  "War",       "Western"};
+    static const std::vector<std::string> names = {"unknown",   "Action",   "Adventure",   "Animation", "Children's",
+                                                   "Comedy",    "Crime",    "Documentary", "Drama",     "Fantasy",
+                                                   "Film-Noir", "Horror",   "Musical",     "Mystery",   "Romance",
+                                                   "Sci-Fi",    "Thriller", "War",         "Western"};
     return names;
 }
 
@@ -96,7 +100,8 @@ std::vector<std::string> parse_u_genre(const char * data, size_t n, const std::s
             names.resize((size_t) idx + 1);
             set.resize((size_t) idx + 1, false);
         }
-        if (set[(size_t) idx]) throw load_error(at(name, line) + "genre index " + std::to_string(idx) + " is listed twice");
+        if (set[(size_t) idx])
+            throw load_error(at(name, line) + "genre index " + std::to_string(idx) + " is listed twice");
         set[(size_t) idx] = true;
         names[(size_t) idx] = utf8_or_latin1(f[0].data(), f[0].size());
         return true;
@@ -163,7 +168,8 @@ void parse_movies(const char * data, size_t n, movies_format fmt, const std::str
             for (size_t g = 0; g < item_genres.size(); ++g) {
                 const std::string & v = f[5 + g];
                 if (v != "0" && v != "1") {
-                    errs.add(where + "field '" + item_genres[g] + "': " + field_show(v.data(), v.size()) + " is not 0 or 1");
+                    errs.add(where + "field '" + item_genres[g] + "': " + field_show(v.data(), v.size()) +
+                             " is not 0 or 1");
                     return true;
                 }
                 if (v == "1" && item_bits[g] >= 0) mask |= 1u << item_bits[g];

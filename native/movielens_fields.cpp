@@ -1,11 +1,11 @@
 // movielens_fields.cpp - text helpers of the MovieLens parsers: UTF-8/Latin-1, line splitting,
 // field checks with the messages users see, bad-line collection.
-#include "movielens_parse.h"
-
 #include <fast_float/fast_float.h>
 
 #include <cmath>
 #include <cstring>
+
+#include "movielens_parse.h"
 
 namespace mf {
 
@@ -51,7 +51,8 @@ bool utf8_valid(const char * str, size_t n) {
             if ((cc & 0xC0) != 0x80) return false;
             cp = (cp << 6) | (cc & 0x3F);
         }
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
             return false;
         i += len;
     }

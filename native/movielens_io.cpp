@@ -1,24 +1,27 @@
 #include "movielens_io.h"
 
-#include "movielens.h"
-#include "parallel.h"
-
-#include <algorithm>
-#include <cerrno>
-#include <climits>
-#include <csignal>
-#include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstring>
+
+#include "movielens.h"
+#include "parallel.h"
+
 namespace mf {
 
 namespace {
 
-std::string errno_text(int e) { return std::strerror(e); }
+std::string errno_text(int e) {
+    return std::strerror(e);
+}
 
 // "<pid>.<n>" with both decimal: the pid, else 0
 long temp_suffix_pid(const char * s) {
@@ -166,7 +169,9 @@ constexpr uint64_t P3 = 1609587929392839161ULL;
 constexpr uint64_t P4 = 9650029242287828579ULL;
 constexpr uint64_t P5 = 2870177450012600261ULL;
 
-inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+inline uint64_t rotl(uint64_t x, int r) {
+    return (x << r) | (x >> (64 - r));
+}
 inline uint64_t rd64(const unsigned char * p) {
     uint64_t v;
     std::memcpy(&v, p, 8);

@@ -2,12 +2,12 @@
 // fuzz target and tests). `name` is the file name used in messages ("dir/ratings.csv").
 #pragma once
 
-#include "movielens.h"
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "movielens.h"
 
 namespace mf {
 
@@ -39,14 +39,13 @@ std::string field_show(const char * s, size_t n);
 // Splits one line (no '\n', no trailing '\r') into fields.
 // csv: RFC 4180 quoting on the line; returns false and sets `err` (with the 0-based field index
 // in `err_field`) for an unterminated quote or text after a closing quote.
-bool split_csv(const char * b, const char * e, std::vector<std::string> & out, std::string & err,
-               size_t & err_field);
+bool split_csv(const char * b, const char * e, std::vector<std::string> & out, std::string & err, size_t & err_field);
 void split_sep(const char * b, const char * e, const char * sep, size_t sep_len, std::vector<std::string> & out);
 
 // Field checks: return "" when good, else the message tail (`"abc" is not a number`).
-std::string parse_id_field(const std::string & f, int32_t & v);     // positive int32
-std::string parse_rating_field(const std::string & f, float & v);   // number in [0.5, 5]
-std::string parse_time_field(const std::string & f, int64_t & v);   // integer, |v| <= INT64_MAX
+std::string parse_id_field(const std::string & f, int32_t & v);    // positive int32
+std::string parse_rating_field(const std::string & f, float & v);  // number in [0.5, 5]
+std::string parse_time_field(const std::string & f, int64_t & v);  // integer, |v| <= INT64_MAX
 
 // ---- movies
 // u.genre: "name|index" lines; returns the names by index (raw, not canonical). Throws.

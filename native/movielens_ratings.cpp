@@ -18,15 +18,15 @@
 //    increase needs no table); other files are grouped by a counting sort first.
 // Allocations are bounded by the file's size: the output arrays by its records (a record takes
 // at least 8 bytes), the flat id tables by the number of ratings (sparse ids use hash maps).
-#include "movielens_io.h"
-#include "movielens_parse.h"
-
 #include <fast_float/fast_float.h>
 
 #include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstring>
+
+#include "movielens_io.h"
+#include "movielens_parse.h"
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -58,7 +58,9 @@ size_t count_newlines(const char * b, const char * e) {
     return c;
 }
 
-inline unsigned digit(char c) { return (unsigned) (unsigned char) c - '0'; }
+inline unsigned digit(char c) {
+    return (unsigned) (unsigned char) c - '0';
+}
 
 template <ratings_format F>
 inline bool is_sep(const char * p) {
@@ -88,7 +90,8 @@ inline bool eight_digits(const char * p, uint64_t & out) {
     v -= 0x3030303030303030ull;  // little-endian: first digit in the low byte
     v = (v * 10) + (v >> 8);
     v = (((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
-         (((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
+         (((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
+        32;
     out = v;
     return true;
 }
@@ -186,10 +189,14 @@ slow_result slow_line(const char * b, const char * e, ratings_format f, std::vec
     }
     std::string bad;
     int k = 0;
-    if (!(bad = parse_id_field(fields[0], u)).empty()) k = 0;
-    else if (!(bad = parse_id_field(fields[1], m)).empty()) k = 1;
-    else if (!(bad = parse_rating_field(fields[2], r)).empty()) k = 2;
-    else if (!(bad = parse_time_field(fields[3], ts)).empty()) k = 3;
+    if (!(bad = parse_id_field(fields[0], u)).empty())
+        k = 0;
+    else if (!(bad = parse_id_field(fields[1], m)).empty())
+        k = 1;
+    else if (!(bad = parse_rating_field(fields[2], r)).empty())
+        k = 2;
+    else if (!(bad = parse_time_field(fields[3], ts)).empty())
+        k = 3;
     if (bad.empty()) return slow_result::record;
     msg = std::string("field '") + names[k] + "': " + bad;
     return slow_result::bad;
@@ -199,11 +206,11 @@ struct range_state {
     const char * b = nullptr;  // range [b, e) of the file, starting at a line start
     const char * e = nullptr;
     size_t newlines = 0;
-    int64_t first_line = 0;  // file line number of the range's first line
-    int64_t out = 0;         // first output slot
-    int64_t count = 0;       // records written
-    int64_t lines = 0;       // non-blank lines seen
-    int64_t unmapped = 0;    // items left as ~movie id (not in the flat table)
+    int64_t first_line = 0;          // file line number of the range's first line
+    int64_t out = 0;                 // first output slot
+    int64_t count = 0;               // records written
+    int64_t lines = 0;               // non-blank lines seen
+    int64_t unmapped = 0;            // items left as ~movie id (not in the flat table)
     std::vector<int32_t> new_users;  // user ids new to this range, in order (flat ids only)
     int32_t user_limit = 0;          // user ids below it go through the range's bitmap
     bool big_user = false;           // a user id >= user_limit was seen
@@ -344,9 +351,15 @@ void parse_range(parse_job & job, range_state & rs, int t) {
 
 void parse_range_any(parse_job & job, range_state & rs, int t) {
     switch (job.f) {
-        case ratings_format::csv: parse_range<ratings_format::csv>(job, rs, t); break;
-        case ratings_format::dat: parse_range<ratings_format::dat>(job, rs, t); break;
-        case ratings_format::tab: parse_range<ratings_format::tab>(job, rs, t); break;
+        case ratings_format::csv:
+            parse_range<ratings_format::csv>(job, rs, t);
+            break;
+        case ratings_format::dat:
+            parse_range<ratings_format::dat>(job, rs, t);
+            break;
+        case ratings_format::tab:
+            parse_range<ratings_format::tab>(job, rs, t);
+            break;
     }
 }
 

@@ -1,9 +1,9 @@
 #include "output.h"
 
-#include "cli.h"
-
 #include <cmath>
 #include <cstdio>
+
+#include "cli.h"
 
 namespace mf {
 
@@ -18,19 +18,29 @@ std::string json_escape(const std::string & s) {
     std::string o = "\"";
     for (unsigned char c : s) {
         switch (c) {
-        case '"': o += "\\\""; break;
-        case '\\': o += "\\\\"; break;
-        case '\n': o += "\\n"; break;
-        case '\r': o += "\\r"; break;
-        case '\t': o += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                o += buf;
-            } else {
-                o += (char) c;
-            }
+            case '"':
+                o += "\\\"";
+                break;
+            case '\\':
+                o += "\\\\";
+                break;
+            case '\n':
+                o += "\\n";
+                break;
+            case '\r':
+                o += "\\r";
+                break;
+            case '\t':
+                o += "\\t";
+                break;
+            default:
+                if (c < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    o += buf;
+                } else {
+                    o += (char) c;
+                }
         }
     }
     return o + "\"";
@@ -78,8 +88,8 @@ std::string out_table_render(const out_table & t, out_format f) {
             o += r ? ",\n {" : "\n {";
             for (size_t c = 0; c < t.cols.size(); ++c) {
                 const std::string & v = t.rows[r][c];
-                o += (c ? ", " : "") + json_escape(t.cols[c]) + ": " +
-                     (t.numeric[c] && !v.empty() ? v : json_escape(v));
+                o +=
+                    (c ? ", " : "") + json_escape(t.cols[c]) + ": " + (t.numeric[c] && !v.empty() ? v : json_escape(v));
             }
             o += "}";
         }
@@ -114,10 +124,18 @@ std::string out_table_render(const out_table & t, out_format f) {
     return o;
 }
 
-void json_object::num(const std::string & k, double v, int digits) { fields.emplace_back(k, fmt_num(v, digits)); }
-void json_object::integer(const std::string & k, long long v) { fields.emplace_back(k, std::to_string(v)); }
-void json_object::str(const std::string & k, const std::string & v) { fields.emplace_back(k, json_escape(v)); }
-void json_object::raw(const std::string & k, const std::string & json) { fields.emplace_back(k, json); }
+void json_object::num(const std::string & k, double v, int digits) {
+    fields.emplace_back(k, fmt_num(v, digits));
+}
+void json_object::integer(const std::string & k, long long v) {
+    fields.emplace_back(k, std::to_string(v));
+}
+void json_object::str(const std::string & k, const std::string & v) {
+    fields.emplace_back(k, json_escape(v));
+}
+void json_object::raw(const std::string & k, const std::string & json) {
+    fields.emplace_back(k, json);
+}
 
 std::string json_object::render() const {
     std::string o = "{";

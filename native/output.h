@@ -25,7 +25,7 @@ struct out_table {
 
 std::string json_escape(const std::string & s);  // with the quotes
 std::string csv_escape(const std::string & s);
-std::string fmt_num(double v, int digits);       // fixed, `digits` after the point
+std::string fmt_num(double v, int digits);  // fixed, `digits` after the point
 
 // Table as text (aligned columns), CSV (header + rows) or JSON (array of objects).
 std::string out_table_render(const out_table & t, out_format f);

@@ -1,15 +1,21 @@
 #include "progress.h"
 
-#include <cstdio>
 #include <unistd.h>
+
+#include <cstdio>
 
 namespace mf {
 
-bool stderr_is_tty() { return isatty(fileno(stderr)) == 1; }
+bool stderr_is_tty() {
+    return isatty(fileno(stderr)) == 1;
+}
 
 progress_bar::progress_bar(std::string l, int64_t t, bool quiet)
-    : label(std::move(l)), total(t), active(!quiet && stderr_is_tty()),
-      start(std::chrono::steady_clock::now()), last(start) {
+    : label(std::move(l)),
+      total(t),
+      active(!quiet && stderr_is_tty()),
+      start(std::chrono::steady_clock::now()),
+      last(start) {
     update(0);
 }
 
@@ -27,8 +33,8 @@ void progress_bar::update(int64_t done, const std::string & note) {
     if (frac > 1.0) frac = 1.0;
     int fill = (int) (frac * width);
     double secs = std::chrono::duration<double>(now - start).count();
-    std::fprintf(stderr, "\r\033[K%s [%.*s%*s] %3d%%  %.1fs  %s", label.c_str(), fill,
-                 "##############################", width - fill, "", (int) (frac * 100), secs, note.c_str());
+    std::fprintf(stderr, "\r\033[K%s [%.*s%*s] %3d%%  %.1fs  %s", label.c_str(), fill, "##############################",
+                 width - fill, "", (int) (frac * 100), secs, note.c_str());
     std::fflush(stderr);
 }
 

@@ -1,10 +1,8 @@
 // rating_cache.cpp - see rating_cache.h for the format.
 #include "rating_cache.h"
 
-#include "movielens.h"
-#include "movielens_io.h"
-
-#include "gram.h"
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,10 +10,12 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <functional>
-#include <unistd.h>
+
+#include "gram.h"
+#include "movielens.h"
+#include "movielens_io.h"
 
 namespace mf {
 
@@ -30,8 +30,8 @@ constexpr size_t block_bytes = 1u << 20;
 constexpr uint64_t header_seed = 0x6d66726563686472ull;
 
 enum sec { s_key, s_meta, s_user_ids, s_movie_id, s_year, s_genres, s_user, s_item, s_rating, s_time };
-const char * section_names[n_sections] = {"key",      "meta",   "user_ids", "movie_id", "year",
-                                          "genres",   "user",   "item",     "rating",   "time"};
+const char * section_names[n_sections] = {"key",    "meta", "user_ids", "movie_id", "year",
+                                          "genres", "user", "item",     "rating",   "time"};
 
 struct section {
     uint64_t offset = 0, bytes = 0, hash = 0;
@@ -42,8 +42,12 @@ struct header {
     section s[n_sections];
 };
 
-void put_u32(char * p, uint32_t v) { std::memcpy(p, &v, 4); }
-void put_u64(char * p, uint64_t v) { std::memcpy(p, &v, 8); }
+void put_u32(char * p, uint32_t v) {
+    std::memcpy(p, &v, 4);
+}
+void put_u64(char * p, uint64_t v) {
+    std::memcpy(p, &v, 8);
+}
 uint32_t get_u32(const char * p) {
     uint32_t v;
     std::memcpy(&v, p, 4);
@@ -215,7 +219,9 @@ bool fail(std::string * why, const std::string & msg) {
 
 }  // namespace
 
-std::string rating_cache_path(const std::string & ratings_path) { return ratings_path + ".mfcache"; }
+std::string rating_cache_path(const std::string & ratings_path) {
+    return ratings_path + ".mfcache";
+}
 
 std::string rating_cache_key(const std::vector<std::string> & sources, const std::string & note) {
     std::string k = "mfrec rating cache key 1\n";
@@ -253,13 +259,22 @@ bool rating_cache_decode(const char * data, size_t n, const std::string & key, d
     h.n_items = get_u64(data + 40);
     h.n_genres = get_u64(data + 48);
     if (h.file_size != n)
-        return fail(why, "corrupt: file is " + std::to_string(n) + " bytes, header says " + std::to_string(h.file_size));
+        return fail(why,
+                    "corrupt: file is " + std::to_string(n) + " bytes, header says " + std::to_string(h.file_size));
     if (get_u32(data + 56) != n_sections) return fail(why, "corrupt: wrong section count");
     if (h.n_ratings > n / 4 || h.n_users > n / 4 || h.n_items > n / 4 || h.n_users > INT32_MAX ||
         h.n_items > INT32_MAX || h.n_genres > (uint64_t) genre_max)
         return fail(why, "corrupt: impossible counts");
-    const uint64_t want[n_sections] = {0, 0, h.n_users * 4, h.n_items * 4, h.n_items * 2, h.n_items * 4,
-                                       h.n_ratings * 4, h.n_ratings * 4, h.n_ratings * 4, h.n_ratings * 8};
+    const uint64_t want[n_sections] = {0,
+                                       0,
+                                       h.n_users * 4,
+                                       h.n_items * 4,
+                                       h.n_items * 2,
+                                       h.n_items * 4,
+                                       h.n_ratings * 4,
+                                       h.n_ratings * 4,
+                                       h.n_ratings * 4,
+                                       h.n_ratings * 8};
     uint64_t prev_end = header_bytes;
     for (size_t k = 0; k < n_sections; ++k) {
         section & s = h.s[k];
@@ -271,7 +286,8 @@ bool rating_cache_decode(const char * data, size_t n, const std::string & key, d
             return fail(why, which + "offset " + std::to_string(s.offset) + " + " + std::to_string(s.bytes) +
                                  " bytes is outside the file");
         if (k >= s_user_ids && s.bytes != want[k])
-            return fail(why, which + std::to_string(want[k]) + " bytes expected, " + std::to_string(s.bytes) + " found");
+            return fail(why,
+                        which + std::to_string(want[k]) + " bytes expected, " + std::to_string(s.bytes) + " found");
         prev_end = s.offset + s.bytes;
     }
     const section & ks = h.s[s_key];
@@ -365,11 +381,12 @@ bool rating_cache_write(const std::string & path, const std::string & key, const
     h.n_users = d.users.ids.size();
     h.n_items = cat.movie_id.size();
     h.n_genres = cat.genre_names.size();
-    const void * src[n_sections] = {key.data(),   meta_blob.data(), d.users.ids.data(), cat.movie_id.data(),
-                                    cat.year.data(), cat.genres.data(), d.user.data(),   d.item.data(),
+    const void * src[n_sections] = {key.data(),      meta_blob.data(),  d.users.ids.data(), cat.movie_id.data(),
+                                    cat.year.data(), cat.genres.data(), d.user.data(),      d.item.data(),
                                     d.rating.data(), d.time.data()};
-    const uint64_t bytes[n_sections] = {key.size(), meta_blob.size(), h.n_users * 4, h.n_items * 4, h.n_items * 2,
-                                        h.n_items * 4, n * 4, n * 4, n * 4, n * 8};
+    const uint64_t bytes[n_sections] = {
+        key.size(), meta_blob.size(), h.n_users * 4, h.n_items * 4, h.n_items * 2, h.n_items * 4, n * 4, n * 4, n * 4,
+        n * 8};
     std::vector<section_task> tasks(n_sections);
     uint64_t off = header_bytes;
     for (size_t k = 0; k < n_sections; ++k) {

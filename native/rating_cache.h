@@ -43,12 +43,12 @@
 // files of killed writes are removed by the next write.
 #pragma once
 
-#include "ratings.h"
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "ratings.h"
 
 namespace mf {
 
@@ -78,8 +78,8 @@ std::string rating_cache_key(const std::vector<std::string> & sources, const std
 // "corrupt: …"); `d` and `meta` are then unspecified. timestamps = false: the time section is
 // verified like every other but not copied out (d.time stays empty): a third of the bytes,
 // for the splits that never read a timestamp.
-bool rating_cache_read(const std::string & path, const std::string & key, dataset & d, cache_meta & meta,
-                       int threads, std::string * why, bool timestamps = true);
+bool rating_cache_read(const std::string & path, const std::string & key, dataset & d, cache_meta & meta, int threads,
+                       std::string * why, bool timestamps = true);
 
 // The same from bytes in memory (fuzzing, tests).
 bool rating_cache_decode(const char * data, size_t n, const std::string & key, dataset & d, cache_meta & meta,

@@ -1,9 +1,5 @@
 // synth.cpp - the synthetic ratings generator (see synth.h for the model).
 #include "synth.h"
-#include "synth_oracle.h"
-
-#include "parallel.h"
-#include "rng.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,12 +8,16 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "parallel.h"
+#include "rng.h"
+#include "synth_oracle.h"
+
 namespace mf {
 
 namespace {
 
-constexpr int64_t time_begin = 788918400;   // 1995-01-01 00:00:00 UTC
-constexpr int64_t time_end = 1697155199;    // 2023-10-12 23:59:59 UTC (ML-32M's last day)
+constexpr int64_t time_begin = 788918400;  // 1995-01-01 00:00:00 UTC
+constexpr int64_t time_end = 1697155199;   // 2023-10-12 23:59:59 UTC (ML-32M's last day)
 
 // salts of the hashed streams (users use rng_hash(seed, user) itself)
 constexpr uint64_t salt_select = 0x53454c4543543031ull;
@@ -25,15 +25,15 @@ constexpr uint64_t salt_movie = 0x4d4f564945533031ull;
 constexpr uint64_t salt_genre = 0x47454e5245533031ull;
 constexpr uint64_t salt_cover = 0x434f564552533031ull;
 
-constexpr int32_t chunk_users = 64;     // users per text buffer
-constexpr int32_t batch_chunks = 256;   // buffers generated in parallel, then written in order
+constexpr int32_t chunk_users = 64;    // users per text buffer
+constexpr int32_t batch_chunks = 256;  // buffers generated in parallel, then written in order
 
 // Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
 double inv_normal_cdf(double p) {
-    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                                1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
     static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                               6.680131188771972e+01,  -1.328068155288572e+01};
+                               6.680131188771972e+01, -1.328068155288572e+01};
     static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
                                -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
     static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
@@ -119,18 +119,18 @@ struct plan {
     synth_shape shape;
     int64_t n_ratings = 0;
     int32_t n_users = 0, n_movies = 0, k = 0, cap = 0;
-    std::vector<int32_t> rows;       // catalog rows of the movies users can rate
-    std::vector<short_text> id_text; // their MovieLens ids as text
-    std::vector<double> weight;      // popularity
+    std::vector<int32_t> rows;        // catalog rows of the movies users can rate
+    std::vector<short_text> id_text;  // their MovieLens ids as text
+    std::vector<double> weight;       // popularity
     alias_table alias;
-    std::vector<double> item_bias;   // b_i
-    std::vector<double> q;           // n_movies x k
+    std::vector<double> item_bias;       // b_i
+    std::vector<double> q;               // n_movies x k
     std::vector<double> item_bias_mean;  // E[b_i | genres, popularity] (the oracle's prior)
     std::vector<double> q_mean;          // E[q_i | genres]: the mean genre vector (n_movies x k)
-    std::vector<double> sigma_p;     // std of p_u's components, decaying (k)
-    std::vector<double> sigma_p2;    // their variances (the oracle's prior)
-    std::vector<int32_t> count;      // ratings per user
-    std::vector<int64_t> forced_start;  // per user: its coverage movies forced[start[u], start[u+1])
+    std::vector<double> sigma_p;         // std of p_u's components, decaying (k)
+    std::vector<double> sigma_p2;        // their variances (the oracle's prior)
+    std::vector<int32_t> count;          // ratings per user
+    std::vector<int64_t> forced_start;   // per user: its coverage movies forced[start[u], start[u+1])
     std::vector<int32_t> forced;
 };
 
@@ -149,8 +149,7 @@ struct worker {
     bool half = false;  // this user rounds to half stars (else whole stars)
     int32_t half_users = 0;
 
-    worker(const plan & p, const synth_oracle * oracle)
-        : stamp(p.n_movies, 0), movie_count(p.n_movies, 0), pu(p.k) {
+    worker(const plan & p, const synth_oracle * oracle) : stamp(p.n_movies, 0), movie_count(p.n_movies, 0), pu(p.k) {
         if (oracle) this->oracle = oracle->make_scratch();
     }
 };
@@ -406,7 +405,8 @@ plan make_plan(const synth_options & opt, const catalog & cat) {
             gb += g_bias[g] / ng;
             for (int f = 0; f < k; ++f) qi[f] += g_vec[(size_t) g * k + f] / ng;
         }
-        p.item_bias[i] = gb + opt.item_bias * (rho_b * z_pop + std::sqrt(1 - rho_b * rho_b) * low_skewed(r, opt.bias_skew));
+        p.item_bias[i] =
+            gb + opt.item_bias * (rho_b * z_pop + std::sqrt(1 - rho_b * rho_b) * low_skewed(r, opt.bias_skew));
         p.item_bias_mean[i] = gb + opt.item_bias * rho_b * z_pop;
         for (int f = 0; f < k; ++f) p.q_mean[(size_t) i * k + f] = qi[f];
         for (int f = 0; f < k; ++f) {
@@ -429,7 +429,8 @@ plan make_plan(const synth_options & opt, const catalog & cat) {
     const double sigma_a =
         excess_median > 0 && excess_mean > excess_median ? std::sqrt(2 * std::log(excess_mean / excess_median)) : 0.0;
     std::vector<double> a(U);
-    for (int32_t u = 0; u < U; ++u) a[u] = std::max(0.0, std::exp(sigma_a * user_activity_z(opt.seed, u)) - sh.user_floor);
+    for (int32_t u = 0; u < U; ++u)
+        a[u] = std::max(0.0, std::exp(sigma_a * user_activity_z(opt.seed, u)) - sh.user_floor);
     const int64_t excess_total = p.n_ratings - (int64_t) U * min_u;
     const double cap_ex = (double) (p.cap - min_u);
     // soft cap: excess = cap * (1 - exp(-c a / cap)), c by bisection so the sum is just below the
@@ -475,9 +476,8 @@ plan make_plan(const synth_options & opt, const catalog & cat) {
     // (at most half of a user's ratings are such first ratings)
     std::vector<int32_t> order(M);
     for (int32_t i = 0; i < M; ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
-        return p.weight[x] != p.weight[y] ? p.weight[x] > p.weight[y] : x < y;
-    });
+    std::sort(order.begin(), order.end(),
+              [&](int32_t x, int32_t y) { return p.weight[x] != p.weight[y] ? p.weight[x] > p.weight[y] : x < y; });
     const int32_t n_cover = (int32_t) std::llround(sh.cover_share * M);
     std::vector<char> covered(M, 0);
     for (int32_t j = 0; j < n_cover; ++j) covered[order[j]] = 1;

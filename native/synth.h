@@ -67,13 +67,13 @@
 // options and catalog give byte-identical files for any thread count.
 #pragma once
 
-#include "catalog.h"
-
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "catalog.h"
 
 namespace mf {
 
@@ -82,16 +82,16 @@ struct synth_shape {
     std::string name;
     int64_t ratings = 0;
     int32_t users = 0;
-    int32_t movies = 0;           // movies in the release's movies.csv
+    int32_t movies = 0;  // movies in the release's movies.csv
     int32_t min_per_user = 20;
-    double user_median = 0;       // target median ratings per user
-    double user_cap_share = 0.25; // no user rates more than this share of the movies
-    double user_floor = 0.06;     // activity excess = c * max(0, a - user_floor), a lognormal, median 1
-    double cover_share = 0.96;    // movies given one first rating (the rest only by popularity)
-    double pop_sigma = 0;         // log popularity = pop_sigma * z for z below pop_head_z,
-    double pop_head_z = 99;       //   rising by pop_head_sigma per unit of z above it (z ~ N(0,1))
+    double user_median = 0;        // target median ratings per user
+    double user_cap_share = 0.25;  // no user rates more than this share of the movies
+    double user_floor = 0.06;      // activity excess = c * max(0, a - user_floor), a lognormal, median 1
+    double cover_share = 0.96;     // movies given one first rating (the rest only by popularity)
+    double pop_sigma = 0;          // log popularity = pop_sigma * z for z below pop_head_z,
+    double pop_head_z = 99;        //   rising by pop_head_sigma per unit of z above it (z ~ N(0,1))
     double pop_head_sigma = 0;
-    double pop_id_corr = 0;       // correlation of log popularity with low movie ids
+    double pop_id_corr = 0;         // correlation of log popularity with low movie ids
     std::array<double, 10> hist{};  // target shares of 0.5, 1.0, ..., 5.0 (sum 1)
 };
 
@@ -101,48 +101,48 @@ synth_shape synth_shape_like(const std::string & like);
 struct synth_options {
     std::string like = "ml-32m";
     uint64_t seed = 1;
-    int64_t ratings = 0;  // 0: the shape's count; otherwise users and movies scale with it
-    int threads = 0;      // 0: all hardware threads (never changes the output)
-    int factors = 4;      // k of the planted model
+    int64_t ratings = 0;        // 0: the shape's count; otherwise users and movies scale with it
+    int threads = 0;            // 0: all hardware threads (never changes the output)
+    int factors = 4;            // k of the planted model
     double factor_decay = 0.1;  // variance of factor f+1 / factor f (a decaying spectrum)
-    double noise = 0.75;  // std of the Gaussian noise added to the clean score
+    double noise = 0.75;        // std of the Gaussian noise added to the clean score
     double mu = 3.3;
-    double user_bias = 0.50;         // std of b_u
-    double item_bias = 0.45;         // std of the individual part of b_i
-    double bias_skew = 20.0;          // skew-normal shape of both biases (mirrored: a long low tail)
-    double genre_bias = 0.10;        // std of each genre's bias
+    double user_bias = 0.50;           // std of b_u
+    double item_bias = 0.45;           // std of the individual part of b_i
+    double bias_skew = 20.0;           // skew-normal shape of both biases (mirrored: a long low tail)
+    double genre_bias = 0.10;          // std of each genre's bias
     double item_bias_pop_corr = 0.35;  // correlation of b_i's individual part with popularity
-    double interaction = 0.35;       // std of p_u . q_i over movies
-    double genre_vector = 1.0;       // std of genre vector components
-    double item_vector = 0.8;        // std of q_i's individual components
-    double half_star_users = 0.62;    // share of users rounding to half stars (the rest: whole)
-    bool oracle = true;               // measure the oracle reference (see the top comment)
-    double oracle_test_share = 0.1;   // its test share (as --split random:0.1)
+    double interaction = 0.35;         // std of p_u . q_i over movies
+    double genre_vector = 1.0;         // std of genre vector components
+    double item_vector = 0.8;          // std of q_i's individual components
+    double half_star_users = 0.62;     // share of users rounding to half stars (the rest: whole)
+    bool oracle = true;                // measure the oracle reference (see the top comment)
+    double oracle_test_share = 0.1;    // its test share (as --split random:0.1)
 };
 
 struct synth_stats {
     std::string like;
     int64_t ratings = 0;
     int32_t users = 0;
-    int32_t movies = 0;         // movies the users could rate (the catalog, or a sample of it)
+    int32_t movies = 0;  // movies the users could rate (the catalog, or a sample of it)
     int32_t catalog_movies = 0;
-    int32_t movies_rated = 0;   // rated at least once
+    int32_t movies_rated = 0;  // rated at least once
     int32_t user_min = 0, user_max = 0;
     double user_mean = 0, user_median = 0;
     int32_t user_cap = 0;
     int32_t movie_max = 0;
-    double movie_median = 0;    // over movies rated at least once
+    double movie_median = 0;  // over movies rated at least once
     std::array<int64_t, 10> hist{};
     double mean_rating = 0;
-    double rating_std = 0;      // = RMSE of the global mean
+    double rating_std = 0;  // = RMSE of the global mean
     double noise = 0;
-    double floor_rmse = 0;           // sqrt(mean Var(rating | s)), exact expectation over noise
-    double floor_rmse_realized = 0;  // RMSE of E[rating | s] against the written ratings
-    double clean_score_rmse = 0;     // RMSE of s against the written ratings
-    double interaction_scale = 0;    // std of p_u's first component (from options.interaction)
-    int32_t half_star_users = 0;     // users rounding to half stars
-    int32_t heavy_users = 0;         // users sampled with exponential keys (n > movies/16)
-    std::vector<int32_t> movie_rows; // catalog rows the users could rate, ascending
+    double floor_rmse = 0;            // sqrt(mean Var(rating | s)), exact expectation over noise
+    double floor_rmse_realized = 0;   // RMSE of E[rating | s] against the written ratings
+    double clean_score_rmse = 0;      // RMSE of s against the written ratings
+    double interaction_scale = 0;     // std of p_u's first component (from options.interaction)
+    int32_t half_star_users = 0;      // users rounding to half stars
+    int32_t heavy_users = 0;          // users sampled with exponential keys (n > movies/16)
+    std::vector<int32_t> movie_rows;  // catalog rows the users could rate, ascending
     // the oracle reference (synth_oracle.h), all over the same test ratings; zeros without it
     bool oracle = false;
     double oracle_test_share = 0;

@@ -1,9 +1,5 @@
 // synth_io.cpp - synth.json and writing a synthetic dataset directory atomically.
-#include "cli.h"
-#include "file_io.h"
-#include "movielens.h"
-#include "output.h"
-#include "synth.h"
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,13 +9,20 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
+
+#include "cli.h"
+#include "file_io.h"
+#include "movielens.h"
+#include "output.h"
+#include "synth.h"
 
 namespace mf {
 
 namespace {
 
-std::string sys_error() { return std::strerror(errno); }
+std::string sys_error() {
+    return std::strerror(errno);
+}
 
 // A file written as path + ".tmp", renamed over path by commit(); removed when abandoned.
 struct atomic_file {
@@ -125,8 +128,10 @@ std::string synth_json(const synth_options & opt, const synth_stats & st) {
         // the oracle reference (synth_oracle.h): all figures over the same test ratings
         auto pct = [](double x, double ref) { return 100.0 * (x / ref - 1.0); };
         auto num_or_null = [&](const char * key, double v, int digits) {
-            if (std::isfinite(v)) j.num(key, v, digits);
-            else j.raw(key, "null");
+            if (std::isfinite(v))
+                j.num(key, v, digits);
+            else
+                j.raw(key, "null");
         };
         j.num("oracle_test_share", st.oracle_test_share, 4);
         j.integer("oracle_test_ratings", st.oracle_test_ratings);
@@ -172,8 +177,7 @@ synth_stats synth_write(const synth_options & opt, const std::string & movies_pa
                         const synth_progress & progress) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    if (!fs::is_regular_file(movies_path, ec))
-        throw cli_error("--movies: no such file: " + movies_path);
+    if (!fs::is_regular_file(movies_path, ec)) throw cli_error("--movies: no such file: " + movies_path);
     try {
         synth_shape_like(opt.like);  // an unknown --like fails before any work
     } catch (const std::invalid_argument & e) {
@@ -197,7 +201,8 @@ synth_stats synth_write(const synth_options & opt, const std::string & movies_pa
     {
         atomic_file f(in_dir("ratings.csv"));
         try {
-            st = synth_generate(opt, cat, [&](const char * d, size_t n) { f.write(d, n); }, progress);
+            st = synth_generate(
+                opt, cat, [&](const char * d, size_t n) { f.write(d, n); }, progress);
         } catch (const std::invalid_argument & e) {
             throw cli_error(e.what());
         }
@@ -228,7 +233,8 @@ synth_stats synth_write(const synth_options & opt, const std::string & movies_pa
                 if (neg) ++k;
                 int64_t id = 0;
                 size_t digits = 0;
-                while (k < len && line[k] >= '0' && line[k] <= '9' && digits < 12) id = id * 10 + (line[k++] - '0'), ++digits;
+                while (k < len && line[k] >= '0' && line[k] <= '9' && digits < 12)
+                    id = id * 10 + (line[k++] - '0'), ++digits;
                 keep = digits > 0 && k < len && line[k] == ',' &&
                        std::binary_search(ids.begin(), ids.end(), (int32_t) (neg ? -id : id));
             }

@@ -1,12 +1,12 @@
 // synth_oracle.cpp - the oracle reference of `mfrec synth` (see synth_oracle.h for the formulas).
 #include "synth_oracle.h"
 
-#include "parallel.h"
-#include "rng.h"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
+
+#include "parallel.h"
+#include "rng.h"
 
 namespace mf {
 
@@ -15,10 +15,12 @@ namespace {
 constexpr uint64_t salt_oracle = 0x4f5241434c453031ull;
 constexpr double fx_scale = 4294967296.0;  // 2^32
 constexpr size_t movie_budget_bytes = (size_t) 64 << 20;
-constexpr int64_t score_block = 1 << 16;   // test rows per block of the movie side's scoring
+constexpr int64_t score_block = 1 << 16;  // test rows per block of the movie side's scoring
 
 // (truncation: a bias below 2^-32 per term, and a plain conversion instruction)
-inline int64_t fx(double x) { return (int64_t) (x * fx_scale); }
+inline int64_t fx(double x) {
+    return (int64_t) (x * fx_scale);
+}
 
 // Solves A x = b for a symmetric positive definite d x d A (row-major, lower triangle read) by
 // Cholesky, in place: A becomes L, b becomes x. False when A is not positive definite.
@@ -95,9 +97,8 @@ synth_oracle_scratch synth_oracle::make_scratch() const {
 }
 
 void synth_oracle::add_user(synth_oracle_scratch & w, int32_t u, bool half, double bu, const double * pu, int32_t n,
-                            const int32_t * items, const double * r, const double * var,
-                            const double * er, synth_oracle_sums & sums,
-                            std::vector<synth_oracle_test_row> & tests) {
+                            const int32_t * items, const double * r, const double * var, const double * er,
+                            synth_oracle_sums & sums, std::vector<synth_oracle_test_row> & tests) {
     const int k = m_.k, d = d_;
     const uint64_t base = rng_hash(m_.seed ^ salt_oracle, (uint64_t) u);
     w.test.resize(n);

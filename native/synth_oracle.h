@@ -70,11 +70,11 @@ struct synth_oracle_model {
 // Sums over test ratings, per chunk of users, added in user order.
 struct synth_oracle_sums {
     int64_t n_test = 0;
-    double floor_var = 0;     // sum Var(r | s)
-    double floor_real = 0;    // sum (r - E[r | s])^2
-    double user_mean = 0;     // sum (r - E[r | s^])^2, users estimated
-    double user_clamp = 0;    // sum (r - clamp(s^))^2
-    double movie_mean = 0;    // the same, movies estimated
+    double floor_var = 0;   // sum Var(r | s)
+    double floor_real = 0;  // sum (r - E[r | s])^2
+    double user_mean = 0;   // sum (r - E[r | s^])^2, users estimated
+    double user_clamp = 0;  // sum (r - clamp(s^))^2
+    double movie_mean = 0;  // the same, movies estimated
     double movie_clamp = 0;
     void add(const synth_oracle_sums & o) {
         n_test += o.n_test;
@@ -109,8 +109,8 @@ public:
     // Estimates theta_u, scores its test ratings into sums, appends them to tests and adds its
     // training ratings to w's movie sums. Thread-safe for distinct users.
     void add_user(synth_oracle_scratch & w, int32_t u, bool half, double bu, const double * pu, int32_t n,
-                  const int32_t * items, const double * r, const double * var,
-                  const double * er, synth_oracle_sums & sums, std::vector<synth_oracle_test_row> & tests);
+                  const int32_t * items, const double * r, const double * var, const double * er,
+                  synth_oracle_sums & sums, std::vector<synth_oracle_test_row> & tests);
     // Adds w's movie sums into the total and clears them (integers: any order gives the same).
     void merge(synth_oracle_scratch & w);
     // Appends a chunk's test rows (call in user order).
@@ -120,8 +120,8 @@ public:
 
 private:
     synth_oracle_model m_;
-    int d_ = 0;            // k + 1 parameters per side
-    int stride_ = 0;       // int64 per movie: packed Z'Z, Z'y, count, sum of Var
+    int d_ = 0;       // k + 1 parameters per side
+    int stride_ = 0;  // int64 per movie: packed Z'Z, Z'y, count, sum of Var
     bool movie_side_ = false;
     std::vector<int64_t> acc_;
     std::vector<double> user_theta_;  // true (b_u, p_u) per user

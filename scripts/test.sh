@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/test.sh - every test, in this order: native (Catch2 via CTest, warnings are errors), the
+# scripts/test.sh - every test, in this order: the format check, native (Catch2 via CTest, warnings are errors), the
 # same native suites under ASan + UBSan, short deterministic libFuzzer runs, the core tests as wasm
 # under node, and the browser tests (playwright-core + Debian's Chromium) against the served page.
 # Each step prints its wall time.
@@ -16,6 +16,10 @@ step() {
 took() { echo "   ($((SECONDS - t_step)) s)"; }
 
 scripts/setup.sh
+
+step "format check (clang-format, .clang-format)"
+scripts/format.sh --check
+took
 
 step "native build and tests"
 scripts/build.sh native

@@ -13,13 +13,6 @@
 // after leaving it, with the message kept in a static buffer: a rejected call leaks nothing.
 //
 // Item arguments are item rows (0..numItems-1), never MovieLens ids: r.itemIds() maps rows to ids.
-#include "bundle.h"
-#include "kind.h"
-#include "parallel.h"
-#include "params.h"
-#include "pipeline.h"
-#include "ratings_csv.h"
-
 #include <emscripten.h>
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -29,6 +22,13 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "bundle.h"
+#include "kind.h"
+#include "parallel.h"
+#include "params.h"
+#include "pipeline.h"
+#include "ratings_csv.h"
 
 using emscripten::val;
 using namespace mf;
@@ -56,7 +56,7 @@ bool is_array_like(const val & v) {
 
 template <class T>
 bool to_vector(const val & v, const char * what, std::vector<T> & out) {
-    if (v.instanceof(val::global("ArrayBuffer"))) {  // bytes given as an ArrayBuffer
+    if (v.instanceof (val::global("ArrayBuffer"))) {  // bytes given as an ArrayBuffer
         out = emscripten::convertJSArrayToNumberVector<T>(val::global("Uint8Array").new_(v));
         return true;
     }
@@ -85,8 +85,10 @@ public:
             ok = to_vector(bytes, "fromBundle", b);
             if (ok) {
                 result<web_model> w = web_model_read(b.data(), b.size());
-                if (!w) ok = fail(w.error());
-                else out = std::make_unique<Recommender>(std::move(*w));
+                if (!w)
+                    ok = fail(w.error());
+                else
+                    out = std::make_unique<Recommender>(std::move(*w));
             }
         }
         if (!ok) throw_pending();
@@ -132,8 +134,10 @@ public:
             ok = rated_from(items, ratings, "foldIn", rated);
             if (ok) {
                 result<visitor> v = visitor_new(m(), rated);  // the kind's fold-in
-                if (!v) ok = fail("foldIn: " + v.error());
-                else out = typed_copy(v->x.data(), (size_t) v->x.size());
+                if (!v)
+                    ok = fail("foldIn: " + v.error());
+                else
+                    out = typed_copy(v->x.data(), (size_t) v->x.size());
             }
         }
         if (!ok) throw_pending();
@@ -151,8 +155,10 @@ public:
                 visitor v;
                 v.x = std::move(x);
                 result<std::vector<float>> s = visitor_scores(m(), v);
-                if (!s) ok = fail("scoreAll: " + s.error());
-                else out = typed_copy(s->data(), s->size());
+                if (!s)
+                    ok = fail("scoreAll: " + s.error());
+                else
+                    out = typed_copy(s->data(), s->size());
             }
         }
         if (!ok) throw_pending();
@@ -240,8 +246,8 @@ public:
             if (ok) {
                 result<visitor> v = visitor_new(m(), rated);
                 if (!v) ok = fail("recommend: " + v.error());
-                result<std::vector<recommendation>> top = ok ? mf::recommend(m(), *v, o)
-                                                             : result<std::vector<recommendation>>::fail("");
+                result<std::vector<recommendation>> top =
+                    ok ? mf::recommend(m(), *v, o) : result<std::vector<recommendation>>::fail("");
                 if (ok && !top) ok = fail("recommend: " + top.error());
                 if (ok) {
                     std::vector<int32_t> it(top->size());
@@ -483,21 +489,27 @@ val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progre
             // the kind first: its defaults are the starting point of the other options
             if (ok && !opts["model"].isUndefined()) {
                 const kind_ops * k = opts["model"].isString() ? kind_find(opts["model"].as<std::string>()) : nullptr;
-                if (!k) ok = fail("trainFromCsv: option model must be one of " + kind_names_text());
-                else fo.params = kind_defaults(k->id);
+                if (!k)
+                    ok = fail("trainFromCsv: option model must be one of " + kind_names_text());
+                else
+                    fo.params = kind_defaults(k->id);
             }
             for (size_t i = 0; ok && i < keys.size(); ++i) {
                 const std::string & key = keys[i];
                 val v = opts[key];
                 if (key == "model" || v.isUndefined() || v.isNull()) continue;
                 if (key == "split") {
-                    if (!v.isString()) ok = fail("trainFromCsv: option split must be a string such as \"random:0.2\"");
-                    else fo.split = v.as<std::string>();
+                    if (!v.isString())
+                        ok = fail("trainFromCsv: option split must be a string such as \"random:0.2\"");
+                    else
+                        fo.split = v.as<std::string>();
                     continue;
                 }
                 double d = 0;
-                if (v.typeOf().as<std::string>() == "boolean") d = v.as<bool>() ? 1 : 0;
-                else if (v.isNumber()) d = v.as<double>();
+                if (v.typeOf().as<std::string>() == "boolean")
+                    d = v.as<bool>() ? 1 : 0;
+                else if (v.isNumber())
+                    d = v.as<double>();
                 else {
                     ok = fail("trainFromCsv: option " + key + " must be a number");
                     break;
@@ -505,7 +517,8 @@ val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progre
                 if (key == "seed") {
                     if (!(d >= 0 && d <= 9007199254740991.0) || d != std::floor(d))
                         ok = fail("trainFromCsv: option seed must be a whole number within 0..2^53");
-                    else fo.seed = (uint64_t) d;
+                    else
+                        fo.seed = (uint64_t) d;
                     continue;
                 }
                 const param_spec * s = param_find(key);
@@ -543,8 +556,8 @@ val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progre
                     const int64_t n_train = fr->n_train, n_test = fr->n_test;
                     const bool has_test = fr->has_test;
                     const double test_rmse = fr->test.rmse;
-                    auto rec = std::make_unique<Recommender>(
-                        web_model_from_model(std::move(fr->m), from.coldThreshold()));
+                    auto rec =
+                        std::make_unique<Recommender>(web_model_from_model(std::move(fr->m), from.coldThreshold()));
                     out = val::object();
                     out.set("recommender", val(std::move(rec)));  // JS owns it: .delete()
                     out.set("trainRmse", train_rmse);
@@ -571,8 +584,10 @@ val param_spec_js(val kind_in) {
         model_kind kind = model_kind::als;
         if (!(kv.isUndefined() || kv.isNull())) {
             const kind_ops * k = kv.isString() ? kind_find(kv.as<std::string>()) : nullptr;
-            if (!k) ok = fail("paramSpec: model must be one of " + kind_names_text());
-            else kind = k->id;
+            if (!k)
+                ok = fail("paramSpec: model must be one of " + kind_names_text());
+            else
+                kind = k->id;
         }
         if (ok) {
             const train_params def = kind_defaults(kind);
@@ -599,7 +614,9 @@ val param_spec_js(val kind_in) {
 }
 
 // M.paramSpec(): the same for the kind plain `mfrec train` trains
-val param_spec_default() { return param_spec_js(val::undefined()); }
+val param_spec_default() {
+    return param_spec_js(val::undefined());
+}
 
 // M.kinds(): [{name, summary, rates, vectors, explains}]
 val kinds_list() {

@@ -16,6 +16,14 @@
 #if defined(__EMSCRIPTEN__) && defined(__SSE2__)
 
 // the standard headers first: they must see the real __asm__
+#include <emmintrin.h>
+#include <immintrin.h>
+#include <nmmintrin.h>
+#include <pmmintrin.h>
+#include <smmintrin.h>
+#include <tmmintrin.h>
+#include <xmmintrin.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cfloat>
@@ -36,14 +44,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <emmintrin.h>
-#include <immintrin.h>
-#include <nmmintrin.h>
-#include <pmmintrin.h>
-#include <smmintrin.h>
-#include <tmmintrin.h>
-#include <xmmintrin.h>
 
 #define __asm__(...)
 #include <Eigen/Cholesky>

@@ -2,18 +2,18 @@
 //   r = μ + b_u + b_i + p_uᵀq_i + ε,  ε ~ N(0, σ²),  a fixed fraction of (u, i) pairs observed.
 #pragma once
 
+#include <vector>
+
 #include "ratings.h"
 #include "rng.h"
-
-#include <vector>
 
 struct planted_data {
     mf::dataset d;
     float sigma;
 };
 
-inline planted_data planted_make(int32_t n_users, int32_t n_items, int k, double density, float sigma,
-                                 uint64_t seed, int n_genres = 4) {
+inline planted_data planted_make(int32_t n_users, int32_t n_items, int k, double density, float sigma, uint64_t seed,
+                                 int n_genres = 4) {
     planted_data out;
     out.sigma = sigma;
     mf::rng r(seed);

@@ -1,10 +1,10 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+
 #include "als.h"
 #include "metrics.h"
 #include "planted.h"
 #include "split.h"
-
-#include <catch2/catch.hpp>
-#include <cmath>
 
 using namespace mf;
 

@@ -65,7 +65,8 @@ std::vector<uint8_t> rewrite(const std::vector<uint8_t> & bytes, const std::func
     REQUIRE(r.ok());
     mfm_writer w;
     for (const mfm_section & s : r->sections) {
-        section_copy c{s.name, s.type, {s.shape[0], s.shape[1], s.shape[2]}, std::vector<uint8_t>(s.data, s.data + s.size)};
+        section_copy c{
+            s.name, s.type, {s.shape[0], s.shape[1], s.shape[2]}, std::vector<uint8_t>(s.data, s.data + s.size)};
         if (!edit(c)) continue;
         REQUIRE(w.add(c.name, c.type, c.payload.data(), c.shape[0], c.shape[1], c.shape[2]));
     }
@@ -189,8 +190,10 @@ TEST_CASE("bundle round trip keeps catalog and counts and genres and factors wit
                 std::vector<float> sb = score_all(b, xb);
                 double worst = 0;
                 for (size_t i = 0; i < sm.size(); ++i) worst = std::max(worst, (double) std::fabs(sb[i] - sm[i]));
-                if (q == bundle_quant::f32) REQUIRE(worst < 1e-4);
-                else REQUIRE(worst < (levels == 15 ? 0.15 : 0.05));
+                if (q == bundle_quant::f32)
+                    REQUIRE(worst < 1e-4);
+                else
+                    REQUIRE(worst < (levels == 15 ? 0.15 : 0.05));
                 if (q == bundle_quant::f32) {
                     // the visitor row comes out in the stored basis: [b_u, B p_u]
                     REQUIRE(xb(0) == Approx(xm(0)).margin(1e-5));
@@ -207,7 +210,8 @@ TEST_CASE("bundle round trip keeps catalog and counts and genres and factors wit
                     }
                     REQUIRE(cold_start_score(b, xb, 3u) == Approx(cold_start_score(m, xm, 3u)).margin(1e-4));
                     auto sa = *similar_items(m, 12, 5), sbm = *similar_items(b, 12, 5);
-                    for (size_t t = 0; t < sa.size(); ++t) REQUIRE(sbm[t].similarity == Approx(sa[t].similarity).margin(1e-4));
+                    for (size_t t = 0; t < sa.size(); ++t)
+                        REQUIRE(sbm[t].similarity == Approx(sa[t].similarity).margin(1e-4));
                 }
                 // the map in the stored basis: the same axes, the same picture
                 REQUIRE((x.map.axes * x.basis - map.axes).cwiseAbs().maxCoeff() < 1e-5f);
@@ -223,9 +227,10 @@ TEST_CASE("bundle round trip keeps catalog and counts and genres and factors wit
                 // derived coordinates: within the quantization error of the vectors
                 REQUIRE(x.item_xy.size() == xy.size());
                 for (size_t i = 0; i < xy.size(); ++i) {
-                    const float mx = stored.row((Eigen::Index) (i / 2)).cwiseAbs().maxCoeff();
-                    const float tol = q == bundle_quant::int8 ? std::sqrt((float) m.k) * mx / (2.0f * levels) * 1.01f + 1e-5f
-                                                             : 1e-3f * (1 + std::fabs(xy[i]));
+                    const float mx = stored.row((Eigen::Index)(i / 2)).cwiseAbs().maxCoeff();
+                    const float tol = q == bundle_quant::int8
+                                          ? std::sqrt((float) m.k) * mx / (2.0f * levels) * 1.01f + 1e-5f
+                                          : 1e-3f * (1 + std::fabs(xy[i]));
                     REQUIRE(std::fabs(x.item_xy[i] - xy[i]) <= tol);
                 }
             }
@@ -238,11 +243,13 @@ TEST_CASE("bundle round trip keeps catalog and counts and genres and factors wit
         REQUIRE(w.ok());
         REQUIRE(w->extras.xy_stored);
         if (t == bundle_xy::f32) REQUIRE(w->extras.item_xy == xy);
-        for (size_t i = 0; i < xy.size(); ++i) REQUIRE(std::fabs(w->extras.item_xy[i] - xy[i]) <= 1e-3f * (1 + std::fabs(xy[i])));
+        for (size_t i = 0; i < xy.size(); ++i)
+            REQUIRE(std::fabs(w->extras.item_xy[i] - xy[i]) <= 1e-3f * (1 + std::fabs(xy[i])));
     }
 }
 
-TEST_CASE("bundle write is deterministic and smaller than the model and a read bundle rewrites to the same scores", "[bundle]") {
+TEST_CASE("bundle write is deterministic and smaller than the model and a read bundle rewrites to the same scores",
+          "[bundle]") {
     std::vector<uint8_t> a = bundle_of(bundle_quant::int8), b = bundle_of(bundle_quant::int8);
     REQUIRE(a == b);
     std::vector<uint8_t> f = bundle_of(bundle_quant::f32), h = bundle_of(bundle_quant::f16);
@@ -336,10 +343,26 @@ TEST_CASE("bundle contents are checked beyond the container", "[bundle]") {
     auto without = [&](const std::string & name) {
         return read_error(rewrite(bytes, [&](section_copy & c) { return c.name != name; }));
     };
-    for (const char * s : {"k", "mu", "params", "bundle_info", "item_ids", "item_counts",
-                           "item_years", "item_genres", "item_titles", "item_title_offsets", "genre_names",
-                           "genre_name_offsets", "item_basis", "genre_factors", "item_bias", "item_q8", "item_q8_scale", "map_mean",
-                           "map_axes", "map_user_scale"}) {
+    for (const char * s : {"k",
+                           "mu",
+                           "params",
+                           "bundle_info",
+                           "item_ids",
+                           "item_counts",
+                           "item_years",
+                           "item_genres",
+                           "item_titles",
+                           "item_title_offsets",
+                           "genre_names",
+                           "genre_name_offsets",
+                           "item_basis",
+                           "genre_factors",
+                           "item_bias",
+                           "item_q8",
+                           "item_q8_scale",
+                           "map_mean",
+                           "map_axes",
+                           "map_user_scale"}) {
         CAPTURE(s);
         REQUIRE_THAT(without(s), Catch::Contains(std::string("section ") + s + ": missing"));
     }
@@ -354,20 +377,23 @@ TEST_CASE("bundle contents are checked beyond the container", "[bundle]") {
                  Catch::Contains("section item_xy: missing"));
     REQUIRE_THAT(with("bundle_info", [](section_copy & c) { c.payload[16] = 0; }),
                  Catch::Contains("section bundle_info: int8 levels 0 outside 1-127"));
-    REQUIRE_THAT(with("item_q8", [](section_copy & c) {
-                     c.shape[0] -= 1;
-                     c.payload.resize(c.payload.size() - c.shape[1]);
-                 }),
+    REQUIRE_THAT(with("item_q8",
+                      [](section_copy & c) {
+                          c.shape[0] -= 1;
+                          c.payload.resize(c.payload.size() - c.shape[1]);
+                      }),
                  Catch::Contains("section item_q8:") && Catch::Contains("expected"));
-    REQUIRE_THAT(with("item_bias", [](section_copy & c) {
-                     float nan = std::nanf("");
-                     std::memcpy(c.payload.data() + 8, &nan, 4);
-                 }),
+    REQUIRE_THAT(with("item_bias",
+                      [](section_copy & c) {
+                          float nan = std::nanf("");
+                          std::memcpy(c.payload.data() + 8, &nan, 4);
+                      }),
                  Catch::Contains("section item_bias: value 2 is not finite"));
-    REQUIRE_THAT(with("item_q8_scale", [](section_copy & c) {
-                     float neg = -1.0f;
-                     std::memcpy(c.payload.data(), &neg, 4);
-                 }),
+    REQUIRE_THAT(with("item_q8_scale",
+                      [](section_copy & c) {
+                          float neg = -1.0f;
+                          std::memcpy(c.payload.data(), &neg, 4);
+                      }),
                  Catch::Contains("section item_q8_scale: row 0 has a negative scale"));
     REQUIRE_THAT(with("item_ids", [](section_copy & c) { std::memcpy(c.payload.data() + 4, c.payload.data(), 4); }),
                  Catch::Contains("section item_ids: id") && Catch::Contains("appears twice"));
@@ -383,17 +409,19 @@ TEST_CASE("bundle contents are checked beyond the container", "[bundle]") {
                  Catch::Contains("section item_q16: missing"));
     REQUIRE_THAT(with("k", [](section_copy & c) { c.payload[0] = 9; }),
                  Catch::Contains("section item_basis: 9×9×4 bytes expected, 256 found"));
-    REQUIRE_THAT(with("params", [](section_copy & c) {
-                     std::string s = "model=als\nregularization=0\n";
-                     c.payload.assign(s.begin(), s.end());
-                     c.shape[0] = s.size();
-                 }),
+    REQUIRE_THAT(with("params",
+                      [](section_copy & c) {
+                          std::string s = "model=als\nregularization=0\n";
+                          c.payload.assign(s.begin(), s.end());
+                          c.shape[0] = s.size();
+                      }),
                  Catch::Contains("section params: regularization: 0 makes the ridge systems singular"));
-    REQUIRE_THAT(with("kind", [](section_copy & c) {
-                     std::string s = "other";
-                     c.payload.assign(s.begin(), s.end());
-                     c.shape[0] = s.size();
-                 }),
+    REQUIRE_THAT(with("kind",
+                      [](section_copy & c) {
+                          std::string s = "other";
+                          c.payload.assign(s.begin(), s.end());
+                          c.shape[0] = s.size();
+                      }),
                  Catch::Contains("section kind: \"other\" is not a web bundle"));
 }
 

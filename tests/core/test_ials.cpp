@@ -1,14 +1,14 @@
-#include "kind_ials.h"
-#include "model_file.h"
-#include "params.h"
-#include "rng.h"
-
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <set>
+
+#include "kind_ials.h"
+#include "model_file.h"
+#include "params.h"
+#include "rng.h"
 
 using namespace mf;
 

@@ -1,10 +1,10 @@
-#include "als.h"
-#include "infer.h"
-#include "gram.h"
-#include "planted.h"
-
 #include <catch2/catch.hpp>
 #include <cmath>
+
+#include "als.h"
+#include "gram.h"
+#include "infer.h"
+#include "planted.h"
 
 using namespace mf;
 
@@ -22,7 +22,9 @@ model small_model(float tau, bool by_count = false) {
     return model_train(train, p.d.items, p.d.users.ids, params);
 }
 
-std::vector<rated_item> some_ratings() { return {{3, 4.5f}, {10, 2.0f}, {11, 5.0f}, {40, 3.5f}, {70, 1.0f}}; }
+std::vector<rated_item> some_ratings() {
+    return {{3, 4.5f}, {10, 2.0f}, {11, 5.0f}, {40, 3.5f}, {70, 1.0f}};
+}
 
 }  // namespace
 

@@ -5,17 +5,16 @@
 #endif
 // test_mfm.cpp - the .mfm container: CRC-32, writer/reader round trip, every open-time check
 // with its message, typed getters, float16 conversion.
-#include "crc32.h"
-#include "mfm.h"
-
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "crc32.h"
+#include "mfm.h"
 
 using namespace mf;
 
@@ -35,8 +34,12 @@ uint32_t rd32(const std::vector<uint8_t> & f, size_t at) {
     std::memcpy(&v, f.data() + at, 4);
     return v;
 }
-void wr32(std::vector<uint8_t> & f, size_t at, uint32_t v) { std::memcpy(f.data() + at, &v, 4); }
-void wr64(std::vector<uint8_t> & f, size_t at, uint64_t v) { std::memcpy(f.data() + at, &v, 8); }
+void wr32(std::vector<uint8_t> & f, size_t at, uint32_t v) {
+    std::memcpy(f.data() + at, &v, 4);
+}
+void wr64(std::vector<uint8_t> & f, size_t at, uint64_t v) {
+    std::memcpy(f.data() + at, &v, 8);
+}
 
 // recompute the table and header CRCs after editing a file by hand
 void reseal(std::vector<uint8_t> & f) {
@@ -44,7 +47,9 @@ void reseal(std::vector<uint8_t> & f) {
     if (64 + n * mfm_entry_size <= f.size()) wr32(f, 56, crc32_compute(f.data() + 64, n * mfm_entry_size));
     wr32(f, 60, crc32_compute(f.data(), 60));
 }
-size_t entry(size_t i) { return mfm_header_size + i * mfm_entry_size; }
+size_t entry(size_t i) {
+    return mfm_header_size + i * mfm_entry_size;
+}
 
 std::string open_error(const std::vector<uint8_t> & f) {
     auto r = mfm_open(f.data(), f.size());
@@ -259,12 +264,12 @@ TEST_CASE("mfm: header checks and their messages", "[mfm]") {
     {
         std::vector<uint8_t> f(good);
         f.resize(f.size() + 64, 0);
-        CHECK(open_error(f) == "64 bytes of trailing data after the declared end (" + std::to_string(good.size()) +
-                                   " bytes)");
+        CHECK(open_error(f) ==
+              "64 bytes of trailing data after the declared end (" + std::to_string(good.size()) + " bytes)");
         f.resize(good.size() - 1);
         CHECK(open_error(f) == "truncated: the header says " + std::to_string(good.size()) + " bytes, " +
                                    std::to_string(good.size() - 1) + " present" +
-                              " (section empty and every later one cut off: an incomplete download?)");
+                                   " (section empty and every later one cut off: an incomplete download?)");
     }
     {
         std::vector<uint8_t> f(good);
@@ -290,8 +295,10 @@ TEST_CASE("mfm: section table checks and their messages", "[mfm]") {
     const std::vector<uint8_t> good = sample();  // 0 matrix, 1 ints, 2 note, 3 cube, 4 empty
     auto edit = [&](size_t at, uint64_t v, int width) {
         std::vector<uint8_t> f(good);
-        if (width == 4) wr32(f, at, (uint32_t) v);
-        else wr64(f, at, v);
+        if (width == 4)
+            wr32(f, at, (uint32_t) v);
+        else
+            wr64(f, at, v);
         reseal(f);
         return open_error(f);
     };
@@ -390,7 +397,7 @@ TEST_CASE("f16: every half survives f16 -> f32 -> f16; specials", "[mfm][f16]") 
     CHECK(f16_from_f32(-0.0f) == 0x8000);
     CHECK(f16_from_f32(1e-30f) == 0x0000);
     CHECK(f16_from_f32(-1e-30f) == 0x8000);
-    CHECK(f16_from_f32(std::ldexp(1.0f, -25)) == 0x0000);                  // tie: to even (0)
+    CHECK(f16_from_f32(std::ldexp(1.0f, -25)) == 0x0000);  // tie: to even (0)
     CHECK(f16_from_f32(std::nextafter(std::ldexp(1.0f, -25), 1.0f)) == 0x0001);
     CHECK(std::isnan(f32_from_f16(f16_from_f32(std::nanf("")))));
 }

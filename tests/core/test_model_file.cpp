@@ -1,16 +1,15 @@
 // test_model_file.cpp - model <-> .mfm: bit-exact round trip, every truncation and every bit flip
 // rejected, cross-section checks naming the wrong section, web bundle vs model.
-#include "mfm.h"
-#include "model_file.h"
-
 #include <catch2/catch.hpp>
-
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "mfm.h"
+#include "model_file.h"
 
 using namespace mf;
 
@@ -202,7 +201,7 @@ TEST_CASE("model file: every truncation is rejected with a message", "[model_fil
     std::vector<uint8_t> g(f.begin(), f.end() - 100);
     CHECK(read_error(g) == "truncated: the header says " + std::to_string(f.size()) + " bytes, " +
                                std::to_string(f.size() - 100) + " present" +
-                                  " (section genre_name_offsets and every later one cut off: an incomplete download?)");
+                               " (section genre_name_offsets and every later one cut off: an incomplete download?)");
 }
 
 TEST_CASE("model file: every single-bit flip is rejected, never a different model", "[model_file]") {
@@ -243,9 +242,9 @@ TEST_CASE("model file: header problems are reported plainly", "[model_file]") {
 
 TEST_CASE("model file: a missing section is named", "[model_file]") {
     const std::vector<uint8_t> f = model_file_write(make_model());
-    for (const char * name : {"k", "mu", "params", "user_ids", "user_counts", "user_factors",
-                              "item_ids", "item_counts", "item_factors", "item_years", "item_genres", "item_titles",
-                              "item_title_offsets", "genre_names", "genre_name_offsets", "genre_factors"}) {
+    for (const char * name : {"k", "mu", "params", "user_ids", "user_counts", "user_factors", "item_ids", "item_counts",
+                              "item_factors", "item_years", "item_genres", "item_titles", "item_title_offsets",
+                              "genre_names", "genre_name_offsets", "genre_factors"}) {
         CHECK(read_error(without(f, name)) == std::string("section ") + name + ": missing");
     }
     CHECK(read_error(without(f, "kind")) == "section kind: missing (not an mfrec model file)");
@@ -312,8 +311,8 @@ TEST_CASE("model file: ids, counts, offsets and genre masks are checked", "[mode
         off[11] = at;
         std::vector<uint64_t> bad = off;
         std::swap(bad[4], bad[5]);
-        CHECK(read_error(replaced(f, "item_title_offsets", mfm_type::u64, bad, 12)).find(
-                  "section item_title_offsets: offset 5 (") == 0);
+        CHECK(read_error(replaced(f, "item_title_offsets", mfm_type::u64, bad, 12))
+                  .find("section item_title_offsets: offset 5 (") == 0);
         bad = off;
         bad[0] = 1;
         CHECK(read_error(replaced(f, "item_title_offsets", mfm_type::u64, bad, 12)) ==
@@ -342,8 +341,10 @@ TEST_CASE("model file: ids, counts, offsets and genre masks are checked", "[mode
         CHECK(params("model=als\nreg_by_count=2\n") == "section params: reg_by_count: 2 is outside 0..1");
         CHECK(params("model=als\nfactors=1099511627776\n") ==
               "section params: factors: 1099511627776 is outside 1..1024");
-        CHECK(params("model=als\nregularization=inf\n") == "section params: regularization: inf is not a finite number");
-        CHECK(params("model=als\nregularization=nan\n") == "section params: regularization: nan is not a finite number");
+        CHECK(params("model=als\nregularization=inf\n") ==
+              "section params: regularization: inf is not a finite number");
+        CHECK(params("model=als\nregularization=nan\n") ==
+              "section params: regularization: nan is not a finite number");
         CHECK(params("model=svdpp\n") == "section params: model kind 'svdpp' unknown");
         CHECK(params("model=als\nfactors 4\n") == "section params: line 2 has no '='");
         // a parameter of a newer writer is skipped (forward compatibility)
@@ -388,7 +389,8 @@ TEST_CASE("model file: an inconsistent model in memory is caught by model_file_c
     CHECK(model_file_check(m).error == "section genre_factors: 3×5 expected (k = 4), 3×2 found");
     m = make_model();
     m.items_info.title.pop_back();
-    CHECK(model_file_check(m).error == "section item_title_offsets: 11 rows expected (one title per item id), 10 found");
+    CHECK(model_file_check(m).error ==
+          "section item_title_offsets: 11 rows expected (one title per item id), 10 found");
     m = make_model();
     m.params.kind = (model_kind) 9;
     CHECK(model_file_check(m).error == "section params: model kind 9 unknown");

@@ -1,10 +1,10 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+
 #include "als.h"
 #include "pca.h"
 #include "planted.h"
 #include "rng.h"
-
-#include <catch2/catch.hpp>
-#include <cmath>
 
 using namespace mf;
 
@@ -32,7 +32,7 @@ vector_f unit(int k, std::initializer_list<std::pair<int, float>> parts) {
 
 TEST_CASE("PCA recovers a planted plane with axes ordered by variance and fixed signs", "[pca]") {
     const int k = 8;
-    vector_f u1 = unit(k, {{1, -2.0f}, {4, 1.0f}, {6, 0.5f}});   // largest |.| negative: flipped
+    vector_f u1 = unit(k, {{1, -2.0f}, {4, 1.0f}, {6, 0.5f}});  // largest |.| negative: flipped
     vector_f u2 = unit(k, {{0, 1.0f}, {3, 1.0f}, {4, 2.0f}, {6, -0.25f}});
     // make u2 orthogonal to u1
     u2 = (u2 - u2.dot(u1) * u1).normalized();
@@ -120,8 +120,10 @@ TEST_CASE("the visitor's map position points towards their best-scored items", "
         int nn = 0, nf = 0;
         for (int32_t i = 0; i < m.n_items(); ++i) {
             float s = m.users.row(u).tail(m.k).dot(m.items.row(i).tail(m.k));
-            if (d(0) * xy[2 * i] + d(1) * xy[2 * i + 1] > 0) near += s, ++nn;
-            else far += s, ++nf;
+            if (d(0) * xy[2 * i] + d(1) * xy[2 * i + 1] > 0)
+                near += s, ++nn;
+            else
+                far += s, ++nf;
         }
         if (nn && nf && near / nn > far / nf) ++agree;
     }

@@ -1,7 +1,7 @@
-#include "ratings_csv.h"
-
 #include <catch2/catch.hpp>
 #include <string>
+
+#include "ratings_csv.h"
 
 using namespace mf;
 
@@ -40,12 +40,12 @@ TEST_CASE("ratings.csv: good files", "[ratings_csv]") {
 
     // BOM, CRLF, blank lines, no final newline, spaces around header names, integer and other
     // decimal forms of ratings, negative timestamps
-    d = parse("\xEF\xBB\xBFuserId, movieId ,rating,timestamp\r\n\r\n3,2,5,-10\r\n\n3,1,3.50,0\r\n4,1,.5,2\r\n4,2,2.5e0,3");
+    d = parse(
+        "\xEF\xBB\xBFuserId, movieId ,rating,timestamp\r\n\r\n3,2,5,-10\r\n\n3,1,3.50,0\r\n4,1,.5,2\r\n4,2,2.5e0,3");
     REQUIRE(d.ok());
     REQUIRE(d->rating == std::vector<float>{5.0f, 3.5f, 0.5f, 2.5f});
     REQUIRE(d->time == std::vector<int64_t>{-10, 0, 2, 3});
     REQUIRE(d->users.ids == std::vector<int32_t>{3, 4});
-
 }
 
 TEST_CASE("ratings.csv: bad lines name the line and the field", "[ratings_csv]") {
@@ -71,22 +71,26 @@ TEST_CASE("ratings.csv: bad lines name the line and the field", "[ratings_csv]")
     REQUIRE(error_of(h + "-3,1,4.0,1\n") == "ratings.csv:2: field 'userId': \"-3\" is not a positive integer");
     REQUIRE(error_of(h + "1,99999999999,4.0,1\n") ==
             "ratings.csv:2: field 'movieId': \"99999999999\" is too large (at most 2147483647)");
-    REQUIRE(error_of(h + "1,1,4.0,1\n1,999,4.0,1\n") == "ratings.csv:3: field 'movieId': movie 999 is not in the catalog");
+    REQUIRE(error_of(h + "1,1,4.0,1\n1,999,4.0,1\n") ==
+            "ratings.csv:3: field 'movieId': movie 999 is not in the catalog");
     REQUIRE(error_of(h + "1,1,4.0,t\xC3\xA9\n") ==
             "ratings.csv:2: field 'timestamp': \"t\\xC3\\xA9\" is not an integer timestamp");
     REQUIRE(error_of(h + "1,1,4.0\n") == "ratings.csv:2: expected 4 fields, found 3");
     REQUIRE(error_of(h + "1,1,4.0,1,x\n") == "ratings.csv:2: expected 4 fields, found 5");
-    REQUIRE(error_of(h + "1,\"1\",4.0,1\n") == "ratings.csv:2: field 'movieId': \"\\\"1\\\"\" is not a positive integer");
+    REQUIRE(error_of(h + "1,\"1\",4.0,1\n") ==
+            "ratings.csv:2: field 'movieId': \"\\\"1\\\"\" is not a positive integer");
     // the name given is the one in messages
     std::string s = h + "1,1,9,1\n";
-    result<dataset> d = ratings_csv_parse(reinterpret_cast<const uint8_t *>(s.data()), s.size(), small_catalog(), "my.csv");
+    result<dataset> d =
+        ratings_csv_parse(reinterpret_cast<const uint8_t *>(s.data()), s.size(), small_catalog(), "my.csv");
     REQUIRE(d.error() == "my.csv:2: field 'rating': 9 is outside 0.5\u20135");
 }
 
 TEST_CASE("ratings.csv: timestamps and ids at the edges of their range", "[ratings_csv]") {
     const std::string h = "userId,movieId,rating,timestamp\n";
-    result<dataset> d = parse(h + "2147483647,1,4.0,9223372036854775807\n1,2,4.0,-9223372036854775807\n"
-                                  "1,50,4.0,0000000000000000000000001\n");
+    result<dataset> d = parse(h +
+                              "2147483647,1,4.0,9223372036854775807\n1,2,4.0,-9223372036854775807\n"
+                              "1,50,4.0,0000000000000000000000001\n");
     REQUIRE(d.ok());
     REQUIRE(d->users.ids == std::vector<int32_t>{2147483647, 1});
     REQUIRE(d->time == std::vector<int64_t>{INT64_MAX, -INT64_MAX, 1});

@@ -490,7 +490,8 @@ TEST_CASE("prediction loops equal a direct double-precision computation", "[solv
                 ref_ae += std::fabs(err);
             }
         double se = 0, ae = 0;
-        kern::sse_pairs(u.data(), it.data(), dim, uu.data(), ii.data(), rr.data(), (int64_t) rr.size(), mu, 0.5f, 5.0f, se, ae);  // the MovieLens scale
+        kern::sse_pairs(u.data(), it.data(), dim, uu.data(), ii.data(), rr.data(), (int64_t) rr.size(), mu, 0.5f, 5.0f,
+                        se, ae);  // the MovieLens scale
         REQUIRE(se == Approx(ref_se).epsilon(1e-5));
         REQUIRE(ae == Approx(ref_ae).epsilon(1e-5));
         // model::predict on the same rows

@@ -1,9 +1,9 @@
-#include "planted.h"
-#include "split.h"
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
+
+#include "planted.h"
+#include "split.h"
 
 using namespace mf;
 
@@ -59,7 +59,8 @@ TEST_CASE("user-time and last-n hold out each user's latest ratings", "[split]")
         INFO(spec);
         split_result s = *split_apply(d, *split_parse(spec), 1);
         require_partition(d, s);
-        std::vector<int64_t> max_train((size_t) d.users.size(), INT64_MIN), min_test((size_t) d.users.size(), INT64_MAX);
+        std::vector<int64_t> max_train((size_t) d.users.size(), INT64_MIN),
+            min_test((size_t) d.users.size(), INT64_MAX);
         std::vector<int> n_test((size_t) d.users.size(), 0), n_all((size_t) d.users.size(), 0);
         for (int64_t k : s.train) max_train[d.user[k]] = std::max(max_train[d.user[k]], d.time[k]);
         for (int64_t k : s.test) {
@@ -70,8 +71,10 @@ TEST_CASE("user-time and last-n hold out each user's latest ratings", "[split]")
         for (int32_t u = 0; u < d.users.size(); ++u) {
             REQUIRE(max_train[u] <= min_test[u]);  // every test rating is no earlier than any train one
             REQUIRE(n_test[u] < n_all[u]);         // one rating always stays to learn the user
-            if (std::string(spec) == "last:2") REQUIRE(n_test[u] == std::min(2, n_all[u] - 1));
-            else REQUIRE(n_test[u] == std::min((int) std::llround(0.25 * n_all[u]), n_all[u] - 1));
+            if (std::string(spec) == "last:2")
+                REQUIRE(n_test[u] == std::min(2, n_all[u] - 1));
+            else
+                REQUIRE(n_test[u] == std::min((int) std::llround(0.25 * n_all[u]), n_all[u] - 1));
         }
     }
 }
@@ -94,9 +97,11 @@ TEST_CASE("dual CSR/CSC hold the same ratings", "[ratings]") {
     REQUIRE(m.by_item.nnz() == m.nnz());
     std::multiset<std::tuple<int32_t, int32_t, float>> a, b;
     for (int32_t u = 0; u < m.n_users; ++u)
-        for (uint64_t e = m.by_user.ptr[u]; e < m.by_user.ptr[u + 1]; ++e) a.emplace(u, m.by_user.idx[e], m.by_user.val[e]);
+        for (uint64_t e = m.by_user.ptr[u]; e < m.by_user.ptr[u + 1]; ++e)
+            a.emplace(u, m.by_user.idx[e], m.by_user.val[e]);
     for (int32_t i = 0; i < m.n_items; ++i)
-        for (uint64_t e = m.by_item.ptr[i]; e < m.by_item.ptr[i + 1]; ++e) b.emplace(m.by_item.idx[e], i, m.by_item.val[e]);
+        for (uint64_t e = m.by_item.ptr[i]; e < m.by_item.ptr[i + 1]; ++e)
+            b.emplace(m.by_item.idx[e], i, m.by_item.val[e]);
     REQUIRE(a == b);
     double sum = 0;
     for (int64_t k : s.train) sum += d.rating[k];

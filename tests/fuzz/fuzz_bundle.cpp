@@ -11,13 +11,10 @@
 //
 // Build: cmake -DMFREC_FUZZ=ON (clang-14 + libclang-rt-14-dev from Debian), ninja fuzz.
 // MFREC_FUZZ_SEED_DIR=DIR makes the target write small valid seeds into DIR first (a bundle of
-// each quantization, a model file, and regressions that must be refused); pass them with -seed_inputs or use DIR as the corpus:
+// each quantization, a model file, and regressions that must be refused); pass them with -seed_inputs or use DIR as the
+// corpus:
 //   MFREC_FUZZ_SEED_DIR=corpus build-fuzz/tests/fuzz/fuzz_bundle -max_total_time=60 corpus
 // Real bundles (`mfrec export-web`) and models (`mfrec train --out`) are good seeds as well.
-#include "bundle.h"
-#include "mfm.h"
-#include "model_file.h"
-
 #include <sys/stat.h>
 
 #include <cstdint>
@@ -26,6 +23,10 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "bundle.h"
+#include "mfm.h"
+#include "model_file.h"
 
 namespace {
 

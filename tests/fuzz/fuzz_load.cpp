@@ -10,8 +10,7 @@
 //   mode % 5 == 4  the bytes are edits (offset, xor) applied to a valid cache image: decode
 //                  either refuses or returns exactly the original dataset
 // Build: cmake -DMFREC_FUZZ=ON (needs clang++ with libFuzzer); run: build/tests/fuzz/fuzz_load -max_total_time=60
-#include "movielens_parse.h"
-#include "rating_cache.h"
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -20,7 +19,9 @@
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <unistd.h>
+
+#include "movielens_parse.h"
+#include "rating_cache.h"
 
 namespace {
 
@@ -34,7 +35,8 @@ void check(bool ok, const char * what) {
 bool same(const mf::dataset & a, const mf::dataset & b) {
     return a.users.ids == b.users.ids && a.user == b.user && a.item == b.item && a.rating == b.rating &&
            a.time == b.time && a.items.movie_id == b.items.movie_id && a.items.title == b.items.title &&
-           a.items.genres == b.items.genres && a.items.genre_names == b.items.genre_names && a.items.year == b.items.year;
+           a.items.genres == b.items.genres && a.items.genre_names == b.items.genre_names &&
+           a.items.year == b.items.year;
 }
 
 void check_dataset(const mf::dataset & d) {
@@ -104,8 +106,7 @@ struct cache_image {
 const cache_image & image() {
     static cache_image img = [] {
         cache_image im;
-        const char * text =
-            "userId,movieId,rating,timestamp\n1,1,4.5,10\n1,2,3,11\n2,1,1,12\n3,7,5,13\n2,2,0.5,14\n";
+        const char * text = "userId,movieId,rating,timestamp\n1,1,4.5,10\n1,2,3,11\n2,1,1,12\n3,7,5,13\n2,2,0.5,14\n";
         mf::line_errors e;
         mf::ratings_stats st;
         im.d.items.genres_init_movielens();
@@ -134,12 +135,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t * data, size_t size) {
     size_t n = size - 1;
     switch (mode % 5) {
         case 0: {
-            static const mf::ratings_format fs[] = {mf::ratings_format::csv, mf::ratings_format::dat, mf::ratings_format::tab};
+            static const mf::ratings_format fs[] = {mf::ratings_format::csv, mf::ratings_format::dat,
+                                                    mf::ratings_format::tab};
             fuzz_ratings(p, n, fs[(mode / 5) % 3]);
             break;
         }
         case 1: {
-            static const mf::movies_format fs[] = {mf::movies_format::csv, mf::movies_format::dat, mf::movies_format::item};
+            static const mf::movies_format fs[] = {mf::movies_format::csv, mf::movies_format::dat,
+                                                   mf::movies_format::item};
             fuzz_movies(p, n, fs[(mode / 5) % 3]);
             break;
         }

@@ -8,9 +8,6 @@
 //   MFREC_FUZZ_SEED_DIR=corpus build-fuzz/tests/fuzz/fuzz_model_file -max_total_time=60 corpus
 // MFREC_FUZZ_SEED_DIR makes the target write a small valid model (seed.mfm) into the corpus
 // before fuzzing starts; real models from `mfrec train --out` are good seeds as well.
-#include "mfm.h"
-#include "model_file.h"
-
 #include <sys/stat.h>
 
 #include <cstdint>
@@ -18,6 +15,9 @@
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "mfm.h"
+#include "model_file.h"
 
 namespace {
 
@@ -74,7 +74,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t * data, size_t size) {
     if (r.ok()) {
         for (const auto & s : r->sections) {
             // the typed getters must agree with what the table declared
-            if (s.type == mf::mfm_type::f32 && !r->f32(s.name, s.shape[0], s.shape[1], s.shape[2]).ok()) __builtin_trap();
+            if (s.type == mf::mfm_type::f32 && !r->f32(s.name, s.shape[0], s.shape[1], s.shape[2]).ok())
+                __builtin_trap();
         }
         auto m = mf::model_file_decode(*r);
         if (m.ok()) check_reencode(*m);

@@ -1,9 +1,9 @@
 // dataset_same.h - two loaded datasets are identical in every field (loader and cache tests).
 #pragma once
 
-#include "ratings.h"
-
 #include <catch2/catch.hpp>
+
+#include "ratings.h"
 
 inline void require_same_dataset(const mf::dataset & a, const mf::dataset & b) {
     REQUIRE(a.users.ids == b.users.ids);

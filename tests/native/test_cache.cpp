@@ -1,13 +1,9 @@
 // The binary rating cache: hits give the same dataset; any change of the sources, and any
 // damage to the cache file, is detected and the cache rebuilt, never trusted.
-#include "native/dataset_same.h"
-#include "native/temp_dir.h"
-#include <catch2/catch.hpp>
-
-#include "movielens.h"
-#include "rating_cache.h"
+#include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -15,12 +11,15 @@
 #include <iterator>
 #include <random>
 #include <string>
-#include <unistd.h>
+
+#include "movielens.h"
+#include "native/dataset_same.h"
+#include "native/temp_dir.h"
+#include "rating_cache.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-
 
 std::string read_all(const std::string & p) {
     std::ifstream f(p, std::ios::binary);
@@ -195,10 +194,18 @@ TEST_CASE("cache: damaged cache files are detected and rebuilt", "[cache]") {
         b[at] = 'K';
         check_rebuilt(b, "corrupt: section meta");
     }
-    SECTION("truncated") { check_rebuilt(bytes.substr(0, bytes.size() - 100), "corrupt"); }
-    SECTION("truncated to the header") { check_rebuilt(bytes.substr(0, 100), "corrupt"); }
-    SECTION("empty") { check_rebuilt("", "corrupt"); }
-    SECTION("not a cache") { check_rebuilt(std::string(5000, 'x'), "corrupt: not an mfrec cache file"); }
+    SECTION("truncated") {
+        check_rebuilt(bytes.substr(0, bytes.size() - 100), "corrupt");
+    }
+    SECTION("truncated to the header") {
+        check_rebuilt(bytes.substr(0, 100), "corrupt");
+    }
+    SECTION("empty") {
+        check_rebuilt("", "corrupt");
+    }
+    SECTION("not a cache") {
+        check_rebuilt(std::string(5000, 'x'), "corrupt: not an mfrec cache file");
+    }
     SECTION("header damage") {
         std::string b = bytes;
         b[30] ^= 1;

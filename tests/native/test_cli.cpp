@@ -240,13 +240,13 @@ std::vector<std::vector<std::string>> csv_rows(const std::string & text) {
 
 const std::string data = std::string(MFREC_SOURCE_DIR) + "/data/ml-latest-small";
 
-
 }  // namespace
 
 TEST_CASE("train on ml-latest-small meets the RMSE bar and prints the JSON contract", "[cli][e2e]") {
     temp_dir dir;
     std::string model = (dir.path / "m.mfm").string();
-    run_result r = run("train --data " + data + " --split random:0.2 --seed 42 --format json --quiet --baselines --out " + model);
+    run_result r =
+        run("train --data " + data + " --split random:0.2 --seed 42 --format json --quiet --baselines --out " + model);
     INFO(r.all());
     REQUIRE(r.code == 0);
     const json train = json_parse(r.out);
@@ -263,7 +263,8 @@ TEST_CASE("train on ml-latest-small meets the RMSE bar and prints the JSON contr
     REQUIRE(json_num(r.out, "n_test") == 20167);  // round(0.2 * 100836)
 
     // eval with the same split and seed sees the same held-out ratings, so the same RMSE
-    run_result e = run("eval --model " + model + " --data " + data + " --split random:0.2 --seed 42 --format json --quiet");
+    run_result e =
+        run("eval --model " + model + " --data " + data + " --split random:0.2 --seed 42 --format json --quiet");
     INFO(e.all());
     REQUIRE(e.code == 0);
     REQUIRE(json_num(e.out, "test_rmse") == Approx(test_rmse).margin(1e-5));
@@ -276,7 +277,8 @@ TEST_CASE("train on ml-latest-small meets the RMSE bar and prints the JSON contr
     REQUIRE(json_parse(ut.out)["from_cache"].kind == json::boolean);
     REQUIRE(json_parse(ut.out)["from_cache"].b);
     REQUIRE(json_num(ut.out, "n_test") > 19000);
-    run_result vt = run("train --data " + data + " --model bias --split random:0.2 --validate last:2 --format json --quiet");
+    run_result vt =
+        run("train --data " + data + " --model bias --split random:0.2 --validate last:2 --format json --quiet");
     INFO(vt.all());
     REQUIRE(vt.code == 0);
     REQUIRE(json_num(vt.out, "n_test") == 2 * 610);  // every one of the 610 users has more than 2 training ratings

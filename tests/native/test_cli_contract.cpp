@@ -1178,13 +1178,13 @@ TEST_CASE("contract: bad training arguments are refused before any work", "[cont
     // --out in a folder that does not exist: refused before the data is even read (the data
     // folder here does not exist either, and the message is about --out)
     check_refused("train --data " + f.path("no-such-data") + " --split none --no-cache --out /nonexistent/dir/m.mfm",
-                  "the folder /nonexistent/dir does not exist", "/nonexistent/dir/m.mfm");
+                  "--out: /nonexistent/dir/m.mfm: directory /nonexistent/dir does not exist", "/nonexistent/dir/m.mfm");
     run_result r = run("train --data " + f.data + " --split none --no-cache --out /nonexistent/dir/m.mfm");
     CHECK(r.err.find("epoch") == std::string::npos);  // no training happened
     // --out naming a directory
     std::filesystem::create_directories(f.path("adir"));
     check_refused("train --data " + f.data + " --split none --no-cache --quiet --out " + f.path("adir"),
-                  "is a directory");
+                  "adir: Is a directory");
     REQUIRE(std::filesystem::is_empty(f.path("adir")));
     // a ratings file with only its header
     std::filesystem::create_directories(f.path("empty"));

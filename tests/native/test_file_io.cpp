@@ -1,31 +1,30 @@
 // test_file_io.cpp - file_read_all (size bound, regular files only, errors naming the path),
 // file_write_atomic (replaces the file whole, leaves no temporary file, removes those of killed
 // writers, fails clearly) and file_check_writable.
-#include "native/temp_dir.h"
-#include "file_io.h"
-#include "movielens_io.h"
-
-#include <catch2/catch.hpp>
-
-#include <algorithm>
-#include <chrono>
-#include <cstdlib>
-#include <functional>
-#include <filesystem>
-#include <fstream>
-#include <future>
-#include <string>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <string>
 #include <vector>
+
+#include "file_io.h"
+#include "movielens_io.h"
+#include "native/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace mf;
 
 namespace {
-
 
 std::string error_of(const std::function<void()> & f) {
     try {
@@ -36,7 +35,9 @@ std::string error_of(const std::function<void()> & f) {
     return "";
 }
 
-std::vector<uint8_t> bytes_of(const std::string & s) { return std::vector<uint8_t>(s.begin(), s.end()); }
+std::vector<uint8_t> bytes_of(const std::string & s) {
+    return std::vector<uint8_t>(s.begin(), s.end());
+}
 
 }  // namespace
 
@@ -106,7 +107,8 @@ TEST_CASE("file_io: reads from a pipe-like file without a size (/proc) honour th
     if (!file_exists("/proc/self/status")) return;
     const auto v = file_read_all("/proc/self/status", 1 << 20);
     CHECK(!v.empty());  // st_size is 0 for /proc files: the read goes to EOF anyway
-    CHECK(error_of([&] { file_read_all("/proc/self/status", 10); }) == "/proc/self/status: file larger than the limit of 10 bytes");
+    CHECK(error_of([&] { file_read_all("/proc/self/status", 10); }) ==
+          "/proc/self/status: file larger than the limit of 10 bytes");
 }
 
 TEST_CASE("file_io: devices, FIFOs and directories are refused before any read, never a hang", "[file_io]") {

@@ -1,23 +1,22 @@
 // MovieLens loaders: layouts, CSV details, Latin-1, errors with file:line:field, skipping,
 // thread-count independence, the real ml-latest-small.
-#include "native/dataset_same.h"
-#include "native/temp_dir.h"
-#include <catch2/catch.hpp>
-
-#include "movielens.h"
-#include "movielens_parse.h"
+#include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
-#include <unistd.h>
+
+#include "movielens.h"
+#include "movielens_parse.h"
+#include "native/dataset_same.h"
+#include "native/temp_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-
 
 mf::load_options no_cache(int threads = 1) {
     mf::load_options o;
@@ -140,7 +139,7 @@ TEST_CASE("dat layout (ML-1M Latin-1, ML-10M UTF-8)", "[load]") {
     CHECK(c.title[0] == "Toy Story (1995)");
     CHECK(c.title[1] == "Caf\xC3\xA9 au lait (1993)");  // Latin-1 0xE9 -> U+00E9 "é"
     CHECK(c.title[1] == "Café au lait (1993)");
-    CHECK(c.title[2] == "Amélie (2001)");                 // valid UTF-8 stays
+    CHECK(c.title[2] == "Amélie (2001)");  // valid UTF-8 stays
     CHECK(c.title[3] == "Odd: a title with : colons (1990)");
     CHECK(c.genres[0] == mask_of(c, {"Animation", "Children", "Comedy"}));
     REQUIRE(d.size() == 4);
@@ -153,8 +152,8 @@ TEST_CASE("100k layout: u.data + u.item (Latin-1, genre flags), u.genre, --ratin
     temp_dir t;
     std::string flags_toy = "0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0";  // Animation, Children's, Comedy
     std::string flags_unknown = "1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0";
-    t.file("u.item", "1|Toy Story (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)|" + flags_toy +
-                         "\n2|Cit\xE9 des enfants perdus, La (1995)|01-Jan-1995||http://x|" + flags_toy +
+    t.file("u.item", "1|Toy Story (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)|" +
+                         flags_toy + "\n2|Cit\xE9 des enfants perdus, La (1995)|01-Jan-1995||http://x|" + flags_toy +
                          "\n267|unknown||||" + flags_unknown + "\n");
     t.file("u.data", "196\t1\t3\t881250949\n186\t267\t3\t891717742\n196\t2\t1\t878887116\n");
     t.file("u1.base", "22\t2\t1\t1\n");
@@ -242,7 +241,8 @@ TEST_CASE("bad input names file, line and field", "[load]") {
     CHECK(with_line("1,\"2\",3,4") == "(no error)");
 
     t.file("ratings.csv", "user,movie,rating,time\n1,1,4,1\n");
-    CHECK(load_error_of(t.str()) == r + ":1: expected the header \"userId,movieId,rating,timestamp\", found \"user,movie,rating,time\"");
+    CHECK(load_error_of(t.str()) ==
+          r + ":1: expected the header \"userId,movieId,rating,timestamp\", found \"user,movie,rating,time\"");
     t.file("ratings.csv", "");
     CHECK(load_error_of(t.str()) == r + ": no ratings (the file is empty)");
 
@@ -277,8 +277,9 @@ TEST_CASE("bad .dat and u.data lines, missing directories and files", "[load]") 
     CHECK(load_error_of(t.str() + "/nope") == t.str() + "/nope: no such directory");
     temp_dir e;
     e.file("README.txt", "hi");
-    CHECK(load_error_of(e.str()) == e.str() + ": no MovieLens files found (expected ratings.csv+movies.csv, "
-                                              "ratings.dat+movies.dat or u.data+u.item)");
+    CHECK(load_error_of(e.str()) == e.str() +
+                                        ": no MovieLens files found (expected ratings.csv+movies.csv, "
+                                        "ratings.dat+movies.dat or u.data+u.item)");
     mf::load_options o = no_cache();
     o.ratings_file = t.str() + "/missing.csv";
     CHECK(load_error_of(t.str(), o) == t.str() + "/missing.csv: no such file");
@@ -390,9 +391,15 @@ TEST_CASE("random damage never crashes and never depends on threads", "[load]") 
         for (int k = 0; k < edits; ++k) {
             size_t at = rng() % s.size();
             switch (rng() % 3) {
-                case 0: s[at] = alphabet[rng() % (sizeof alphabet - 1)]; break;
-                case 1: s.erase(at, 1 + rng() % 5); break;
-                default: s.insert(at, 1, alphabet[rng() % (sizeof alphabet - 1)]); break;
+                case 0:
+                    s[at] = alphabet[rng() % (sizeof alphabet - 1)];
+                    break;
+                case 1:
+                    s.erase(at, 1 + rng() % 5);
+                    break;
+                default:
+                    s.insert(at, 1, alphabet[rng() % (sizeof alphabet - 1)]);
+                    break;
             }
             if (s.empty()) s = "x";
         }
@@ -459,17 +466,19 @@ TEST_CASE("the real ml-latest-small", "[load]") {
 // ---- benchmark (hidden): MFREC_BENCH_DIR=/tmp/mlbig mfrec_native_tests "[.bench]"
 // Generates an ML-32M-sized ratings.csv (32,000,204 lines, or MFREC_BENCH_LINES) + movies.csv in
 // that directory when absent (never inside the repository), then times the loads.
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <sys/resource.h>
 
 namespace {
 
 double cpu_seconds() {
     rusage r;
     getrusage(RUSAGE_SELF, &r);
-    return (double) r.ru_utime.tv_sec + (double) r.ru_stime.tv_sec + 1e-6 * (double) (r.ru_utime.tv_usec + r.ru_stime.tv_usec);
+    return (double) r.ru_utime.tv_sec + (double) r.ru_stime.tv_sec +
+           1e-6 * (double) (r.ru_utime.tv_usec + r.ru_stime.tv_usec);
 }
 
 void bench_generate(const fs::path & dir, long lines) {
@@ -482,8 +491,10 @@ void bench_generate(const fs::path & dir, long lines) {
         for (int k = 0; k < 87585; ++k) {
             id += 1 + (int) (rng() % 6);
             ids.push_back(id);
-            if (k % 10 == 0) m << id << ",\"Movie, The " << k << " (" << 1900 + k % 120 << ")\",Drama|Comedy\n";
-            else m << id << ",Movie " << k << " (" << 1900 + k % 120 << "),Action|Thriller\n";
+            if (k % 10 == 0)
+                m << id << ",\"Movie, The " << k << " (" << 1900 + k % 120 << ")\",Drama|Comedy\n";
+            else
+                m << id << ",Movie " << k << " (" << 1900 + k % 120 << "),Action|Thriller\n";
         }
     }
     std::FILE * f = std::fopen((dir / "ratings.csv").c_str(), "wb");

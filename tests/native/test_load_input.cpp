@@ -3,23 +3,19 @@
 // by name, never a hang), files without ratings, missing movies files, and the duplicates
 // policy (the last rating of a (user, movie) in file order wins, counted in the report and kept
 // by the cache).
-#include "native/dataset_same.h"
-#include "native/temp_dir.h"
-#include <catch2/catch.hpp>
-
-#include "movielens.h"
-#include "movielens_parse.h"
-#include "rating_cache.h"
-#include "ratings_csv.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -28,10 +24,14 @@
 #include <new>
 #include <random>
 #include <string>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <utility>
+
+#include "movielens.h"
+#include "movielens_parse.h"
+#include "native/dataset_same.h"
+#include "native/temp_dir.h"
+#include "rating_cache.h"
+#include "ratings_csv.h"
 
 namespace fs = std::filesystem;
 

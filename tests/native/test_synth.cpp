@@ -1,14 +1,10 @@
 // mfrec synth: exact counts, per-user minimum, histogram shape, timestamps, determinism by seed
 // and thread count, the floor RMSE, scaling, the written directory and its errors.
-#include "native/temp_dir.h"
-#include <catch2/catch.hpp>
-
-#include "cli.h"
-#include "movielens.h"
-#include "synth.h"
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -19,8 +15,12 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
+
+#include "cli.h"
+#include "movielens.h"
+#include "native/temp_dir.h"
+#include "synth.h"
 
 namespace fs = std::filesystem;
 
@@ -74,7 +74,6 @@ mf::synth_options small_options(int64_t ratings, uint64_t seed = 7, int threads 
     o.threads = threads;
     return o;
 }
-
 
 std::string slurp(const fs::path & p) {
     std::ifstream in(p, std::ios::binary);
@@ -337,8 +336,7 @@ TEST_CASE("synth: writes ratings.csv, movies.csv and synth.json atomically", "[s
     mf::synth_stats st = mf::synth_write(o, small_movies, out);
     std::string ratings = slurp(fs::path(out) / "ratings.csv");
     CHECK(ratings == mf::synth_generate_string(o, small_catalog()));
-    for (auto & e : fs::directory_iterator(out))
-        CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
+    for (auto & e : fs::directory_iterator(out)) CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
 
     // movies.csv: the header and exactly the sampled movies, loadable as a catalog
     mf::catalog sub = mf::movielens_load_catalog((fs::path(out) / "movies.csv").string());
@@ -399,8 +397,8 @@ TEST_CASE("synth: a missing movies file or an unwritable --out is a clear error"
 TEST_CASE("synth: the command prints the summary on stdout", "[synth][cli]") {
     temp_dir dir;
     const std::string out = (dir.path / "cli").string(), log = (dir.path / "log.txt").string();
-    std::string cmd = std::string(MFREC_BINARY) + " synth --like ml-latest-small --movies " + small_movies +
-                      " --out " + out + " --ratings 5000 --seed 3 --threads 2 --quiet > " + log + " 2>&1";
+    std::string cmd = std::string(MFREC_BINARY) + " synth --like ml-latest-small --movies " + small_movies + " --out " +
+                      out + " --ratings 5000 --seed 3 --threads 2 --quiet > " + log + " 2>&1";
     REQUIRE(std::system(cmd.c_str()) == 0);
     std::string text = slurp(log);
     CHECK(text.find("ratings     5000") != std::string::npos);
@@ -422,9 +420,9 @@ TEST_CASE("synth: the oracle reference pays the estimation of one side, above th
     const std::string text = mf::synth_generate_string(o, small_catalog(), &st);
     REQUIRE(st.oracle);
     INFO("floor " << st.floor_rmse << " test floor " << st.oracle_floor_rmse << " realised "
-                  << st.oracle_floor_rmse_realized << " oracle " << st.oracle_rmse << " clamp "
-                  << st.oracle_rmse_clamp << " known users " << st.oracle_rmse_known_users << " clamp "
-                  << st.oracle_rmse_known_users_clamp << " test " << st.oracle_test_ratings);
+                  << st.oracle_floor_rmse_realized << " oracle " << st.oracle_rmse << " clamp " << st.oracle_rmse_clamp
+                  << " known users " << st.oracle_rmse_known_users << " clamp " << st.oracle_rmse_known_users_clamp
+                  << " test " << st.oracle_test_ratings);
     // about 10% of the ratings are test ratings (binomial sd ~95)
     CHECK(st.oracle_test_ratings > 9500);
     CHECK(st.oracle_test_ratings < 10500);
