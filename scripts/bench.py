@@ -58,6 +58,9 @@ class Doc:
         self.lines = []
 
     def add(self, *lines):
+        # the docs show paths relative to the repository, never this machine's
+        shared = os.path.join(os.path.dirname(ROOT), "shared")
+        lines = tuple(l.replace(shared + "/", "../shared/").replace(ROOT + "/", "") for l in lines)
         self.lines.extend(lines)
         print("\n".join(lines), flush=True)
 
