@@ -94,15 +94,21 @@ export class Reference {
     this.k = numbers(sec, 'k')[0];
     this.mu = numbers(sec, 'mu')[0];
     // the "params" text section: name=value lines (core/params.h), read independently here
-    const params = {};
-    for (const line of new TextDecoder().decode(sec.params.bytes).split('\n')) {
-      const eq = line.indexOf('=');
-      if (eq > 0) params[line.slice(0, eq)] = line.slice(eq + 1);
+    if (sec.params) {
+      const params = {};
+      for (const line of new TextDecoder().decode(sec.params.bytes).split('\n')) {
+        const eq = line.indexOf('=');
+        if (eq > 0) params[line.slice(0, eq)] = line.slice(eq + 1);
+      }
+      this.regByCount = params.reg_by_count === 'true';
+      this.reg = Number(params.regularization);
+      this.regBias = Number(params.reg_bias);
+      this.tau = Number(params.genre_prior);
+    } else {  // version-1 bundles (the mock): positional parameters
+      const pi = numbers(sec, 'params_int'), pf = numbers(sec, 'params_float');
+      this.regByCount = pi[3] === 1;
+      [this.reg, this.regBias, , this.tau] = pf;
     }
-    this.regByCount = params.reg_by_count === 'true';
-    this.reg = Number(params.regularization);
-    this.regBias = Number(params.reg_bias);
-    this.tau = Number(params.genre_prior);
     const info = numbers(sec, 'bundle_info');
     this.quant = ['int8', 'f16', 'f32'][info[0]];
     this.coldThreshold = info[1];
