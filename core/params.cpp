@@ -37,6 +37,14 @@ const std::vector<param_spec> & table() {
          param_type::real, 0.5, 0, 1e6, "", true, true},
         {"confidence", "", "ials: binary (c = 1 + alpha) | rating (c = 1 + alpha r)", param_type::choice, 1, 0, 1,
          "binary|rating", true, true},
+        {"rank_factors", "", "hybrid: factors of the implicit-ALS (ranking) part", param_type::integer, 64, 1, 1024, "",
+         true, true},
+        {"rank_reg", "", "hybrid: lambda of the implicit-ALS (ranking) part", param_type::real, 20, 0, 1e6, "", true,
+         true},
+        {"blend", "",
+         "hybrid: weight w of the ranking score against the predicted rating, 0..1 (-1 = chosen by NDCG@10 on a "
+         "validation part of the training data)",
+         param_type::real, -1, -1, 1, "", true, true},
         {"seed", "", "seed of the initial factors (and of the split)", param_type::integer, 42, 0, 9007199254740991.0,
          "", true, false},
         {"threads", "", "threads (0 = all cores)", param_type::integer, 0, 0, 1024, "", false, true},
@@ -106,6 +114,9 @@ double param_get(const train_params & p, const param_spec & s) {
     if (n == "init_std") return p.init_std;
     if (n == "alpha") return p.alpha;
     if (n == "confidence") return (double) p.confidence;
+    if (n == "rank_factors") return p.rank_factors;
+    if (n == "rank_reg") return p.rank_reg;
+    if (n == "blend") return p.blend;
     if (n == "seed") return (double) p.seed;
     if (n == "threads") return p.threads;
     return 0.0;
@@ -144,6 +155,12 @@ status param_set_number(train_params & p, const std::string & name, double v) {
         p.alpha = (float) v;
     else if (n == "confidence")
         p.confidence = (confidence_kind) (uint32_t) v;
+    else if (n == "rank_factors")
+        p.rank_factors = (int32_t) v;
+    else if (n == "rank_reg")
+        p.rank_reg = (float) v;
+    else if (n == "blend")
+        p.blend = (float) v;
     else if (n == "seed")
         p.seed = (uint64_t) v;
     else if (n == "threads")
