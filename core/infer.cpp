@@ -107,22 +107,30 @@ std::vector<ranked_item> rank_top(const model & m, const std::vector<float> & sc
 }
 
 result<std::vector<similar_item>> similar_items(const model & m, int32_t item, int32_t n, int32_t min_count) {
+    return similar_rows(m, m.items, item, n, min_count);
+}
+
+result<std::vector<similar_item>> similar_rows(const model & m, const matrix_f & rows, int32_t item, int32_t n,
+                                               int32_t min_count, float shrink) {
     using out_t = result<std::vector<similar_item>>;
-    if (item < 0 || item >= m.n_items())
+    if (item < 0 || item >= m.n_items() || rows.rows() != m.n_items())
         return out_t::fail("item row " + std::to_string(item) + " is outside the model");
-    if (m.k == 0) return out_t::fail("similar movies need a factor model (this model has no factors)");
-    const int32_t k = m.k;
-    vector_f q = m.items.row(item).tail(k).transpose();
+    const Eigen::Index k = rows.cols() - 1;
+    if (k <= 0) return out_t::fail("similar movies need a factor model (this model has no factors)");
+    vector_f q = rows.row(item).tail(k).transpose();
     float qn = q.norm();
     if (qn == 0.0f) return out_t::fail("movie " + std::to_string(m.items_info.movie_id[item]) + " has a zero vector");
-    // cos(q_i, q_j) = q_iᵀq_j / (‖q_i‖ ‖q_j‖)
-    vector_f dots = m.items.rightCols(k) * q;
+    // cos(q_i, q_j) = q_iᵀq_j / (‖q_i‖ ‖q_j‖), times n_j / (n_j + shrink) with n_j the movie's
+    // training ratings: a movie few people rated needs more evidence to rank as similar
+    vector_f dots = rows.rightCols(k) * q;
     std::vector<std::pair<float, int32_t>> cand;
     for (int32_t j = 0; j < m.n_items(); ++j) {
-        if (j == item || m.item_counts[j] < min_count) continue;
-        float jn = m.items.row(j).tail(k).norm();
+        const int32_t nj = (size_t) j < m.item_counts.size() ? m.item_counts[j] : 0;
+        if (j == item || nj < min_count) continue;
+        float jn = rows.row(j).tail(k).norm();
         if (jn == 0.0f) continue;
-        cand.emplace_back(dots(j) / (qn * jn), j);
+        const float support = shrink > 0.0f ? (float) nj / ((float) nj + shrink) : 1.0f;
+        cand.emplace_back(dots(j) / (qn * jn) * support, j);
     }
     size_t take = std::min(cand.size(), (size_t) std::max(n, 0));
     std::partial_sort(cand.begin(), cand.begin() + take, cand.end(), [](const auto & a, const auto & b) {

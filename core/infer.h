@@ -52,6 +52,10 @@ struct similar_item {
 
 // Items most similar to `item` by cosine of q (item itself excluded). Fails on a bad row or k=0.
 result<std::vector<similar_item>> similar_items(const model & m, int32_t item, int32_t n, int32_t min_count = 0);
+// The same over other item rows (n_items × (k+1), the vector in columns 1..k), each cosine
+// multiplied by n_j / (n_j + shrink) (n_j: training ratings of movie j; 0: no shrinkage).
+result<std::vector<similar_item>> similar_rows(const model & m, const matrix_f & rows, int32_t item, int32_t n,
+                                               int32_t min_count = 0, float shrink = 0.0f);
 
 struct explanation {
     float score_raw = 0;  // μ + b_u + b_i + p_uᵀq_i

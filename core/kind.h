@@ -69,6 +69,9 @@ struct kind_ops {
     // Optional: the exact split of the score (and the rating) into parts; null with kind_explains:
     // infer.h's explain of the predicted rating.
     result<explanation> (*explain)(const model & m, const std::vector<rated_item> & rated, int32_t item) = nullptr;
+    // Optional: movies like `item` from other vectors than m.items (hybrid: the implicit-ALS rows);
+    // null with kind_vectors: cosine of m.items (infer.h: similar_items).
+    result<std::vector<similar_item>> (*similar)(const model & m, int32_t item, int32_t n, int32_t min_count) = nullptr;
 };
 
 // Every kind, in the order --help lists them.

@@ -338,11 +338,26 @@ result<explanation> hybrid_explain(const model & m, const std::vector<rated_item
     return e;
 }
 
+// Movies like `item`: cosine of the implicit-ALS rows (movies watched by the same people), shrunk
+// by support n_j / (n_j + similar_shrink) so that a movie few people rated needs more evidence.
+result<std::vector<similar_item>> hybrid_similar(const model & m, int32_t item, int32_t n, int32_t min_count) {
+    const matrix_f * y = rank_items(m);
+    if (!y) return result<std::vector<similar_item>>::fail("hybrid: the model has no implicit-ALS item rows");
+    return similar_rows(m, *y, item, n, min_count, hybrid_similar_shrink());
+}
+
 void hybrid_defaults(train_params & p) {
     p.blend = -1.0f;
 }
 
 }  // namespace
+
+// Chosen on ml-latest-small, user-time:0.2 (mfrec eval --metrics similar): β = 0, 5, 10, 20, 50
+// gave a co-rating hit rate @20 of 0.152, 0.177, 0.180, 0.177, 0.182 and a median count of the
+// top 10 of 31, 51, 58, 76, 101 ratings; 10 finds as much while still naming less-known movies.
+float hybrid_similar_shrink() {
+    return 10.0f;
+}
 
 const std::vector<float> & hybrid_blend_grid() {
     static const std::vector<float> g = {1.0f, 0.95f, 0.9f, 0.85f, 0.8f, 0.7f, 0.6f,
@@ -365,6 +380,7 @@ extern const kind_ops kind_hybrid_ops = {
     hybrid_score_user,
     hybrid_visitor_size,
     hybrid_rate,
-    hybrid_explain};
+    hybrid_explain,
+    hybrid_similar};
 
 }  // namespace mf

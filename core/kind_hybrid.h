@@ -38,6 +38,9 @@ const std::vector<float> & hybrid_blend_grid();
 // The validation NDCG@10 of each weight of the grid from the last auto-blend fit is kept in the
 // model's extra array "hyb_blend_ndcg" (1 × grid size) for `mfrec info` and docs/TUNING.md.
 
+// β of the support shrinkage of similar movies: cos · n_j / (n_j + β).
+float hybrid_similar_shrink();
+
 extern const kind_ops kind_hybrid_ops;
 
 }  // namespace mf

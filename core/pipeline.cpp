@@ -243,6 +243,45 @@ result<eval_report> pipeline_evaluate(const model & m, const dataset & d, const 
         rep.has_ranking = true;
         rep.ranking = std::move(*rr);
     }
+    if (o.similar) {
+        // the first two held-out movies of each user, in the data's order
+        std::map<int32_t, std::pair<int32_t, int32_t>> first_two;  // user -> (A, B), B = -1 until found
+        for (int64_t e = 0; e < test.size(); ++e) {
+            if (test.user[e] < 0) continue;
+            auto it = first_two.find(test.user[e]);
+            if (it == first_two.end())
+                first_two.emplace(test.user[e], std::make_pair(test.item[e], -1));
+            else if (it->second.second < 0 && it->second.first != test.item[e])
+                it->second.second = test.item[e];
+        }
+        std::map<int32_t, std::vector<similar_item>> lists;  // A -> its top 20
+        std::vector<double> hits;
+        std::vector<int32_t> counts;
+        for (const auto & kv : first_two) {
+            const int32_t a = kv.second.first, b = kv.second.second;
+            if (b < 0) continue;
+            auto it = lists.find(a);
+            if (it == lists.end()) {
+                result<std::vector<similar_item>> sim = movies_similar(m, a, 20);
+                if (!sim) continue;  // a movie without a vector (nobody rated it in training)
+                it = lists.emplace(a, std::move(*sim)).first;
+                for (size_t q = 0; q < it->second.size() && q < 10; ++q)
+                    counts.push_back(m.item_counts[(size_t) it->second[q].item]);
+            }
+            bool hit = false;
+            for (const similar_item & x : it->second) hit = hit || x.item == b;
+            hits.push_back(hit ? 1.0 : 0.0);
+        }
+        rep.has_similar = true;
+        rep.similar.pairs = (int64_t) hits.size();
+        rep.similar.hit_at_20 = metric_summarize(hits);
+        if (!counts.empty()) {
+            std::sort(counts.begin(), counts.end());
+            const size_t h = counts.size() / 2;
+            rep.similar.median_count_at_10 =
+                counts.size() % 2 ? counts[h] : 0.5 * ((double) counts[h - 1] + (double) counts[h]);
+        }
+    }
     return rep;
 }
 
@@ -362,8 +401,9 @@ result<std::vector<similar_item>> movies_similar(const model & m, int32_t item, 
     const kind_ops * kind = kind_get(m.params.kind);
     if (!kind || !(kind->caps & kind_vectors))
         return R::fail(std::string("a ") + kind_name(m.params.kind) +
-                       " model has no movie vectors to compare (similar needs --model als or ials)");
+                       " model has no movie vectors to compare (similar needs --model hybrid, als or ials)");
     if (n < 1 || n > recommend_n_max) return R::fail("n must be within 1.." + std::to_string(recommend_n_max));
+    if (kind->similar) return kind->similar(m, item, n, min_count);
     return similar_items(m, item, n, min_count);
 }
 

@@ -79,6 +79,7 @@ test_set test_set_for_model(const model & m, const dataset & d, const std::vecto
 struct eval_options {
     bool rating = true;    // RMSE and MAE, where the kind predicts ratings
     bool ranking = true;   // top-K metrics over the full catalogue (ranking.h)
+    bool similar = false;  // the held-out co-rating test of similar movies (similar_report)
     ranking_options rank;  // k, relevant_min, sampled_negatives, seed
     int threads = 0;
 };
@@ -91,6 +92,17 @@ struct eval_report {
     bool has_ranking = false;
     ranking_report ranking;                     // over the held-out users the model has a row for
     int64_t ranking_skipped_unknown_users = 0;  // held-out ratings of users without a row
+    bool has_similar = false;
+    struct similar_report {
+        // Each held-out user with at least two held-out movies gives one pair (A, B): their first
+        // two held-out movies in the order of the data. hit = B is among the 20 movies most
+        // similar to A (movies_similar). People who rated A also watched B: a similar-movies list
+        // that names movies people know finds B more often.
+        int64_t pairs = 0;
+        metric_value hit_at_20;
+        // the median training-rating count of the top-10 similar movies, pooled over every A
+        double median_count_at_10 = 0;
+    } similar;
 };
 
 [[nodiscard]] result<eval_report> pipeline_evaluate(const model & m, const dataset & d,

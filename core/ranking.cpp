@@ -34,8 +34,10 @@ std::string check_rows(const char * name, const sparse_rows & s, int32_t n_cols)
     return "";
 }
 
+}  // namespace
+
 // mean ± 1.96 · sd / √n over the non-NaN values, summed in order; sd with n - 1
-metric_value summarize(const std::vector<double> & x) {
+metric_value metric_summarize(const std::vector<double> & x) {
     metric_value m;
     double sum = 0;
     for (double v : x)
@@ -57,6 +59,8 @@ metric_value summarize(const std::vector<double> & x) {
     m.ci_high = m.mean + half;
     return m;
 }
+
+namespace {
 
 std::vector<float> to_float(const std::vector<double> & x) {
     return std::vector<float>(x.begin(), x.end());
@@ -378,14 +382,14 @@ result<ranking_report> ranking_evaluate(int32_t n_items, const sparse_rows & tra
     };
     if (n_eval > 0) parallel_for(n_eval, o.threads, 4, make, body);
 
-    rep.precision = summarize(v_prec);
-    rep.recall = summarize(v_rec);
-    rep.ndcg = summarize(v_ndcg);
-    rep.map = summarize(v_ap);
-    rep.hit_rate = summarize(v_hit);
-    rep.mrr = summarize(v_rr);
-    rep.auc = summarize(v_auc);
-    rep.novelty = summarize(v_nov);
+    rep.precision = metric_summarize(v_prec);
+    rep.recall = metric_summarize(v_rec);
+    rep.ndcg = metric_summarize(v_ndcg);
+    rep.map = metric_summarize(v_ap);
+    rep.hit_rate = metric_summarize(v_hit);
+    rep.mrr = metric_summarize(v_rr);
+    rep.auc = metric_summarize(v_auc);
+    rep.novelty = metric_summarize(v_nov);
 
     // coverage = |∪ top-K| / #items a candidate for some evaluated user (unions: order-free)
     if (n_eval > 0) {

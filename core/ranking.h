@@ -108,6 +108,9 @@ result<ranking_report> ranking_evaluate(int32_t n_items, const sparse_rows & tra
                                         const sparse_rows & test_by_user, const score_fn & scores,
                                         const ranking_options & o = {});
 
+// The mean of the non-NaN values with its 95% interval, as every metric_value here.
+metric_value metric_summarize(const std::vector<double> & x);
+
 // Compressed rows from (row, col, val) triplets; each row keeps the input order. Fails when the
 // three vectors differ in length, n_rows < 0, a row is outside [0, n_rows) or a col is negative.
 result<sparse_rows> sparse_rows_from_triplets(int32_t n_rows, const std::vector<int32_t> & row,

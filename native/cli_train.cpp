@@ -178,8 +178,10 @@ void eval_run(eval_args & a) {
             eo.rating = true;
         else if (w == "ranking")
             eo.ranking = true;
+        else if (w == "similar")
+            eo.similar = true;
         else
-            throw cli_error("--metrics '" + w + "': expected rating, ranking or both (rating,ranking)");
+            throw cli_error("--metrics '" + w + "': expected rating, ranking, similar or a list (rating,ranking)");
     }
     if (a.k < 1 || a.k > 10000) throw cli_error("--k must be within 1..10000");
     if (a.sampled_negatives < 0) throw cli_error("--sampled-negatives must be 0 (the full catalogue) or more");
@@ -240,6 +242,14 @@ void eval_run(eval_args & a) {
                 if (r.ci) j.raw(r.key + "_ci", "[" + fmt_num(r.v.ci_low, 6) + ", " + fmt_num(r.v.ci_high, 6) + "]");
             }
         }
+        if (rep->has_similar) {
+            const eval_report::similar_report & sr = rep->similar;
+            j.integer("similar_pairs", (long long) sr.pairs);
+            j.num("similar_hit_at_20", sr.hit_at_20.mean);
+            j.raw("similar_hit_at_20_ci",
+                  "[" + fmt_num(sr.hit_at_20.ci_low, 6) + ", " + fmt_num(sr.hit_at_20.ci_high, 6) + "]");
+            j.num("similar_median_count_at_10", sr.median_count_at_10);
+        }
         std::fputs(j.render().c_str(), stdout);
         return;
     }
@@ -255,6 +265,11 @@ void eval_run(eval_args & a) {
     for (const row & r : rows)
         t.rows.push_back(
             {r.key, fmt_num(r.v.mean, 4), r.ci ? fmt_num(r.v.ci_low, 4) : "", r.ci ? fmt_num(r.v.ci_high, 4) : ""});
+    if (rep->has_similar) {
+        const metric_value & h = rep->similar.hit_at_20;
+        t.rows.push_back({"similar_hit_at_20", fmt_num(h.mean, 4), fmt_num(h.ci_low, 4), fmt_num(h.ci_high, 4)});
+        t.rows.push_back({"similar_median_count_at_10", fmt_num(rep->similar.median_count_at_10, 1), "", ""});
+    }
     std::fputs(out_table_render(t, fmt).c_str(), stdout);
     if (fmt == out_format::table) {
         std::printf("%lld held-out ratings", (long long) rep->n_test);
@@ -295,7 +310,9 @@ void cli_add_eval(CLI::App & app) {
         "eval", "evaluate a model on the held-out part of a split (or a whole file with --split none)");
     c->add_option("--model", a->model_path, "model file")->required();
     data_args_add(c, a->data, true);
-    c->add_option("--metrics", a->metrics, "rating, ranking, or both: rating,ranking")->capture_default_str();
+    c->add_option("--metrics", a->metrics,
+                  "rating, ranking, similar (the held-out co-rating test of similar movies), or a list: rating,ranking")
+        ->capture_default_str();
     c->add_option("--k", a->k, "cut-off of the top-K metrics")->capture_default_str();
     c->add_option("--relevant-min", a->relevant_min,
                   "a held-out rating counts as relevant from this value on (default: any held-out rating)");
