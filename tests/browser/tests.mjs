@@ -9,6 +9,7 @@ import {
   REPO, WEB, MOCK, startServer, newContext, openPage, waitReadyPage, shot, assert, near,
 } from './harness.mjs';
 import { Reference, readSections, sameRanking } from './reference.mjs';
+import { productTests } from './product.mjs';
 
 // how the page formats numbers (en locale; a real minus sign for negative terms)
 const fmt1 = (v) => new Intl.NumberFormat('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
@@ -1020,4 +1021,5 @@ export const tests = [
       await ctx2.close();
     },
   },
+  ...productTests,
 ];
