@@ -238,7 +238,7 @@ export const productTests = [
       assert(ys.length === 2 && ys[0] === ys[1], `From and To on one line: ${ys}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert(overflow <= 1, `no sideways scrolling (${overflow} px)`);
-      await shot(page, 'p4-phone-picks', { fullPage: true });
+      await shot(page, 'p4-phone-picks');
       await page.click('#tab-map');
       await page.waitForTimeout(300);
       assert(await page.isVisible('#map'), 'the map tab shows the map');
