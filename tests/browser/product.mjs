@@ -270,10 +270,10 @@ export const productTests = [
       await page.keyboard.press('ArrowDown');
       assert(await storedRating(page, Number(first)) === 4, 'ArrowDown on the stars does not lower the rating');
       assert(await page.evaluate(() => document.activeElement.closest('li')?.dataset.id) === second, 'and moves to the next result');
-      // Enter opens
-      await page.keyboard.press('Shift+Tab');
+      // Enter opens (focus is on the second result's title)
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => document.getElementById('movie-dialog').open);
+      assert(await page.getAttribute('#movie-body', 'data-row') === await page.getAttribute('#search-results > li:nth-child(2)', 'data-row'), 'Enter opened the focused movie');
       await page.keyboard.press('Escape');
       // visible focus on the Import control
       await page.focus('#import-file');
