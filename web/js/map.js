@@ -521,18 +521,32 @@ export class LatentMap {
     const at = (i) => this.toScreen(this.nx[i], this.ny[i]);
     const inside = ([x, y]) => x > -20 && y > -20 && x < W + 20 && y < H + 20;
 
-    // search hits
+    // search hits: up to thousands of rings, drawn into a layer of their own that is redrawn only
+    // when the hits or the view change (a rating redraws the overlay, not these)
     if (this.highlights.length) {
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = accent;
-      ctx.beginPath();
-      for (const i of this.highlights) {
-        const p = at(i);
-        if (!inside(p)) continue;
-        ctx.moveTo(p[0] + 5, p[1]);
-        ctx.arc(p[0], p[1], 5, 0, Math.PI * 2);
+      const v = this.renderer === 'webgl' ? Array.from(this.view || []).join() : `${this.z},${this.ox},${this.oy}`;
+      const key = `${pw}x${ph}|${v}`;
+      let layer = this._hlLayer;
+      if (!layer || layer.key !== key || layer.rows !== this.highlights) {
+        const lc = layer?.canvas || document.createElement('canvas');
+        lc.width = pw; lc.height = ph;
+        const lx = lc.getContext('2d');
+        lx.setTransform(dpr, 0, 0, dpr, 0, 0);
+        lx.lineWidth = 1.5;
+        lx.strokeStyle = accent;
+        lx.beginPath();
+        for (const i of this.highlights) {
+          const p = at(i);
+          if (!inside(p)) continue;
+          lx.moveTo(p[0] + 5, p[1]);
+          lx.arc(p[0], p[1], 5, 0, Math.PI * 2);
+        }
+        lx.stroke();
+        layer = this._hlLayer = { canvas: lc, key, rows: this.highlights };
       }
-      ctx.stroke();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(layer.canvas, 0, 0);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     }
     // rated movies
     if (this.rated.length) {
