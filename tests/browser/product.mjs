@@ -348,7 +348,7 @@ export const productTests = [
       // opened from disk
       const ctx0 = await newContext(t.browser, { viewport: DESKTOP });
       const p0 = await ctx0.newPage();
-      await p0.goto(pathToFileURL(join(WEB, 'index.html')).href);
+      await p0.goto(pathToFileURL(join(process.env.MFREC_WEB_DIR || WEB, 'index.html')).href);
       await p0.waitForSelector('#boot-error:not([hidden])', { timeout: 10000 });
       assert(/web server/i.test(await p0.textContent('#boot-title')), `file:// explains: ${await p0.textContent('#boot-title')}`);
       assert(/serve\.sh/.test(await p0.textContent('#boot-error-cmd')), 'with the one command');
@@ -396,7 +396,7 @@ export const productTests = [
     name: '#9 the service worker caches only what the host can use',
     real: true,
     fn: async (t) => {
-      const srv = await startServer(['--no-isolation']);
+      const srv = await startServer(['--no-isolation'], process.env.MFREC_WEB_DIR || null);
       const ctx = await newContext(t.browser, { viewport: DESKTOP });
       try {
         const page = await openPage(ctx, srv.url);
