@@ -206,6 +206,7 @@ function useModel(r, source, info = null, { index = true } = {}) {
   const kindInfo = (S.M && typeof S.M.kinds === 'function' ? Array.from(S.M.kinds()) : []).find((k) => k.name === kind);
   S.caps = kindInfo ? { rates: !!kindInfo.rates, vectors: !!kindInfo.vectors, explains: !!kindInfo.explains } : { rates: true, vectors: true, explains: true };
   S.starterRows = [];
+  S.starterShown = [];
   S.controls.clear();
   markT('fromBundle');
   S.cat = new Catalog(r);
