@@ -770,10 +770,17 @@ function renderRecs() {
   const best = res.scores.length ? res.scores[0] : 0;
   const keep = new Set();
   const prevOrder = [...S.recLis.keys()];
+  // after a rating, say how the list moved and mark the new picks
+  const fresh = S.recLis.size ? rows.filter((r) => !S.recLis.has(r)).length : 0;
+  if (n > 0 && fresh) $('recs-note').textContent += ` · ${fresh} new pick${fresh === 1 ? '' : 's'}`;
   let rank = 0;
   rows.forEach((row, pos) => {
     let li = S.recLis.get(row);
-    if (!li) { li = recItem(row); S.recLis.set(row, li); }
+    if (!li) {
+      li = recItem(row);
+      if (prevOrder.length) li.classList.add('fresh');   // new since the last update
+      S.recLis.set(row, li);
+    } else li.classList.remove('fresh');
     keep.add(row);
     const k = at.get(row);
     const pinned = k === undefined;
