@@ -586,8 +586,10 @@ function runSearch() {
     S.map?.setHighlights([]);
     return;
   }
-  $('search-count').textContent = res.total === 0 ? 'No title matches.'
-    : `${fmtInt(res.total)} title${res.total === 1 ? '' : 's'} match${res.total > res.rows.length ? `; showing the ${res.rows.length} most rated` : ''} · ${ms < 1 ? '<1' : ms.toFixed(0)} ms`;
+  const exact = res.total - (res.fuzzy || 0);
+  $('search-count').textContent = res.total === 0 ? 'No title matches, even with a typo or two allowed.'
+    : exact === 0 ? `No exact match; ${fmtInt(res.total)} title${res.total === 1 ? '' : 's'} with a similar spelling · ${ms < 1 ? '<1' : ms.toFixed(0)} ms`
+      : `${fmtInt(res.total)} title${res.total === 1 ? '' : 's'} match${res.fuzzy ? ` (${res.fuzzy} by similar spelling)` : ''}${res.total > res.rows.length ? `; showing the ${res.rows.length} most rated` : ''} · ${ms < 1 ? '<1' : ms.toFixed(0)} ms`;
   for (const row of res.rows) list.appendChild(searchItem(row));
   S.map?.setHighlights(res.all);
 }
