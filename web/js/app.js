@@ -183,8 +183,13 @@ async function boot() {
   if (!S.cat.adoptSearchIndex(idx)) S.cat.buildSearchIndex();
   markT(idx ? 'searchIndexWorker' : 'searchIndex');
   if (search.value.trim()) runSearch();   // typed while the index was being built
-  // the typo-tolerant forms, before the first typo needs them
-  (window.requestIdleCallback || ((f) => setTimeout(f, 200)))(() => S.cat.prepareForgivingSearch());
+  // the typo-tolerant forms, before the first typo needs them: from the worker, or built here
+  // when the page is idle
+  const idle = window.requestIdleCallback || ((f) => setTimeout(f, 200));
+  const cat = S.cat;
+  Promise.resolve(idx && idx.forms).then((forms) => {
+    if (!cat.adoptSearchForms(forms)) idle(() => cat.prepareForgivingSearch());
+  });
   // interactive once the first frame with search, ratings and picks is painted and the main
   // thread is free again (input is handled from then on); the map comes after
   requestAnimationFrame(() => setTimeout(async () => {

@@ -110,6 +110,34 @@ export function buildSearchIndex(titles) {
 }
 
 // ---- forgiving search: the forms a person types for a title
+
+// The words of every search line (its year dropped), as ids into a vocabulary (typo matching is
+// done once per distinct word), their concatenation ("walle" for "WALL·E") and their initials
+// ("lotr..." for "Lord of the Rings"). Pure: also runs in the search worker.
+export function buildSearchForms({ hay, starts }) {
+  const lines = starts.length - 1;
+  const compact = new Array(lines), initials = new Array(lines);
+  const vocab = new Map();
+  const vocabList = [];
+  const wordStart = new Int32Array(lines + 1);
+  const ids = [];
+  for (let l = 0; l < lines; l++) {
+    const w = hay.slice(starts[l], starts[l + 1] - 1).split(' ');
+    if (w.length > 1 && /^\d{4}$/.test(w[w.length - 1])) w.pop();
+    wordStart[l] = ids.length;
+    let ini = '';
+    for (const x of w) {
+      let id = vocab.get(x);
+      if (id === undefined) { id = vocabList.length; vocab.set(x, id); vocabList.push(x); }
+      ids.push(id);
+      ini += x[0] || '';
+    }
+    compact[l] = w.join('');
+    initials[l] = ini;
+  }
+  wordStart[lines] = ids.length;
+  return { compact, initials, vocabList, wordStart, wordIds: Int32Array.from(ids) };
+}
 const ROMAN = ['', 'i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix', 'x', 'xi', 'xii', 'xiii', 'xiv', 'xv', 'xvi', 'xvii', 'xviii', 'xix', 'xx'];
 
 // "2" <-> "ii" (1-20; single-letter roman numerals are words too often to be read as numbers)
@@ -253,32 +281,20 @@ export class Catalog {
   // The words of every search line (its year dropped), their concatenation ("walle" for
   // "WALL·E") and their initials ("lotr..." for "Lord of the Rings"): built on first use.
   _forms() {
-    if (this._formsCache) return this._formsCache;
-    const { hay, starts } = this._search;
-    const lines = starts.length - 1;
-    const compact = new Array(lines), initials = new Array(lines);
-    // words as ids into a vocabulary (typo matching is done once per distinct word)
-    const vocab = new Map();
-    const vocabList = [];
-    const wordStart = new Int32Array(lines + 1);
-    const ids = [];
-    for (let l = 0; l < lines; l++) {
-      const w = hay.slice(starts[l], starts[l + 1] - 1).split(' ');
-      if (w.length > 1 && /^\d{4}$/.test(w[w.length - 1])) w.pop();
-      wordStart[l] = ids.length;
-      for (const x of w) {
-        let id = vocab.get(x);
-        if (id === undefined) { id = vocabList.length; vocab.set(x, id); vocabList.push(x); }
-        ids.push(id);
-      }
-      compact[l] = w.join('');
-      let ini = '';
-      for (const x of w) ini += x[0] || '';
-      initials[l] = ini;
-    }
-    wordStart[lines] = ids.length;
-    this._formsCache = { compact, initials, vocabList, wordStart, wordIds: Int32Array.from(ids) };
+    if (!this._formsCache) this._formsCache = buildSearchForms(this._search);
     return this._formsCache;
+  }
+
+  // forms built elsewhere (the search worker) for this index: used only if they fit
+  adoptSearchForms(f) {
+    if (this._formsCache || !f || !this._search) return false;
+    const lines = this._search.starts.length - 1;
+    if (!Array.isArray(f.compact) || f.compact.length !== lines || !Array.isArray(f.initials) || f.initials.length !== lines
+        || !(f.wordStart instanceof Int32Array) || f.wordStart.length !== lines + 1 || !(f.wordIds instanceof Int32Array)
+        || f.wordStart[lines] !== f.wordIds.length || !Array.isArray(f.vocabList)) return false;
+    for (let j = 0; j < f.wordIds.length; j++) if (!(f.wordIds[j] >= 0 && f.wordIds[j] < f.vocabList.length)) return false;
+    this._formsCache = { compact: f.compact, initials: f.initials, vocabList: f.vocabList, wordStart: f.wordStart, wordIds: f.wordIds };
+    return true;
   }
 
   // Exact search: every query word occurs in the title (a query of single letters, "e t" from
