@@ -234,8 +234,18 @@ export const productTests = [
         return { need: c.measureText(el.placeholder).width, have: el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) };
       });
       assert(ph.need <= ph.have, `the search placeholder fits (${ph.need.toFixed(0)} of ${ph.have} px)`);
-      // rate from the grid: the Picks tab says the list changed
-      await clickStars(page, page.locator('#starter-grid > li').first(), 4);
+      // rate from the grid by touch: a tap gives a whole star (44 px targets), a second tap on the
+      // same star half a star less; the Picks tab says the list changed
+      const card = page.locator('#starter-grid > li').first();
+      const cardId = Number(await card.getAttribute('data-id'));
+      await card.scrollIntoViewIfNeeded();
+      const fourth = card.locator('.star').nth(3);
+      const sb = await fourth.boundingBox();
+      assert(sb.width >= 43.5 && sb.height >= 43.5, `a star is a 44 px target (${sb.width}x${sb.height})`);
+      await fourth.tap();
+      assert(await storedRating(page, cardId) === 4, `a tap on the 4th star rates 4 (${await storedRating(page, cardId)})`);
+      await fourth.tap();
+      assert(await storedRating(page, cardId) === 3.5, 'a second tap on it gives 3.5');
       assert(await page.isVisible('#recs-cue'), 'a "recommendations updated" cue on the Picks tab');
       await page.click('#tab-recs');
       assert(await page.isHidden('#recs-cue'), 'the cue goes once the tab is open');
