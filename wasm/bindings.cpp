@@ -29,6 +29,7 @@
 #include "params.h"
 #include "pipeline.h"
 #include "ratings_csv.h"
+#include "starter.h"
 
 using emscripten::val;
 using namespace mf;
@@ -341,6 +342,28 @@ public:
                 out = val::object();
                 out.set("items", typed_copy(items.data(), items.size()));
                 out.set("similarity", typed_copy(sim.data(), sim.size()));
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
+    // the first-visit grid (core/starter.h): n item rows, popular and spread over the vectors
+    val starter(int n, double seed, val exclude_in) const {
+        val out = val::undefined();
+        bool ok = true;
+        {
+            val exclude_v = std::move(exclude_in);
+            std::vector<int32_t> exclude;
+            if (!exclude_v.isNull() && !exclude_v.isUndefined()) ok = to_vector(exclude_v, "starter", exclude);
+            if (ok && !(seed >= 0 && seed <= 9007199254740991.0 && seed == std::floor(seed)))
+                ok = fail("starter: seed must be a whole number from 0 to 2^53-1");
+            if (ok) {
+                result<std::vector<int32_t>> s = movies_starter(m(), n, (uint64_t) seed, exclude);
+                if (!s)
+                    ok = fail(s.error());
+                else
+                    out = typed_copy(s->data(), s->size());
             }
         }
         if (!ok) throw_pending();
@@ -666,6 +689,7 @@ EMSCRIPTEN_BINDINGS(mfrec) {
         .function("kind", &Recommender::kind)
         .function("explain", &Recommender::explain)
         .function("similar", &Recommender::similar)
+        .function("starter", &Recommender::starter)
         .function("coldStart", &Recommender::coldStart)
         .function("isCold", &Recommender::isCold)
         .function("coldThreshold", &Recommender::coldThreshold)

@@ -3,15 +3,17 @@
 //   next visit gets a changed file); both are big and change together.
 // - everything else (html, js, css): network first, cache as the fallback when offline.
 // Caches are only ever written with complete 200 responses.
-const CACHE = 'mfrec-v1';
+const CACHE = 'mfrec-v2';
 const PRECACHE = [
   './', 'index.html', 'css/app.css', 'favicon.svg', 'manifest.webmanifest',
   'js/app.js', 'js/dom.js', 'js/catalog.js', 'js/ratings.js', 'js/stars.js', 'js/map.js', 'js/loader.js',
-  'js/training.js', 'js/train-worker.js', 'js/search-worker.js',
+  'js/training.js', 'js/train-worker.js', 'js/search-worker.js', 'js/file-check.js',
   'vendor/regl-scatterplot.js', 'vendor/regl.js', 'vendor/pub-sub-es.js',
   'wasm/mfrec.js', 'wasm/mfrec.wasm', 'bundle/bundle.mfm',
-  'wasm/mfrec_mt.js', 'wasm/mfrec_mt.wasm', 'wasm/mfrec_mt.worker.js', 'js/bench.js', 'bench.html',
 ];
+// Only what every host can use is precached. The threaded engine (wasm/mfrec_mt.*) runs only on
+// a cross-origin isolated page: the page itself adds it to the cache when it is (app.js,
+// registerServiceWorker). The benchmark page is never precached (cached if visited).
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {

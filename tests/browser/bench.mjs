@@ -57,6 +57,68 @@ async function enginePage(browser, url) {
   }
 }
 
+
+// Keypress to updated list (issue 11): a visitor with `nRated` stored ratings (the most-rated
+// movies) focuses a search result and presses 3 / 4 alternately; each time, from the keydown to
+// the first task after the next frame (the update, style, layout and paint done), median over
+// `reps` presses. Also the page's own update time (S.timings.update: the JS work).
+async function keypressToList(browser, url, nRated = 150, reps = 30) {
+  const ctx = await newContext(browser, { serviceWorkers: 'block', viewport: { width: 1366, height: 900 } });
+  try {
+    let page = await openPage(ctx, url);
+    const ids = await page.evaluate((n) => {
+      const c = window.__mfrec.S.cat;
+      const rows = Array.from(c.counts.keys()).sort((a, b) => c.counts[b] - c.counts[a]).slice(0, n);
+      return rows.map((r) => c.ids[r]);
+    }, nRated);
+    await page.evaluate((list) => {
+      localStorage.setItem('mfrec.ratings.v1', JSON.stringify(list.map((id, i) => [id, 1 + (i % 9) / 2, 1700000000 + i, 1700000000 + i])));
+    }, ids);
+    await page.close();
+    page = await openPage(ctx, url);
+    const rated = await page.evaluate(() => window.__mfrec.S.store.size);
+    await page.fill('#search', 'love');
+    await page.waitForFunction(() => document.querySelectorAll('#search-results > li').length > 0);
+    await page.evaluate(() => {
+      window.__kp = [];
+      document.addEventListener('keydown', () => {
+        const t0 = performance.now();
+        requestAnimationFrame(() => setTimeout(() => window.__kp.push(performance.now() - t0), 0));
+      }, true);
+    });
+    await page.focus('#search-results > li:nth-child(3) .m-title');
+    for (let i = 0; i < reps; i++) {
+      await page.keyboard.press(i % 2 ? '4' : '3');
+      await page.waitForFunction((k) => window.__kp.length >= k, i + 1);
+    }
+    const r = await page.evaluate(() => ({ kp: window.__kp, upd: window.__mfrec.S.timings.update.slice(-30), n: window.__mfrec.S.cat.n }));
+    return { ...r, rated };
+  } finally {
+    await ctx.close();
+  }
+}
+
+// time to interactive on a second visit (the service worker's cache), `runs` times in one context
+async function warmTimeToInteractive(browser, url, runs = 3) {
+  const ctx = await newContext(browser);
+  const tti = [];
+  try {
+    const first = await openPage(ctx, url);
+    await first.waitForFunction(() => document.documentElement.dataset.offline === '1', null, { timeout: 60000 });
+    await first.close();
+    for (let k = 0; k < runs; k++) {
+      const page = await ctx.newPage();
+      await page.goto(url);
+      await page.waitForFunction(() => window.__mfrec && (window.__mfrec.interactiveMs !== null || window.__mfrec.errors.length), null, { timeout: 60000 });
+      tti.push(await page.evaluate(() => window.__mfrec.interactiveMs));
+      await page.close();
+    }
+  } finally {
+    await ctx.close();
+  }
+  return tti;
+}
+
 const f = (s) => `${s.median.toFixed(3)} ms (p10 ${s.p10.toFixed(3)}, p90 ${s.p90.toFixed(3)})`;
 
 export const benches = [
@@ -91,6 +153,26 @@ export const benches = [
         const b = await enginePage(t.browser, srv.url);
         t.numbers.push(`87k foldIn(20)+rank(top 20) median over ${b.foldInRank.reps} reps: ${f(b.foldInRank)} [${b.n} movies, k=${b.factors}] ${bar(b.foldInRank.median, 5, 'ms')}`);
         t.numbers.push(`  87k parts: foldIn ${f(b.foldIn)}; rank ${f(b.rank)}; scoreAll ${f(b.scoreAll)}; similar ${f(b.similar)}`);
+      } finally {
+        await srv.stop();
+        rmSync(site, { recursive: true, force: true });
+      }
+    },
+  },
+  {
+    name: `${BIG_N.toLocaleString('en')} movies: keypress to updated list at 150 ratings; time to interactive cold and warm`,
+    real: true,
+    fn: async (t) => {
+      const site = bigSite();
+      const srv = await startServer([], site);
+      try {
+        const r = await keypressToList(t.browser, srv.url, 150, 30);
+        t.numbers.push(`87k movies, ${r.rated} ratings: keypress to updated list (keydown -> next frame painted), median of ${r.kp.length}: ${median(r.kp).toFixed(1)} ms `
+          + `(min ${Math.min(...r.kp).toFixed(1)}, max ${Math.max(...r.kp).toFixed(1)}) ${bar(median(r.kp), 50, 'ms')}; the page's update work median ${median(r.upd).toFixed(1)} ms`);
+        const cold = await timeToInteractive(t.browser, srv.url, 3);
+        const warm = await warmTimeToInteractive(t.browser, srv.url, 3);
+        t.numbers.push(`87k movies: time to interactive cold ${cold.tti.map((v) => v.toFixed(0)).join(', ')} ms (median ${median(cold.tti).toFixed(0)}); `
+          + `warm (service worker cache) ${warm.map((v) => v.toFixed(0)).join(', ')} ms (median ${median(warm).toFixed(0)})`);
       } finally {
         await srv.stop();
         rmSync(site, { recursive: true, force: true });

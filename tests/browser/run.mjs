@@ -39,7 +39,9 @@ async function main() {
   }
   const tests = BENCH ? (await import('./bench.mjs')).benches : (await import('./tests.mjs')).tests;
   const selected = tests.filter((t) => !filters.length || filters.some((f) => t.name.includes(f)));
-  const server = await startServer();
+  // MFREC_WEB_DIR: serve another copy of the page (e.g. an older commit's web/, to check that a
+  // new test fails there); default web/
+  const server = await startServer([], process.env.MFREC_WEB_DIR || null);
   const browser = await launch();
   const t = { browser, url: server.url, numbers: [] };
   let passed = 0, failed = 0, skipped = 0;

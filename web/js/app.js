@@ -9,6 +9,7 @@ import { LatentMap, genrePalette } from './map.js';
 import { fetchBytes, loadModule, openBundle, LoadError, searchIndexInWorker } from './loader.js';
 import { setupTraining, loadTrainedBundle, forgetTrainedBundle } from './training.js';
 
+const SW_CACHE = 'mfrec-v2';   // the service worker's cache (sw.js)
 const BUNDLE_URL = new URL('../bundle/bundle.mfm', import.meta.url).href;
 const MODULE_URL = new URL('../wasm/mfrec.js', import.meta.url).href;
 const params = new URLSearchParams(location.search);
@@ -31,7 +32,15 @@ const S = {
   searchRows: [],
   map: null,
   hypoMask: 0,
-  timings: { foldIn: [], rank: [] },
+  timings: { foldIn: [], rank: [], update: [] },
+  caps: { rates: true, vectors: true, explains: true },   // what the model's kind can do (M.kinds())
+  controls: new Map(),  // row -> Set of rating controls showing it (updated in place)
+  recLis: new Map(),    // row -> <li> of the recommendations (reused between updates)
+  pinned: new Map(),    // row -> index: a row rated in the list stays in place while the pointer is there
+  excluded: new Int32Array(0),  // rows marked "not interested": never recommended
+  medianScore: null,    // the catalog's median ranking score for the current visitor (match %)
+  starterRows: [],      // the first-visit grid
+  starterSeed: 0,
 };
 const bootT = {};
 const markT = (k) => { bootT[k] = Math.round(performance.now()); };
@@ -55,20 +64,45 @@ function bootProgress(frac, detail) {
   if (detail) $('boot-detail').textContent = detail;
 }
 
+// What a visitor is told, per kind of failure; the technical message is folded away below it.
+const PLAIN = {
+  missing: 'The movie data for this page is not on the server, so there is nothing to recommend from yet. If you run this site: the data file has to be built and uploaded (technical details below).',
+  network: 'The movie data could not be downloaded. Check the connection and try again. After one complete visit the page also works offline.',
+  truncated: 'The download of the movie data stopped before the end. Try again.',
+  corrupt: 'The movie data on the server is damaged or incomplete, so the page cannot use it. Try again; if it keeps happening, tell whoever runs this site.',
+  wasm: 'The recommender could not start in this browser. It needs a recent Chrome, Edge, Firefox or Safari.',
+  file: 'This page has to be opened through a web server, not straight from a file: browsers do not let a page opened from disk load its engine and movie data.',
+};
+
 function bootFail(err) {
   const e = err instanceof LoadError ? err : new LoadError('wasm', `Something went wrong while starting: ${err && err.message ? err.message : err}`);
   window.__mfrec.errors.push(e.message);
   $('boot').classList.add('failed');
   $('boot').dataset.error = e.kind;
   $('boot-title').textContent = {
-    missing: 'The model is missing',
-    network: 'The model could not be downloaded',
-    truncated: 'The model download is incomplete',
-    corrupt: 'The model file is damaged',
-    wasm: 'The recommender engine could not start',
+    missing: 'The movie data is missing',
+    network: 'The movie data could not be downloaded',
+    truncated: 'The movie data download is incomplete',
+    corrupt: 'The movie data is damaged',
+    wasm: 'The recommender could not start',
+    file: 'Open this page through a web server',
   }[e.kind] || 'Something went wrong';
-  $('boot-error-text').textContent = e.message;
-  $('boot-error-hint').textContent = e.hint || '';
+  $('boot-error-text').textContent = PLAIN[e.kind] || 'The page could not start.';
+  $('boot-error-hint').textContent = '';
+  const cmd = $('boot-error-cmd');
+  cmd.hidden = e.kind !== 'file';
+  if (e.kind === 'file') {
+    cmd.textContent = 'scripts/serve.sh        # from the repository, then open the address it prints';
+    $('boot-error-hint').textContent = 'One command serves it (any static web server works, e.g. python3 -m http.server run inside web/):';
+  }
+  $('boot-error-tech').textContent = `${e.message}${e.hint ? `\n${e.hint}` : ''}`;
+  $('boot-error-details').hidden = false;
+  $('boot-retry').hidden = e.kind === 'file';
+  // the stored ratings are the visitor's: they can always take them away
+  const exp = $('boot-export');
+  exp.hidden = S.store.size + S.store.marksSize === 0;
+  exp.textContent = `Export your ${S.store.size} rating${S.store.size === 1 ? '' : 's'}`;
+  exp.onclick = exportCsv;
   $('boot-error').hidden = false;
   $('boot').hidden = false;
   $('app').hidden = true;
@@ -76,12 +110,15 @@ function bootFail(err) {
 }
 
 async function boot() {
+  if (location.protocol === 'file:') {
+    return bootFail(new LoadError('file', `The page was opened from ${location.href}: file:// pages cannot fetch their module or bundle.`));
+  }
   $('boot-retry').addEventListener('click', async () => {
     // a damaged file must not come back from the offline cache
     const kind = $('boot').dataset.error;
     if (kind === 'corrupt' || kind === 'truncated' || kind === 'wasm') {
       try {
-        const cache = await caches.open('mfrec-v1');
+        const cache = await caches.open(SW_CACHE);
         await Promise.all([BUNDLE_URL, MODULE_URL, new URL('../wasm/mfrec.wasm', import.meta.url).href].map((u) => cache.delete(u)));
       } catch { /* no Cache API */ }
     }
@@ -146,6 +183,13 @@ async function boot() {
   if (!S.cat.adoptSearchIndex(idx)) S.cat.buildSearchIndex();
   markT(idx ? 'searchIndexWorker' : 'searchIndex');
   if (search.value.trim()) runSearch();   // typed while the index was being built
+  // the typo-tolerant forms, before the first typo needs them: from the worker, or built here
+  // when the page is idle
+  const idle = window.requestIdleCallback || ((f) => setTimeout(f, 200));
+  const cat = S.cat;
+  Promise.resolve(idx && idx.forms).then((forms) => {
+    if (!cat.adoptSearchForms(forms)) idle(() => cat.prepareForgivingSearch());
+  });
   // interactive once the first frame with search, ratings and picks is painted and the main
   // thread is free again (input is handled from then on); the map comes after
   requestAnimationFrame(() => setTimeout(async () => {
@@ -163,6 +207,12 @@ function useModel(r, source, info = null, { index = true } = {}) {
   if (S.r && S.r !== r) { try { S.r.delete(); } catch { /* ignore */ } }
   S.r = r;
   S.scale = r.ratingScale();
+  const kind = typeof r.kind === 'function' ? r.kind() : 'als';
+  const kindInfo = (S.M && typeof S.M.kinds === 'function' ? Array.from(S.M.kinds()) : []).find((k) => k.name === kind);
+  S.caps = kindInfo ? { rates: !!kindInfo.rates, vectors: !!kindInfo.vectors, explains: !!kindInfo.explains } : { rates: true, vectors: true, explains: true };
+  S.starterRows = [];
+  S.starterShown = [];
+  S.controls.clear();
   markT('fromBundle');
   S.cat = new Catalog(r);
   markT('catalog');
@@ -189,6 +239,12 @@ function ratedArrays() {
   }
   S.items = Int32Array.from(items);
   S.ratings = Float32Array.from(ratings);
+  const ex = [];
+  for (const id of S.store.marked('notinterested')) {
+    const row = S.cat.row.get(id);
+    if (row !== undefined) ex.push(row);
+  }
+  S.excluded = Int32Array.from(ex);
 }
 
 function foldIn() {
@@ -197,6 +253,7 @@ function foldIn() {
   S.x = S.r.foldIn(S.items, S.ratings);
   S.timings.foldIn.push(performance.now() - t0);
   S.scores = null;
+  S.medianScore = null;
 }
 
 function scores() {
@@ -210,8 +267,38 @@ function clampToScale(v) {
   return Math.min(s.max, Math.max(s.min, v));
 }
 
+// the predicted rating of one movie, or null for a model kind whose score is not a rating
 function predicted(row) {
-  return clampToScale(scores()[row]);
+  return S.caps.rates ? clampToScale(scores()[row]) : null;
+}
+
+// The median ranking score over the catalog: the "0 %" of the match figure (quickselect on a copy).
+function medianScore() {
+  if (S.medianScore !== null) return S.medianScore;
+  const a = Float32Array.from(scores());
+  const k = a.length >> 1;
+  let lo = 0, hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) { const t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+    }
+    if (k <= j) hi = j; else if (k >= i) lo = i; else break;
+  }
+  S.medianScore = a[k];
+  return S.medianScore;
+}
+
+// "Match": where a movie's ranking score sits between a typical movie (the catalog's median,
+// 0 %) and the best pick of the list (100 %). Works for every kind (only the order of scores
+// matters), and differs between neighbours where the rounded stars do not.
+function matchPercent(score, best) {
+  const med = medianScore();
+  if (!(best > med)) return 100;
+  return Math.max(0, Math.min(100, (100 * (score - med)) / (best - med)));
 }
 
 // Re-rendering a list replaces its star widgets: keep keyboard focus on the same movie's stars.
@@ -227,7 +314,7 @@ function keepFocus(container, render) {
   }
 }
 
-// Everything that depends on the ratings.
+// Everything that depends on the ratings, rebuilt (a new model, an import, a reset).
 function refresh() {
   try {
     foldIn();
@@ -235,15 +322,46 @@ function refresh() {
     $('recs-note').textContent = `Could not use your ratings: ${e.message || e}`;
     return;
   }
+  S.pinned.clear();
+  S.recLis.clear();
+  clear($('recs'));
   renderRecs();
   keepFocus($('rated-list'), renderRated);
-  refreshSearchStars();
+  updateAllControls();
+  refreshSearchPreds();
   renderHypo();
+  renderStarter();
   if (S.map) {
-    S.map.setVisitor(S.items.length ? S.r.project(S.x) : null);
+    S.map.setVisitor(S.items.length && S.caps.vectors ? S.r.project(S.x) : null);
     S.map.setRated(Array.from(S.items));
   }
   if (S.dialogRow >= 0 && $('movie-dialog').open) keepFocus($('movie-body'), () => renderMovie(S.dialogRow, false));
+}
+
+// One movie's rating or mark changed: update only what depends on it. The list is recomputed by
+// the engine (every score moves) but its rows are reused; the rated list gains, loses or keeps
+// one row; controls of that movie elsewhere change their value; nothing else is rebuilt.
+function update(change) {
+  const t0 = performance.now();
+  try {
+    foldIn();
+  } catch (e) {
+    $('recs-note').textContent = `Could not use your ratings: ${e.message || e}`;
+    return;
+  }
+  const row = S.cat.row.get(change.id);
+  if (row !== undefined) updateControls(row);
+  updateRatedRow(change, row);
+  renderRecs();
+  refreshSearchPreds();
+  renderHypo();
+  updateStarterHint();
+  if (S.map) {
+    S.map.setVisitor(S.items.length && S.caps.vectors ? S.r.project(S.x) : null);
+    S.map.setRated(Array.from(S.items));
+  }
+  if (S.dialogRow >= 0 && $('movie-dialog').open) updateMovieDialog();
+  S.timings.update.push(performance.now() - t0);
 }
 
 // ------------------------------------------------------------------ bits of UI
@@ -270,23 +388,195 @@ function countText(row) {
   return c === 1 ? '1 rating' : `${fmtInt(c)} ratings`;
 }
 
-function starsFor(row, small = true) {
-  const id = S.cat.ids[row];
+function fullName(row) {
   const d = S.cat.display(row);
-  return createStars({
-    value: S.store.get(id), small,
-    label: `Your rating for ${d.name}${d.year ? ` (${d.year})` : ''}`,
-    onChange: (v) => rate(id, v),
-  });
+  return `${d.name}${d.year ? ` (${d.year})` : ''}`;
 }
 
-function rate(id, v) {
-  S.store.set(id, v);   // emits -> refresh
+const MARK_TEXT = { notseen: 'Not seen', notinterested: 'Not interested' };
+
+// The rating control of a movie row, the same everywhere (search, first-visit grid, your ratings,
+// recommendations, similar movies, the movie dialog): half stars, "Not seen", "Not interested",
+// and an explicit remove button (with undo) once there is something to remove. Registered per row
+// so that a change updates every control of that movie in place.
+function rowControls(row, { small = true, where = '' } = {}) {
+  const id = S.cat.ids[row];
+  const name = fullName(row);
+  const stars = createStars({
+    value: S.store.get(id), small,
+    label: `Your rating for ${name}`,
+    onChange: (v) => { if (v) rate(row, v, where); else removeWithUndo(id); },
+  });
+  const markBtn = (mark) => h('button', {
+    type: 'button', class: `mark-btn ${mark}`, dataset: { mark }, text: MARK_TEXT[mark],
+    attrs: { 'aria-pressed': 'false', 'aria-label': `${MARK_TEXT[mark]}: ${name}` },
+    on: { click: () => toggleMark(row, mark, where) },
+  });
+  const seen = markBtn('notseen');
+  const ni = markBtn('notinterested');
+  const remove = h('button', {
+    type: 'button', class: 'x-btn', text: '×', title: 'Remove (you can undo)',
+    attrs: { 'aria-label': `Remove your rating or mark of ${name}` },
+    on: { click: () => removeWithUndo(id) },
+  });
+  const root = h('div', { class: 'rate-ctl', dataset: { row: String(row) } }, stars, h('span', { class: 'marks' }, seen, ni, remove));
+  root.stars = stars;
+  root.update = () => {
+    const v = S.store.get(id);
+    const mark = S.store.mark(id);
+    stars.setValue(v);
+    seen.setAttribute('aria-pressed', mark === 'notseen' ? 'true' : 'false');
+    ni.setAttribute('aria-pressed', mark === 'notinterested' ? 'true' : 'false');
+    remove.hidden = !v && !mark;
+    root.dataset.state = v ? 'rated' : (mark || 'none');
+  };
+  root.update();
+  let set = S.controls.get(row);
+  if (!set) S.controls.set(row, (set = new Set()));
+  set.add(root);
+  return root;
+}
+
+function updateControls(row) {
+  const set = S.controls.get(row);
+  if (!set) return;
+  for (const c of set) {
+    if (!c.isConnected) set.delete(c);
+    else c.update();
+  }
+  if (!set.size) S.controls.delete(row);
+  // the rows showing this movie say how it stands
+  for (const li of document.querySelectorAll(`li[data-row="${row}"]`)) {
+    li.dataset.state = S.store.get(S.cat.ids[row]) ? 'rated' : (S.store.mark(S.cat.ids[row]) || 'none');
+  }
+}
+
+function updateAllControls() {
+  for (const row of [...S.controls.keys()]) updateControls(row);
+}
+
+// a row of the recommendations rated or marked in place stays where it is until the pointer
+// (or the keyboard focus) leaves the list
+function pinIfInRecs(row, where) {
+  if (where !== 'recs') return;
+  const li = S.recLis.get(row);
+  if (!li || !li.isConnected) return;
+  S.pinned.set(row, [...$('recs').children].indexOf(li));
+}
+
+function rate(row, v, where = '') {
+  pinIfInRecs(row, where);
+  S.store.set(S.cat.ids[row], v);   // emits -> update
+}
+
+function toggleMark(row, mark, where = '') {
+  const id = S.cat.ids[row];
+  pinIfInRecs(row, where);
+  const before = S.store.state(id);
+  S.store.setMark(id, S.store.mark(id) === mark ? null : mark);
+  if (before.rating) toast(`Your ${before.rating}★ rating of ${fullName(row)} was replaced by “${MARK_TEXT[mark]}”.`, () => S.store.restore(id, before));
+}
+
+// Removing a rating or a mark is always explicit, and can be undone from the toast.
+function removeWithUndo(id) {
+  const before = S.store.state(id);
+  if (!before.rating && !before.mark) return;
+  const row = S.cat.row.get(id);
+  const name = row !== undefined ? fullName(row) : `movie ${id}`;
+  S.store.remove(id);
+  toast(before.rating ? `Removed your ${before.rating}★ rating of ${name}.` : `Removed “${MARK_TEXT[before.mark]}” from ${name}.`,
+    () => S.store.restore(id, before));
+}
+
+let toastTimer = 0;
+function toast(msg, undo) {
+  const el = $('toast');
+  clear(el);
+  el.append(h('span', { class: 'toast-msg', text: msg }));
+  if (undo) {
+    el.append(h('button', {
+      type: 'button', class: 'toast-undo', text: 'Undo',
+      on: { click: () => { el.hidden = true; undo(); } },
+    }));
+  }
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, 10000);
+}
+
+// ------------------------------------------------------------------ first visit
+// A grid of well-known, different movies chosen by the engine (Recommender.starter: popular,
+// spread over the latent space); shown until the visitor has rated enough to get personal picks.
+const STARTER_N = 12;          // movies in the grid
+const STARTER_UNTIL = 10;      // the grid is shown while there are fewer ratings than this
+const GOOD_PICKS_AT = 5;       // "rate N more for better picks" counts down to this
+
+function starterAvailable() {
+  return typeof S.r.starter === 'function';
+}
+
+function renderStarter() {
+  const box = $('starter');
+  const n = S.store.size;
+  if (!starterAvailable() || (n >= STARTER_UNTIL && !S.starterRows.length)) { box.hidden = true; return; }
+  if (!S.starterRows.length) newStarterSet(false);
+  box.hidden = false;
+  const grid = clear($('starter-grid'));
+  for (const row of S.starterRows) grid.appendChild(starterCard(row));
+  updateStarterHint();
+}
+
+// the movies to leave out of a grid: rated, marked, and those just shown
+function starterExclusions(extra = []) {
+  const ex = new Set(extra);
+  for (const id of [...S.store.map.keys(), ...S.store.marks.keys()]) {
+    const row = S.cat.row.get(id);
+    if (row !== undefined) ex.add(row);
+  }
+  return Int32Array.from(ex);
+}
+
+function newStarterSet(render = true) {
+  let rows;
+  try {
+    rows = S.r.starter(STARTER_N, S.starterSeed, starterExclusions(S.starterShown || []));
+    if (rows.length < STARTER_N && S.starterShown?.length) {   // ran out: start over without the shown ones
+      S.starterShown = [];
+      rows = S.r.starter(STARTER_N, S.starterSeed, starterExclusions());
+    }
+  } catch (e) {
+    console.warn('starter grid unavailable:', e);
+    rows = [];
+  }
+  S.starterRows = Array.from(rows);
+  S.starterShown = [...(S.starterShown || []), ...S.starterRows];
+  if (render) renderStarter();
+}
+
+function starterCard(row) {
+  const id = S.cat.ids[row];
+  const genres = S.cat.genresOf(row);
+  return h('li', { class: 'starter-card', dataset: { row: String(row), id: String(id), state: S.store.get(id) ? 'rated' : (S.store.mark(id) || 'none') } },
+    h('div', null, titleButton(row)),
+    h('div', { class: 'm-meta' }, genres.length ? h('span', { text: genres.slice(0, 2).join(' · ') }) : null),
+    rowControls(row, { where: 'starter' }));
+}
+
+function updateStarterHint() {
+  const el = $('progress-hint');
+  const n = S.store.size;
+  if (n >= STARTER_UNTIL && $('starter').hidden) return;
+  el.textContent = n === 0 ? `Rate a few of these (or mark them “Not seen”): your picks change with the first rating.`
+    : n < GOOD_PICKS_AT ? `${n} rated · rate ${GOOD_PICKS_AT - n} more for better picks.`
+      : n < STARTER_UNTIL ? `${n} rated · your picks are personal now; each rating sharpens them.`
+        : `${n} rated · well done. Search for more movies you know, or rate from your picks.`;
+  el.dataset.count = String(n);
 }
 
 // ------------------------------------------------------------------ search
 function runSearch() {
   const q = $('search').value;
+  if (S.map && S.map.markRow >= 0 && q.trim()) S.map.mark(-1);
   if (!S.cat.searchReady) {
     $('search-count').textContent = q.trim() ? 'Indexing titles…' : '';
     return;   // run again once the index is there
@@ -301,54 +591,90 @@ function runSearch() {
     S.map?.setHighlights([]);
     return;
   }
-  $('search-count').textContent = res.total === 0 ? 'No title matches.'
-    : `${fmtInt(res.total)} title${res.total === 1 ? '' : 's'} match${res.total > res.rows.length ? `; showing the ${res.rows.length} most rated` : ''} · ${ms < 1 ? '<1' : ms.toFixed(0)} ms`;
+  const exact = res.total - (res.fuzzy || 0);
+  $('search-count').textContent = res.total === 0 ? 'No title matches, even with a typo or two allowed.'
+    : exact === 0 ? `No exact match; ${fmtInt(res.total)} title${res.total === 1 ? '' : 's'} with a similar spelling · ${ms < 1 ? '<1' : ms.toFixed(0)} ms`
+      : `${fmtInt(res.total)} title${res.total === 1 ? '' : 's'} match${res.fuzzy ? ` (${res.fuzzy} by similar spelling)` : ''}${res.total > res.rows.length ? `; showing the ${res.rows.length} most rated` : ''} · ${ms < 1 ? '<1' : ms.toFixed(0)} ms`;
   for (const row of res.rows) list.appendChild(searchItem(row));
   S.map?.setHighlights(res.all);
 }
 
-function searchItem(row) {
+function predText(row) {
+  const p = predicted(row);
+  return p === null ? '' : `≈ ${fmt1(p)} for you`;
+}
+
+// A movie row of a list (search, similar): title, facts, the rating control.
+function movieItem(row, where, extraMeta = []) {
   const genres = S.cat.genresOf(row);
-  return h('li', { dataset: { row: String(row), id: String(S.cat.ids[row]) } },
+  const id = S.cat.ids[row];
+  return h('li', { dataset: { row: String(row), id: String(id), state: S.store.get(id) ? 'rated' : (S.store.mark(id) || 'none') } },
     h('div', null, titleButton(row)),
     h('div', { class: 'm-meta' },
+      extraMeta,
       genres.length ? h('span', { text: genres.slice(0, 3).join(' · ') }) : null,
       h('span', { text: countText(row) }),
       coldBadge(row),
-      h('span', { class: 'pred', text: `≈ ${fmt1(predicted(row))} for you` })),
-    h('div', { class: 'm-side' }, starsFor(row)));
+      h('span', { class: 'pred', text: predText(row) })),
+    h('div', { class: 'm-side' }, rowControls(row, { where })));
 }
 
-function refreshSearchStars() {
+function searchItem(row) {
+  return movieItem(row, 'search');
+}
+
+// predictions move with every rating; the rows stay
+function refreshSearchPreds() {
   for (const li of $('search-results').children) {
-    const row = Number(li.dataset.row);
-    const st = li.querySelector('.stars');
-    st?.setValue?.(S.store.get(S.cat.ids[row]));
     const p = li.querySelector('.pred');
-    if (p) p.textContent = `≈ ${fmt1(predicted(row))} for you`;
+    if (p) p.textContent = predText(Number(li.dataset.row));
   }
 }
 
 // ------------------------------------------------------------------ rated list
+function ratedItem(row, id) {
+  return h('li', { dataset: { row: String(row), id: String(id), state: 'rated' } },
+    h('div', null, titleButton(row)),
+    h('div', { class: 'm-meta' }, h('span', { text: S.cat.genresOf(row).slice(0, 3).join(' · ') })),
+    h('div', { class: 'm-side' }, rowControls(row, { where: 'rated' })));
+}
+
+function ratedCountText() {
+  const n = S.store.size;
+  $('rated-count').textContent = String(n);
+  $('rated-hint').hidden = n >= 3;
+}
+
+// One movie's change in "Your ratings": a new rating goes on top, an edit keeps its row (the
+// stars were already updated in place), a removal takes its row out.
+function updateRatedRow(change, row) {
+  ratedCountText();
+  if (row === undefined) return;
+  const list = $('rated-list');
+  const li = list.querySelector(`li[data-id="${change.id}"]`);
+  const now = change.after.rating, was = change.before.rating;
+  if (now && !li) {
+    if (S.store.entries()[0]?.id === change.id) list.prepend(ratedItem(row, change.id));
+    else renderRated();   // an undo puts it back in its old place
+  }
+  else if (!now && li) {
+    // keep keyboard focus in the list
+    if (li.contains(document.activeElement)) (li.nextElementSibling || li.previousElementSibling)?.querySelector('.m-title')?.focus();
+    li.remove();
+  } else if (now && was && li && change.before.added !== change.after.added) {
+    renderRated();   // restored by undo with its old place
+  }
+}
+
 function renderRated() {
   const list = clear($('rated-list'));
   const entries = S.store.entries();
-  $('rated-count').textContent = String(entries.length);
-  $('rated-hint').hidden = entries.length >= 3;
+  ratedCountText();
   let unknown = 0;
   for (const e of entries) {
     const row = S.cat.row.get(e.id);
     if (row === undefined) { unknown++; continue; }
-    list.appendChild(h('li', { dataset: { row: String(row), id: String(e.id) } },
-      h('div', null, titleButton(row)),
-      h('div', { class: 'm-meta' }, h('span', { text: S.cat.genresOf(row).slice(0, 3).join(' · ') })),
-      h('div', { class: 'm-side' },
-        starsFor(row),
-        h('button', {
-          type: 'button', class: 'x-btn', text: '×', title: 'Remove this rating',
-          attrs: { 'aria-label': `Remove your rating of ${S.cat.display(row).name}` },
-          on: { click: () => S.store.remove(e.id) },
-        }))));
+    list.appendChild(ratedItem(row, e.id));
   }
   if (unknown) {
     list.appendChild(h('li', { class: 'muted small' },
@@ -357,10 +683,35 @@ function renderRated() {
 }
 
 // ------------------------------------------------------------------ recommendations
-function filters() {
-  const g = Number($('f-genre').value) || 0;
+// The year range, checked as it is typed: a message beside the fields, and the list keeps the
+// last valid range meanwhile.
+function yearRange() {
   const y0 = Number($('f-ymin').value) || 0;
   const y1 = Number($('f-ymax').value) || 0;
+  const err = $('f-year-err');
+  let msg = '';
+  if (y0 && y1 && y0 > y1) msg = `“From” (${y0}) is after “To” (${y1}): swap them or clear one.`;
+  err.textContent = msg;
+  err.hidden = !msg;
+  $('f-ymin').setAttribute('aria-invalid', msg ? 'true' : 'false');
+  $('f-ymax').setAttribute('aria-invalid', msg ? 'true' : 'false');
+  if (!msg) S.lastYears = [y0, y1];
+  return S.lastYears || [0, 0];
+}
+
+function resetFilters() {
+  $('f-genre').value = '0';
+  $('f-min').value = '0';
+  $('f-ymin').value = '';
+  $('f-ymax').value = '';
+  yearRange();
+  saveFilters();
+  renderRecs();
+}
+
+function filters() {
+  const g = Number($('f-genre').value) || 0;
+  const [y0, y1] = yearRange();
   return {
     genreMask: g ? (1 << (g - 1)) >>> 0 : 0,
     minCount: Number($('f-min').value) || 0,
@@ -394,47 +745,120 @@ function renderRecs() {
   const f = filters();
   const t0 = performance.now();
   // the engine's one recommend (the same as `mfrec recommend --rate`): fold-in, rated movies
-  // excluded, filters, top n
-  const res = S.r.recommend(S.items, S.ratings, {
-    n: S.recN, minCount: f.minCount, genreMask: f.genreMask, yearMin: f.yearMin, yearMax: f.yearMax,
-  });
+  // excluded, "not interested" movies excluded, filters, top n
+  let res;
+  try {
+    res = S.r.recommend(S.items, S.ratings, {
+      n: S.recN, minCount: f.minCount, genreMask: f.genreMask, yearMin: f.yearMin, yearMax: f.yearMax,
+      exclude: S.excluded,
+    });
+  } catch (e) {
+    $('recs-note').textContent = `The recommendations could not be computed: ${e.message || e}`;
+    return;
+  }
   const dt = performance.now() - t0;
   S.timings.rank.push(dt);
-  const list = clear($('recs'));
+  const list = $('recs');
   const n = S.items.length;
   const fi = S.timings.foldIn[S.timings.foldIn.length - 1] || 0;
   $('recs-note').textContent = (n === 0
-    ? 'No ratings yet: these are the movies rated highest on average (after shrinking toward the mean). Rate a few to make them yours.'
+    ? 'No ratings yet: these are popular, well-liked movies. Rate a few to make them yours.'
     : `Based on your ${n} rating${n === 1 ? '' : 's'} · computed in ${(fi + dt).toFixed(1)} ms`);
-  if (!res.items.length) {
-    list.appendChild(h('li', { class: 'muted' }, h('div', { text: 'Nothing matches these filters.' })));
-  }
-  const keep = new Set();
+  $('recs-empty').hidden = res.items.length > 0 || S.pinned.size > 0;
+  // rows shown: the engine's list, with rows just rated here kept at their place
+  const rows = [];
+  const at = new Map();
   for (let k = 0; k < res.items.length; k++) {
-    const row = res.items[k];
-    const genres = S.cat.genresOf(row);
+    if (S.pinned.has(res.items[k])) continue;
+    rows.push(res.items[k]);
+    at.set(res.items[k], k);
+  }
+  for (const [row, idx] of [...S.pinned].sort((a, b) => a[1] - b[1])) rows.splice(Math.min(idx, rows.length), 0, row);
+  const best = res.scores.length ? res.scores[0] : 0;
+  const keep = new Set();
+  const prevOrder = [...S.recLis.keys()];
+  // after a rating, say how the list moved and mark the new picks
+  const fresh = S.recLis.size ? rows.filter((r) => !S.recLis.has(r)).length : 0;
+  if (n > 0 && fresh) $('recs-note').textContent += ` · ${fresh} new pick${fresh === 1 ? '' : 's'}`;
+  let rank = 0;
+  rows.forEach((row, pos) => {
+    let li = S.recLis.get(row);
+    if (!li) {
+      li = recItem(row);
+      if (prevOrder.length) li.classList.add('fresh');   // new since the last update
+      S.recLis.set(row, li);
+    } else li.classList.remove('fresh');
+    keep.add(row);
+    const k = at.get(row);
+    const pinned = k === undefined;
+    li.classList.toggle('pinned', pinned);
+    const rankEl = li.querySelector('.rank');
+    rankEl.textContent = pinned ? '✓' : String(++rank);
+    const scoreEl = li.querySelector('.score');
+    const matchEl = li.querySelector('.match');
+    if (pinned) {
+      const mark = S.store.mark(S.cat.ids[row]);
+      scoreEl.textContent = mark === 'notinterested' ? 'hidden from your picks' : mark === 'notseen' ? 'noted' : 'rated';
+      scoreEl.title = '';
+      matchEl.textContent = '';
+      delete li.dataset.score; delete li.dataset.raw;
+    } else {
+      const r = res.ratings[k];
+      const sd = res.sd ? res.sd[k] : NaN;
+      scoreEl.textContent = Number.isFinite(r) ? `★ ${fmt1(r)}${Number.isFinite(sd) ? ` ± ${fmt1(sd)}` : ''}` : '';
+      scoreEl.title = Number.isFinite(r) ? `Predicted rating ${r.toFixed(2)}` : '';
+      const m = matchPercent(res.scores[k], best);
+      matchEl.textContent = `${Math.round(m)}% match`;
+      matchEl.title = 'How strongly the model picks it: 100% = your best pick, 0% = a typical movie';
+      li.dataset.score = String(r);
+      li.dataset.raw = String(res.scores[k]);
+      li.dataset.match = String(m);
+    }
     const open = S.open.has(row);
-    if (open) keep.add(row);
-    const whyId = `why-${row}`;
-    const li = h('li', { dataset: { row: String(row), id: String(S.cat.ids[row]), score: String(res.ratings[k]), raw: String(res.scores[k]) } },
-      h('span', { class: 'rank', text: String(k + 1) }),
-      h('div', null, titleButton(row)),
-      h('div', { class: 'm-meta' },
-        genres.length ? h('span', { text: genres.slice(0, 3).join(' · ') }) : null,
-        h('span', { text: countText(row) }),
-        coldBadge(row)),
-      h('div', { class: 'm-side' },
-        h('span', { class: 'score', text: fmt1(res.ratings[k]), title: `Predicted rating ${res.ratings[k].toFixed(2)}` }),
-        h('button', {
-          type: 'button', class: 'why-btn', text: 'Why?',
-          attrs: { 'aria-expanded': open ? 'true' : 'false', 'aria-controls': whyId },
-          on: { click: (e) => toggleWhy(row, e.currentTarget) },
-        })));
-    if (open) li.appendChild(whyPanel(row, whyId));
-    list.appendChild(li);
+    const panel = li.querySelector('.why');
+    if (open) {
+      const fresh = whyPanel(row, `why-${row}`);
+      if (panel) panel.replaceWith(fresh); else li.appendChild(fresh);
+    } else if (panel) panel.remove();
+    if (list.children[pos] !== li) list.insertBefore(li, list.children[pos] || null);
+  });
+  for (const row of prevOrder) {
+    if (keep.has(row)) continue;
+    const li = S.recLis.get(row);
+    if (li.contains(document.activeElement)) list.querySelector('.m-title')?.focus();
+    li.remove();
+    S.recLis.delete(row);
   }
   for (const r of [...S.open]) if (!keep.has(r)) S.open.delete(r);
   $('more-btn').hidden = res.items.length < S.recN || S.recN >= 100;
+}
+
+function recItem(row) {
+  const genres = S.cat.genresOf(row);
+  const whyId = `why-${row}`;
+  const id = S.cat.ids[row];
+  return h('li', { dataset: { row: String(row), id: String(id), state: 'none' } },
+    h('span', { class: 'rank' }),
+    h('div', null, titleButton(row)),
+    h('div', { class: 'm-meta' },
+      genres.length ? h('span', { text: genres.slice(0, 3).join(' · ') }) : null,
+      h('span', { text: countText(row) }),
+      coldBadge(row)),
+    h('div', { class: 'm-side' },
+      h('span', { class: 'score' }),
+      h('span', { class: 'match' }),
+      S.caps.explains ? h('button', {
+        type: 'button', class: 'why-btn', text: 'Why?',
+        attrs: { 'aria-expanded': 'false', 'aria-controls': whyId },
+        on: { click: (e) => toggleWhy(row, e.currentTarget) },
+      }) : null),
+    h('div', { class: 'm-rate' }, rowControls(row, { where: 'recs' })));
+}
+
+function unpinRecs() {
+  if (!S.pinned.size) return;
+  S.pinned.clear();
+  renderRecs();
 }
 
 function toggleWhy(row, btn) {
@@ -488,25 +912,42 @@ function whyPanel(row, id) {
     const t = Array.from(S.items).indexOf(item);
     return t >= 0 ? S.ratings[t] : 0;
   };
+  // plain words for each term (the numbers are the engine's, unchanged: they still add up)
+  const liked = (r) => r >= e.mu;
+  const ratedWords = (t, r) => {
+    const name = fullName(t.item);
+    if (t.value >= 0) {
+      return liked(r) ? ['People who liked ', h('em', { text: name }), ' liked this too']
+        : ['You rated ', h('em', { text: name }), ' low, and this movie is unlike it'];
+    }
+    return liked(r) ? ['You liked ', h('em', { text: name }), ', and this movie is unlike it']
+      : ['People who disliked ', h('em', { text: name }), ' tend to dislike this too'];
+  };
   const a = h('div', { class: 'why-grid', dataset: { kind: 'rated', total: String(e.scoreRaw) } },
-    whyRow('Average of all ratings', e.mu, scale, { base: true, title: 'The global mean rating μ' }),
-    whyRow("This movie's own bias", e.itemBias, scale, { title: 'How much better or worse than average people rate it' }),
+    whyRow('A typical rating', e.mu, scale, { base: true, title: 'The average of all ratings in the data' }),
+    whyRow(e.itemBias >= 0 ? 'People rate this movie above average' : 'People rate this movie below average', e.itemBias, scale,
+      { title: 'How much better or worse than a typical movie everyone rates it' }),
     shownRated.map((t) => {
-      const d = S.cat.display(t.item);
       const r = ratingOf(t.item);
-      const lbl = h('span', null, `${d.name}${d.year ? ` (${d.year})` : ''}`, h('span', { class: 'you-rated', text: ` · you: ${r}★` }));
-      return whyRow(lbl, t.value, scale);
+      const lbl = h('span', null, ratedWords(t, r), h('span', { class: 'you-rated', text: ` · you: ${r}★` }));
+      return whyRow(lbl, t.value, scale, { title: `${fullName(t.item)}: you rated it ${r}★` });
     }),
-    restRated.length ? whyRow(`${restRated.length} more of your ratings`, restSum, scale) : null,
+    restRated.length ? whyRow(`${restRated.length} more of your ratings, together`, restSum, scale) : null,
     h('span', { class: 'lbl total', text: 'Predicted score' }),
     h('span', { class: 'val total', dataset: { total: String(e.scoreRaw) }, text: fmt2(e.scoreRaw) }),
     h('span', { class: 'bar total' }));
 
   const b = h('div', { class: 'why-grid', dataset: { kind: 'genre', total: String(e.scoreRaw) } },
-    whyRow('Average of all ratings', e.mu, scale, { base: true, title: 'The global mean rating μ' }),
-    whyRow('Your general leniency', e.userBias, scale, { title: 'Your bias: how much higher or lower than others you rate' }),
-    byGenre.map((t) => whyRow(`Genre: ${S.cat.genreNames[t.genre] ?? t.genre}`, t.value, scale)),
-    whyRow('This movie beyond its genres', e.itemOwn, scale),
+    whyRow('A typical rating', e.mu, scale, { base: true, title: 'The average of all ratings in the data' }),
+    whyRow(e.userBias >= 0 ? 'You rate more generously than most' : 'You rate more strictly than most', e.userBias, scale,
+      { title: 'How much higher or lower than others you rate in general' }),
+    byGenre.map((t) => {
+      const g = S.cat.genreNames[t.genre] ?? String(t.genre);
+      return whyRow(t.value >= 0 ? `You like ${g} more than most` : `You like ${g} less than most`, t.value, scale,
+        { title: `${g}: how your taste and this genre line up` });
+    }),
+    whyRow(e.itemOwn >= 0 ? 'What sets this movie apart suits you' : 'What sets this movie apart does not suit you', e.itemOwn, scale,
+      { title: 'The movie beyond its genres, and how it meets your taste' }),
     h('span', { class: 'lbl total', text: 'Predicted score' }),
     h('span', { class: 'val total', dataset: { total: String(e.scoreRaw) }, text: fmt2(e.scoreRaw) }),
     h('span', { class: 'bar total' }));
@@ -515,7 +956,7 @@ function whyPanel(row, id) {
   return h('div', { class: 'why', id, dataset: { row: String(row), score: String(e.score), raw: String(e.scoreRaw) } },
     h('div', { class: 'why-cols' },
       h('div', null, h('h4', { text: S.items.length ? 'Which of your ratings add up to it' : 'Before you rate anything' }), a),
-      h('div', null, h('h4', { text: 'The same score, split by genre' }), b)),
+      h('div', null, h('h4', { text: 'The same score, by genre' }), b)),
     h('p', {
       class: 'why-note',
       text: `Both columns add up exactly to ${fmt2(e.scoreRaw)}; shown as ${fmt1(e.score)}${clamped ? ` (clamped to the model's ${S.scale.min}–${S.scale.max} scale)` : ''}.`,
@@ -525,6 +966,7 @@ function whyPanel(row, id) {
 // ------------------------------------------------------------------ movie dialog
 function openMovie(row) {
   const dlg = $('movie-dialog');
+  if (S.map && S.map.markRow !== row) S.map.mark(-1);   // a new action: the old mark goes
   S.dialogRow = row;
   renderMovie(row, true);
   if (!dlg.open) dlg.showModal();
@@ -542,8 +984,8 @@ function renderMovie(row, resetScroll) {
   body.appendChild(h('div', { class: 'md-genres' },
     S.cat.genresOf(row).map((g) => h('span', { text: g })), coldBadge(row)));
   body.appendChild(h('div', { class: 'md-facts' },
-    h('div', null, h('div', { class: 'k', text: 'Your rating' }), h('div', { class: 'v' }, starsFor(row, false))),
-    h('div', null, h('div', { class: 'k', text: mine ? 'Model predicts' : 'Predicted for you' }),
+    h('div', { class: 'md-rate' }, h('div', { class: 'k', text: 'Your rating' }), h('div', { class: 'v' }, rowControls(row, { small: false, where: 'dialog' }))),
+    pred === null ? null : h('div', null, h('div', { class: 'k', text: mine ? 'Model predicts' : 'Predicted for you' }),
       h('div', { class: 'v md-pred', dataset: { value: String(pred) } }, fmt1(pred), h('span', { class: 'star-on', text: ' ★' }))),
     h('div', null, h('div', { class: 'k', text: 'Ratings in the data' }),
       h('div', { class: 'v md-count', text: fmtInt(S.cat.counts[row]) }))));
@@ -555,7 +997,7 @@ function renderMovie(row, resetScroll) {
   });
   body.appendChild(h('div', { class: 'actions' },
     whyBtn,
-    h('button', { type: 'button', text: 'Show on map', on: { click: () => { $('movie-dialog').close(); S.map?.zoomTo(row); } } })));
+    S.caps.vectors ? h('button', { type: 'button', class: 'show-on-map', text: 'Show on map', on: { click: () => { $('movie-dialog').close(); showOnMap(row); } } }) : null));
   body.appendChild(whyBox);
 
   body.appendChild(h('h3', { text: 'Similar movies', style: { display: 'block', margin: '1rem 0 .3rem' } }));
@@ -566,21 +1008,38 @@ function renderMovie(row, resetScroll) {
     body.appendChild(h('p', { class: 'muted', text: `Not available: ${e.message || e}` }));
     return;
   }
-  const list = h('ol', { class: 'movie-list sim', id: 'similar-list' });
+  const list = h('ol', { class: 'movie-list sim', id: 'similar-list', attrs: { 'aria-label': 'Similar movies' } });
   for (let k = 0; k < sim.items.length; k++) {
     const s = sim.items[k];
-    list.appendChild(h('li', { dataset: { row: String(s) } },
-      h('div', null, titleButton(s)),
-      h('div', { class: 'm-meta' },
-        h('span', { class: 'sim-val', text: `${Math.round(sim.similarity[k] * 100)}% similar` }),
-        h('span', { text: countText(s) }),
-        coldBadge(s)),
-      h('div', { class: 'm-side' },
-        h('span', { class: 'score', text: fmt1(predicted(s)), title: 'Predicted for you' }))));
+    list.appendChild(movieItem(s, 'similar', [h('span', { class: 'sim-val', text: `${Math.round(sim.similarity[k] * 100)}% similar` })]));
   }
   if (!sim.items.length) list.appendChild(h('li', { class: 'muted' }, h('div', { text: 'No similar movies.' })));
   body.appendChild(list);
   if (resetScroll) $('movie-dialog').scrollTop = 0;
+}
+
+// after a rating: the dialog's numbers change, its rows stay
+function updateMovieDialog() {
+  const body = $('movie-body');
+  const p = body.querySelector('.md-pred');
+  if (p) {
+    const v = predicted(S.dialogRow);
+    p.dataset.value = String(v);
+    p.firstChild.textContent = fmt1(v);
+  }
+  for (const li of body.querySelectorAll('#similar-list > li[data-row]')) {
+    const el = li.querySelector('.pred');
+    if (el) el.textContent = predText(Number(li.dataset.row));
+  }
+}
+
+// "Show on map": the map zooms to the movie and marks it with a ring and its title, which stay
+// until the next action on the map or another movie is opened.
+function showOnMap(row) {
+  if (!S.map) return;
+  S.map.mark(row, fullName(row));
+  S.map.zoomTo(row);
+  selectTab('map');
 }
 
 // ------------------------------------------------------------------ hypothetical movie
@@ -646,19 +1105,6 @@ async function initMap() {
   });
 }
 
-LatentMap.prototype.zoomTo = function zoomTo(row) {
-  this.focus(row);
-  if (this.renderer === 'webgl' && this.sp) {
-    this.sp.zoomToPoints([row], { padding: 8, transition: true }).catch?.(() => {});
-  } else {
-    this.z = 8;
-    const unit = 1;
-    this.ox = -this.nx[row] * this.z * unit;
-    this.oy = -this.ny[row] * this.z * unit;
-    this._draw2dSoon();
-  }
-  this.el.scrollIntoView({ behavior: 'smooth', block: 'center' });
-};
 
 // ------------------------------------------------------------------ static wiring
 function wireStatic() {
@@ -667,7 +1113,8 @@ function wireStatic() {
   search.addEventListener('input', runSearch);
   search.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown' || e.key === 'Enter') {
-      const first = $('search-results').querySelector('.stars');
+      // to the first result (its title: Enter opens it, Up/Down move, 1-5 rate)
+      const first = $('search-results').querySelector('li[data-row] .m-title');
       if (first) { e.preventDefault(); first.focus(); }
     } else if (e.key === 'Escape') {
       search.value = '';
@@ -688,11 +1135,21 @@ function wireStatic() {
   }
   loadFilters();
   $('filters').addEventListener('submit', (e) => e.preventDefault());
+  $('reset-filters').addEventListener('click', resetFilters);
   $('filters').addEventListener('input', () => { saveFilters(); renderRecs(); });
   $('filters').addEventListener('change', () => { saveFilters(); renderRecs(); });
   $('more-btn').addEventListener('click', () => { S.recN = Math.min(100, S.recN + 20); renderRecs(); });
 
-  S.store.onChange(() => refresh());
+  S.store.onChange((store, change) => {
+    if (change) update(change); else refresh();
+    if (narrow() && S.tab !== 'recs') $('recs-cue').hidden = false;   // "recommendations updated"
+  });
+  // rows rated in the list stay in place until the pointer or the focus leaves it
+  $('recs').addEventListener('pointerleave', unpinRecs);
+  $('recs').addEventListener('focusout', (e) => { if (!$('recs').contains(e.relatedTarget)) unpinRecs(); });
+  $('starter-more').addEventListener('click', () => { S.starterSeed++; newStarterSet(); });
+  wireListKeys();
+  wireTabs();
 
   // import / export / reset
   $('export-btn').addEventListener('click', exportCsv);
@@ -722,6 +1179,69 @@ function wireStatic() {
   });
 }
 
+// Keyboard in every movie list: Up/Down move between rows (to their titles), Enter opens a movie
+// (the title is a button), 1-5 rate the row, Delete removes its rating (with undo). The stars
+// keep Left/Right for half steps.
+function wireListKeys() {
+  document.addEventListener('keydown', (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const t = e.target;
+    if (!(t instanceof Element)) return;
+    const li = t.closest('li[data-row]');
+    const list = li && li.parentElement;
+    if (!li || !list || !(list.matches('.movie-list, .starter-grid'))) return;
+    const onStars = t.classList.contains('stars');
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const rows = [...list.children].filter((x) => x.matches('li[data-row]'));
+      const i = rows.indexOf(li) + (e.key === 'ArrowDown' ? 1 : -1);
+      if (i >= 0 && i < rows.length) rows[i].querySelector('.m-title')?.focus();
+      else if (i < 0 && list.id === 'search-results') $('search').focus();
+      return;
+    }
+    if (onStars || t.tagName === 'INPUT') return;   // the stars handle digits and Delete themselves
+    const row = Number(li.dataset.row);
+    const where = list.id === 'recs' ? 'recs' : list.id === 'starter-grid' ? 'starter' : '';
+    if (/^[1-5]$/.test(e.key)) {
+      e.preventDefault();
+      rate(row, Number(e.key), where);
+    } else if (e.key === 'Delete' || e.key === 'Backspace') {
+      e.preventDefault();
+      removeWithUndo(S.cat.ids[row]);
+    }
+  });
+}
+
+// ------------------------------------------------------------------ narrow screens: tabs
+const NARROW = window.matchMedia('(max-width: 760px)');
+const narrow = () => NARROW.matches;
+
+function selectTab(name) {
+  S.tab = name;
+  for (const b of document.querySelectorAll('#tabs [role=tab]')) {
+    const on = b.dataset.tab === name;
+    b.setAttribute('aria-selected', on ? 'true' : 'false');
+    b.tabIndex = on ? 0 : -1;
+  }
+  for (const p of document.querySelectorAll('[data-panel]')) p.classList.toggle('tab-off', p.dataset.panel !== name);
+  if (name === 'recs') $('recs-cue').hidden = true;
+  if (name === 'map' && S.map) S.map._resize?.();
+}
+
+function wireTabs() {
+  const tabs = [...document.querySelectorAll('#tabs [role=tab]')];
+  for (const b of tabs) {
+    b.addEventListener('click', () => { selectTab(b.dataset.tab); if (narrow()) window.scrollTo({ top: 0 }); });
+    b.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+      const i = (tabs.indexOf(b) + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length;
+      tabs[i].focus();
+      selectTab(tabs[i].dataset.tab);
+    });
+  }
+  selectTab('rate');
+}
+
 async function afterModelChange() {
   const gval = $('f-genre').value;
   const gsel = $('f-genre');
@@ -748,7 +1268,8 @@ function exportCsv() {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-  flash(`Exported ${S.store.size} rating${S.store.size === 1 ? '' : 's'} (MovieLens CSV: userId,movieId,rating,timestamp).`);
+  const m = S.store.marksSize;
+  flash(`Exported ${S.store.size} rating${S.store.size === 1 ? '' : 's'}${m ? ` and ${m} “not seen” / “not interested” mark${m === 1 ? '' : 's'} (a 5th column, status)` : ''} (MovieLens CSV: userId,movieId,rating,timestamp).`);
 }
 
 async function importCsv(e) {
@@ -765,9 +1286,10 @@ async function importCsv(e) {
     const known = res.rows.filter((r) => S.cat.row.has(r.id)).length;
     const parts = [`Imported ${res.rows.length} rating${res.rows.length === 1 ? '' : 's'} from ${file.name}`];
     if (res.rows.length - known) parts.push(`${res.rows.length - known} for movies this model does not know`);
+    if (res.marks.length) parts.push(`${res.marks.length} movie${res.marks.length === 1 ? '' : 's'} marked “not seen” or “not interested”`);
     if (res.skipped) parts.push(`${res.skipped} unreadable line${res.skipped === 1 ? '' : 's'} skipped`);
     if (res.otherUsers) parts.push(`the file holds ${res.users} users: only user ${res.user}'s ratings were taken`);
-    flash(parts.join('; ') + '.', res.rows.length === 0);
+    flash(parts.join('; ') + '.', res.rows.length + res.marks.length === 0);
   } catch (err) {
     flash(`Could not import ${file.name}: ${err.message || err}`, true);
   }
@@ -796,7 +1318,15 @@ async function registerServiceWorker() {
   try {
     await navigator.serviceWorker.register(new URL('../sw.js', import.meta.url), { scope: new URL('../', import.meta.url).pathname });
     await navigator.serviceWorker.ready;
-    const cache = await caches.open('mfrec-v1');
+    const cache = await caches.open(SW_CACHE);
+    // the threaded engine is worth keeping only where it can run (a cross-origin isolated page)
+    if (self.crossOriginIsolated) {
+      await Promise.all(['mfrec_mt.js', 'mfrec_mt.wasm', 'mfrec_mt.worker.js'].map(async (f) => {
+        const url = new URL(`../wasm/${f}`, import.meta.url).href;
+        if (await cache.match(url)) return;
+        try { const resp = await fetch(url); if (resp.ok && resp.status === 200) await cache.put(url, resp); } catch { /* optional */ }
+      }));
+    }
     const ok = (await cache.match(BUNDLE_URL)) && (await cache.match(new URL('../wasm/mfrec.wasm', import.meta.url).href));
     if (ok) {
       const chip = $('offline-chip');

@@ -109,6 +109,79 @@ export function buildSearchIndex(titles) {
   return { n, hay, starts, lineRow };
 }
 
+// ---- forgiving search: the forms a person types for a title
+
+// The words of every search line (its year dropped), as ids into a vocabulary (typo matching is
+// done once per distinct word), their concatenation ("walle" for "WALL·E") and their initials
+// ("lotr..." for "Lord of the Rings"). Pure: also runs in the search worker.
+export function buildSearchForms({ hay, starts }) {
+  const lines = starts.length - 1;
+  const compact = new Array(lines), initials = new Array(lines);
+  const vocab = new Map();
+  const vocabList = [];
+  const wordStart = new Int32Array(lines + 1);
+  const ids = [];
+  for (let l = 0; l < lines; l++) {
+    const w = hay.slice(starts[l], starts[l + 1] - 1).split(' ');
+    if (w.length > 1 && /^\d{4}$/.test(w[w.length - 1])) w.pop();
+    wordStart[l] = ids.length;
+    let ini = '';
+    for (const x of w) {
+      let id = vocab.get(x);
+      if (id === undefined) { id = vocabList.length; vocab.set(x, id); vocabList.push(x); }
+      ids.push(id);
+      ini += x[0] || '';
+    }
+    compact[l] = w.join('');
+    initials[l] = ini;
+  }
+  wordStart[lines] = ids.length;
+  return { compact, initials, vocabList, wordStart, wordIds: Int32Array.from(ids) };
+}
+const ROMAN = ['', 'i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix', 'x', 'xi', 'xii', 'xiii', 'xiv', 'xv', 'xvi', 'xvii', 'xviii', 'xix', 'xx'];
+
+// "2" <-> "ii" (1-20; single-letter roman numerals are words too often to be read as numbers)
+export function numeralVariant(w) {
+  if (/^\d{1,2}$/.test(w)) { const v = Number(w); return v >= 1 && v <= 20 ? ROMAN[v] : null; }
+  const i = ROMAN.indexOf(w);
+  return i > 0 && w.length >= 2 ? String(i) : null;
+}
+
+// Optimal-string-alignment distance (edits: insert, delete, substitute, swap two neighbours),
+// or max + 1 as soon as it must exceed max.
+export function editDistance(a, b, max) {
+  const la = a.length, lb = b.length;
+  if (Math.abs(la - lb) > max) return max + 1;
+  let prev2 = new Int32Array(lb + 1), prev = new Int32Array(lb + 1), cur = new Int32Array(lb + 1);
+  for (let j = 0; j <= lb; j++) prev[j] = j;
+  for (let i = 1; i <= la; i++) {
+    cur[0] = i;
+    let rowMin = i;
+    const ca = a.charCodeAt(i - 1);
+    for (let j = 1; j <= lb; j++) {
+      const cb = b.charCodeAt(j - 1);
+      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca === cb ? 0 : 1));
+      if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) v = Math.min(v, prev2[j - 2] + 1);
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    const t = prev2; prev2 = prev; prev = cur; cur = t;
+  }
+  return prev[lb];
+}
+
+// how well one typed word matches one title word: 1 exact (or the same numeral), 0.9 a prefix
+// of at least 3 letters, 0.8 / 0.65 one / two typos (two only for words of 8+ letters), else 0
+function wordMatch(q, w, qNum) {
+  if (q === w || (qNum !== null && qNum === w)) return 1;
+  if (q.length >= 3 && w.startsWith(q)) return 0.9;
+  const max = q.length >= 8 ? 2 : q.length >= 4 ? 1 : 0;
+  if (!max) return 0;
+  const d = editDistance(q, w, max);
+  return d === 1 ? 0.8 : d === 2 && max >= 2 ? 0.65 : 0;
+}
+
 export class Catalog {
   // r: a Recommender (wasm object). Copies everything it needs out of wasm memory.
   constructor(r) {
@@ -192,6 +265,9 @@ export class Catalog {
 
   get searchReady() { return this._search !== null; }
 
+  // builds the forgiving-search forms ahead of the first typo (called when the page is idle)
+  prepareForgivingSearch() { if (this._search) this._forms(); }
+
   _lineOf(pos) {
     const s = this._search.starts;
     let lo = 0, hi = s.length - 2;
@@ -202,32 +278,41 @@ export class Catalog {
     return lo;
   }
 
-  // Returns {rows (best first, at most `limit`), total (all matching titles), all (every match, for
-  // the map, capped at `allCap`)}. Every query word must occur; titles starting with the query
-  // come first, then titles where the longest word starts a word, then the rest; ties by number of
-  // ratings.
-  search(query, limit = 40, allCap = 5000) {
-    if (!this._search) this.buildSearchIndex();
-    const q = normalizeText(query).trim();
-    if (!q) return { rows: [], total: 0, all: [] };
+  // The words of every search line (its year dropped), their concatenation ("walle" for
+  // "WALL·E") and their initials ("lotr..." for "Lord of the Rings"): built on first use.
+  _forms() {
+    if (!this._formsCache) this._formsCache = buildSearchForms(this._search);
+    return this._formsCache;
+  }
+
+  // forms built elsewhere (the search worker) for this index: used only if they fit
+  adoptSearchForms(f) {
+    if (this._formsCache || !f || !this._search) return false;
+    const lines = this._search.starts.length - 1;
+    if (!Array.isArray(f.compact) || f.compact.length !== lines || !Array.isArray(f.initials) || f.initials.length !== lines
+        || !(f.wordStart instanceof Int32Array) || f.wordStart.length !== lines + 1 || !(f.wordIds instanceof Int32Array)
+        || f.wordStart[lines] !== f.wordIds.length || !Array.isArray(f.vocabList)) return false;
+    for (let j = 0; j < f.wordIds.length; j++) if (!(f.wordIds[j] >= 0 && f.wordIds[j] < f.vocabList.length)) return false;
+    this._formsCache = { compact: f.compact, initials: f.initials, vocabList: f.vocabList, wordStart: f.wordStart, wordIds: f.wordIds };
+    return true;
+  }
+
+  // Exact search: every query word occurs in the title (a query of single letters, "e t" from
+  // "e.t.", must occur as those whole words in a row). Returns Map row -> class (0 best).
+  _exact(q, out) {
     const words = q.split(' ').filter(Boolean);
     const { hay, starts, lineRow } = this._search;
     const lead = words.reduce((a, b) => (b.length > a.length ? b : a));
     const others = words.filter((w) => w !== lead);
-    const stamp = this._stamp || (this._stamp = new Int32Array(this.n));
-    const gen = (this._gen = (this._gen || 0) + 1);
-    const rows = [];
-    const keys = [];
-    const counts = this.counts;
+    const phrase = words.length >= 2 && words.every((w) => w.length === 1) ? ` ${q} ` : null;
     const consider = (line, pos) => {
       const row = lineRow[line];
-      if (stamp[row] === gen) return;
       const a = starts[line];
-      if (others.length) {
+      if (others.length || phrase) {
         const text = hay.slice(a, starts[line + 1] - 1);
         for (const w of others) if (!text.includes(w)) return;
+        if (phrase && !` ${text} `.includes(phrase)) return;
       }
-      stamp[row] = gen;
       let cls;
       if (hay.startsWith(q, a)) {
         // the whole title (its year aside) is the query: first of all
@@ -237,8 +322,8 @@ export class Catalog {
       } else {
         cls = pos === a || hay.charCodeAt(pos - 1) === 32 ? 2 : 3;
       }
-      rows.push(row);
-      keys.push(cls * 1e9 - counts[row]);
+      const had = out.get(row);
+      if (had === undefined || cls < had) out.set(row, cls);
     };
     if (q.length < 2) {
       // one character: title starts only (a substring scan would match nearly everything)
@@ -251,8 +336,87 @@ export class Catalog {
         pos = hay.indexOf(lead, starts[line + 1]);   // one hit per line is enough
       }
     }
-    const order = Array.from(rows.keys()).sort((x, y) => keys[x] - keys[y] || rows[x] - rows[y]);
-    const sorted = order.map((k) => rows[k]);
-    return { rows: sorted.slice(0, limit), total: sorted.length, all: sorted.length > allCap ? sorted.slice(0, allCap) : sorted };
+  }
+
+  // Returns {rows (best first, at most `limit`), total (all matching titles), all (every match, for
+  // the map, capped at `allCap`), fuzzy (rows found only by typo tolerance)}. Exact matches first:
+  // titles that are the query, then titles starting with it, then where a word starts with it,
+  // then the rest; the same with numerals swapped ("godfather 2" = "godfather ii"), titles typed
+  // without spaces ("walle") or as initials ("lotr"); ties by number of ratings. When that finds
+  // fewer than 3 titles, titles within a typo or two of every word follow ("matrx", "toy stroy").
+  search(query, limit = 40, allCap = 5000) {
+    if (!this._search) this.buildSearchIndex();
+    const q = normalizeText(query).trim();
+    if (!q) return { rows: [], total: 0, all: [], fuzzy: 0 };
+    const found = new Map();
+    this._exact(q, found);
+    const words = q.split(' ').filter(Boolean);
+    const nums = words.map(numeralVariant);
+    if (nums.some((v) => v !== null)) this._exact(words.map((w, i) => nums[i] ?? w).join(' '), found);
+    const cq = words.join('');
+    if (cq.length >= 3 && /[a-z]/.test(cq)) {
+      const { compact, initials } = this._forms();
+      const { lineRow } = this._search;
+      const acro = words.length === 1 && cq.length <= 6 && /^[a-z]+$/.test(cq);
+      for (let l = 0; l < compact.length; l++) {
+        let cls = -1;
+        if (compact[l] === cq) cls = 0;
+        else if (compact[l].startsWith(cq) && words.length === 1) cls = 2;
+        else if (acro && initials[l].startsWith(cq)) cls = 2;
+        if (cls < 0) continue;
+        const row = lineRow[l];
+        const had = found.get(row);
+        if (had === undefined || cls < had) found.set(row, cls);
+      }
+    }
+    const counts = this.counts;
+    const exact = [...found.keys()].sort((x, y) => found.get(x) - found.get(y) || counts[y] - counts[x] || x - y);
+    let fuzzy = [];
+    if (exact.length < 3) fuzzy = this._fuzzy(words, found);
+    const sorted = exact.concat(fuzzy);
+    return {
+      rows: sorted.slice(0, limit), total: sorted.length, all: sorted.length > allCap ? sorted.slice(0, allCap) : sorted,
+      fuzzy: fuzzy.length,
+    };
+  }
+
+  // Typo-tolerant matching: every typed word of 2+ characters must match a word of the title
+  // (wordMatch); ranked by the mean match, then by how much of the title the words cover, then by
+  // number of ratings.
+  _fuzzy(words, skip) {
+    const { vocabList, wordStart, wordIds } = this._forms();
+    const { lineRow } = this._search;
+    const qs = words.filter((w) => w.length >= 2);
+    if (!qs.length) return [];
+    const qNums = qs.map(numeralVariant);
+    // per typed word, its match with every distinct title word
+    const V = vocabList.length;
+    const match = qs.map((q, k) => {
+      const m = new Float32Array(V);
+      for (let v = 0; v < V; v++) m[v] = wordMatch(q, vocabList[v], qNums[k]);
+      return m;
+    });
+    const best = new Map();
+    const lines = wordStart.length - 1;
+    for (let l = 0; l < lines; l++) {
+      const row = lineRow[l];
+      if (skip.has(row)) continue;
+      const a = wordStart[l], b = wordStart[l + 1];
+      let sum = 0;
+      let ok = true;
+      for (let k = 0; k < qs.length && ok; k++) {
+        const mk = match[k];
+        let m = 0;
+        for (let j = a; j < b; j++) { const v = mk[wordIds[j]]; if (v > m) m = v; }
+        if (m === 0) ok = false;
+        sum += m;
+      }
+      if (!ok) continue;
+      const score = sum / qs.length + 0.05 * Math.min(1, qs.length / (b - a));
+      const had = best.get(row);
+      if (had === undefined || score > had) best.set(row, score);
+    }
+    const counts = this.counts;
+    return [...best.keys()].sort((x, y) => best.get(y) - best.get(x) || counts[y] - counts[x] || x - y);
   }
 }

@@ -138,9 +138,19 @@ export function searchIndexInWorker(bytes) {
       resolve(null);
       return;
     }
-    const done = (v) => { resolve(v); worker.terminate(); };
-    worker.onerror = () => done(null);
-    worker.onmessage = ({ data }) => done(data && data.ok ? data : null);
+    // resolves with the index; its `forms` promise resolves with the forgiving-search forms
+    // (or null), after which the worker ends
+    let formsDone;
+    const forms = new Promise((res) => { formsDone = res; });
+    let gotIndex = false;
+    const end = () => { formsDone(null); worker.terminate(); };
+    worker.onerror = () => { if (!gotIndex) resolve(null); end(); };
+    worker.onmessage = ({ data }) => {
+      if (!data || !data.ok) { if (!gotIndex) resolve(null); end(); return; }
+      if (data.stage === 'forms') { formsDone(data); worker.terminate(); return; }
+      gotIndex = true;
+      resolve({ ...data, forms });
+    };
     worker.postMessage({ blob: blob.buffer, offsets: offsets.buffer }, [blob.buffer, offsets.buffer]);
   });
 }

@@ -45,6 +45,12 @@ function webglWorks() {
   }
 }
 
+// Zoom is bounded: from the whole map at half size to 32x (at 87k movies, 32x already separates
+// neighbours; beyond it the view only empties). Both renderers, wheel, pinch and "Show on map".
+export const ZOOM_MIN = 0.5;
+export const ZOOM_MAX = 32;
+const SHOW_ZOOM = 8;
+
 export class LatentMap {
   // container: positioned element; opts: {onHover(row|null), onClick(row), renderer: 'auto'|'webgl'|'2d'}
   constructor(container, opts = {}) {
@@ -66,6 +72,9 @@ export class LatentMap {
     this.rated = [];
     this.focusRow = -1;
     this.hoverRow = -1;
+    this.markRow = -1;       // "Show on map": ring + label until the next action
+    this.markLabel = '';
+    this.keyRow = -1;        // the keyboard cursor
     this.view = null;        // regl camera view matrix
     this.z = 1; this.ox = 0; this.oy = 0;   // 2-D renderer view
     this._dirty2d = false;
@@ -104,6 +113,7 @@ export class LatentMap {
       this.renderer = '2d';
     }
     this.el.dataset.renderer = this.renderer;
+    this._keyboard();
     this._scheduleOverlay();
   }
 
@@ -177,7 +187,20 @@ export class LatentMap {
     this.sp = sp;
     await sp.draw({ x: this.nx, y: this.ny, valueA: Array.from(this.classes) }, { zDataType: 'categorical' });
     this.view = Float32Array.from(sp.get('cameraView'));
-    sp.subscribe('view', ({ view }) => { this.view = view; this._scheduleOverlay(); });
+    sp.subscribe('view', ({ view }) => {
+      // bounded zoom: a view beyond the bounds is scaled back about the screen centre
+      const z = Math.hypot(view[0], view[1]);
+      if (z > ZOOM_MAX * 1.0001 || z < ZOOM_MIN * 0.9999) {
+        const f = (z > ZOOM_MAX ? ZOOM_MAX : ZOOM_MIN) / z;
+        const v = Float32Array.from(view);
+        for (const i of [0, 1, 4, 5, 12, 13]) v[i] *= f;
+        this.view = v;
+        sp.set({ cameraView: v });
+        return;
+      }
+      this.view = view;
+      this._scheduleOverlay();
+    });
     sp.subscribe('pointOver', (i) => { this.hoverRow = i; this._showTip(i); });
     sp.subscribe('pointOut', () => { this.hoverRow = -1; this._hideTip(); });
     sp.subscribe('select', ({ points }) => {
@@ -198,7 +221,7 @@ export class LatentMap {
       const sx = e.clientX - r.left, sy = e.clientY - r.top;
       const [xn, yn] = this._fromScreen(sx, sy);
       const f = Math.exp(-e.deltaY * (e.deltaMode ? 0.05 : 0.0015));
-      this.z = Math.max(0.5, Math.min(400, this.z * f));
+      this.z = Math.max(ZOOM_MIN, Math.min(ZOOM_MAX, this.z * f));
       const unit = Math.min(this.width, this.height) / 2;
       this.ox = (sx - this.width / 2) / unit - xn * this.z;
       this.oy = -(sy - this.height / 2) / unit - yn * this.z;
@@ -304,8 +327,121 @@ export class LatentMap {
   }
 
   resetView() {
+    this.mark(-1);
     if (this.renderer === 'webgl' && this.sp) this.sp.reset();
     else { this.z = 1; this.ox = 0; this.oy = 0; this._draw2dSoon(); }
+  }
+
+  // the current zoom factor (1 = the whole map)
+  zoom() {
+    if (this.renderer === 'webgl') return this.view ? Math.hypot(this.view[0], this.view[1]) : 1;
+    return this.z;
+  }
+
+  // centre the view on a movie at a fixed zoom (bounded like the wheel)
+  zoomTo(row) {
+    if (row < 0 || row >= this.n) return;
+    const z = Math.min(ZOOM_MAX, SHOW_ZOOM);
+    if (this.renderer === 'webgl' && this.sp) {
+      const v = new Float32Array(16);
+      v[0] = z; v[5] = z; v[10] = 1; v[15] = 1;
+      v[12] = -this.nx[row] * z; v[13] = -this.ny[row] * z;
+      this.view = v;
+      this.sp.set({ cameraView: v });
+    } else {
+      this.z = z;
+      this.ox = -this.nx[row] * z;
+      this.oy = -this.ny[row] * z;
+      this._draw2dSoon();
+    }
+    this._scheduleOverlay();
+    this.el.scrollIntoView({ behavior: 'smooth', block: 'center' });
+  }
+
+  // a persistent ring and label on one movie (-1 clears)
+  mark(row, label = '') {
+    this.markRow = row >= 0 && row < this.n ? row : -1;
+    this.markLabel = this.markRow >= 0 ? label : '';
+    this.el.dataset.marked = this.markRow >= 0 ? String(this.markRow) : '';
+    this._scheduleOverlay();
+  }
+
+  // ---------------- keyboard: arrows move a cursor to the nearest movie in that direction on
+  // screen, Enter opens it, + / - zoom, Escape clears
+  _keyboard() {
+    if (this._keyReady) return;
+    this._keyReady = true;
+    const live = this.el.querySelector('.map-live');
+    this.el.addEventListener('keydown', (e) => {
+      if (e.target !== this.el) return;
+      const dirs = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+      if (dirs[e.key]) {
+        e.preventDefault();
+        const next = this._nearestInDirection(this.keyRow, dirs[e.key]);
+        if (next >= 0) this.setKeyRow(next);
+      } else if (e.key === 'Enter' || e.key === ' ') {
+        if (this.keyRow >= 0) { e.preventDefault(); this.opts.onClick?.(this.keyRow); }
+      } else if (e.key === '+' || e.key === '=' || e.key === '-') {
+        e.preventDefault();
+        this._zoomBy(e.key === '-' ? 0.5 : 2);
+      } else if (e.key === 'Escape' && this.keyRow >= 0) {
+        this.setKeyRow(-1);
+      }
+    });
+    this.el.addEventListener('focus', () => {
+      if (this.keyRow < 0) this.setKeyRow(this._nearestInDirection(-1, null));
+    });
+    this.el.addEventListener('blur', () => { this._hideTip(); });
+    this._live = live;
+  }
+
+  setKeyRow(row) {
+    this.keyRow = row;
+    this.el.dataset.keyRow = row >= 0 ? String(row) : '';
+    if (row >= 0) {
+      this._showTip(row);
+      if (this._live) this._live.textContent = `${this.label(row)}. Enter opens it; arrow keys move to a neighbour.`;
+    } else this._hideTip();
+    this._scheduleOverlay();
+  }
+
+  _zoomBy(f) {
+    if (this.renderer === 'webgl' && this.sp && this.view) {
+      const z = this.zoom();
+      const g = Math.max(ZOOM_MIN, Math.min(ZOOM_MAX, z * f)) / z;
+      const v = Float32Array.from(this.view);
+      for (const i of [0, 1, 4, 5, 12, 13]) v[i] *= g;
+      this.view = v;
+      this.sp.set({ cameraView: v });
+    } else {
+      const z = Math.max(ZOOM_MIN, Math.min(ZOOM_MAX, this.z * f));
+      this.ox *= z / this.z; this.oy *= z / this.z;
+      this.z = z;
+      this._draw2dSoon();
+    }
+    this._scheduleOverlay();
+  }
+
+  // from `row` (or the centre of the view), the closest visible movie within 60° of `dir`
+  // (screen pixels; null: the closest to the centre)
+  _nearestInDirection(row, dir) {
+    const W = this.width, H = this.height;
+    const [x0, y0] = row >= 0 ? this.toScreen(this.nx[row], this.ny[row]) : [W / 2, H / 2];
+    let best = -1, bd = Infinity;
+    for (let i = 0; i < this.n; i++) {
+      if (i === row) continue;
+      const [x, y] = this.toScreen(this.nx[i], this.ny[i]);
+      if (!(x >= 0 && y >= 0 && x <= W && y <= H)) continue;
+      const dx = x - x0, dy = y - y0;
+      const d = dx * dx + dy * dy;
+      if (dir) {
+        const along = dx * dir[0] + dy * dir[1];
+        if (along <= 0 || along * along < 0.25 * d) continue;   // within 60° of the direction
+        if (d < 1) continue;
+      }
+      if (d < bd) { bd = d; best = i; }
+    }
+    return best;
   }
 
   // ---------------- tooltip
@@ -385,18 +521,32 @@ export class LatentMap {
     const at = (i) => this.toScreen(this.nx[i], this.ny[i]);
     const inside = ([x, y]) => x > -20 && y > -20 && x < W + 20 && y < H + 20;
 
-    // search hits
+    // search hits: up to thousands of rings, drawn into a layer of their own that is redrawn only
+    // when the hits or the view change (a rating redraws the overlay, not these)
     if (this.highlights.length) {
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = accent;
-      ctx.beginPath();
-      for (const i of this.highlights) {
-        const p = at(i);
-        if (!inside(p)) continue;
-        ctx.moveTo(p[0] + 5, p[1]);
-        ctx.arc(p[0], p[1], 5, 0, Math.PI * 2);
+      const v = this.renderer === 'webgl' ? Array.from(this.view || []).join() : `${this.z},${this.ox},${this.oy}`;
+      const key = `${pw}x${ph}|${v}`;
+      let layer = this._hlLayer;
+      if (!layer || layer.key !== key || layer.rows !== this.highlights) {
+        const lc = layer?.canvas || document.createElement('canvas');
+        lc.width = pw; lc.height = ph;
+        const lx = lc.getContext('2d');
+        lx.setTransform(dpr, 0, 0, dpr, 0, 0);
+        lx.lineWidth = 1.5;
+        lx.strokeStyle = accent;
+        lx.beginPath();
+        for (const i of this.highlights) {
+          const p = at(i);
+          if (!inside(p)) continue;
+          lx.moveTo(p[0] + 5, p[1]);
+          lx.arc(p[0], p[1], 5, 0, Math.PI * 2);
+        }
+        lx.stroke();
+        layer = this._hlLayer = { canvas: lc, key, rows: this.highlights };
       }
-      ctx.stroke();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(layer.canvas, 0, 0);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     }
     // rated movies
     if (this.rated.length) {
@@ -418,6 +568,14 @@ export class LatentMap {
       ctx.strokeStyle = text;
       ctx.beginPath(); ctx.arc(x, y, 9, 0, Math.PI * 2); ctx.stroke();
     }
+    // keyboard cursor
+    if (this.keyRow >= 0 && this.keyRow < this.n) {
+      const [x, y] = at(this.keyRow);
+      ctx.lineWidth = 2; ctx.strokeStyle = accent;
+      ctx.setLineDash([3, 2]);
+      ctx.beginPath(); ctx.arc(x, y, 8, 0, Math.PI * 2); ctx.stroke();
+      ctx.setLineDash([]);
+    }
     // 2-D renderer hover ring (regl draws its own)
     if (this.renderer === '2d' && this.hoverRow >= 0) {
       const [x, y] = at(this.hoverRow);
@@ -437,6 +595,16 @@ export class LatentMap {
       ctx.fillStyle = star; ctx.fill();
       ctx.lineWidth = 2; ctx.strokeStyle = text; ctx.stroke();
       label(x, y, 'hypothetical', text);
+    }
+    // "Show on map": a ring and the title, until the next action
+    if (this.markRow >= 0 && this.markRow < this.n) {
+      const [x, y] = at(this.markRow);
+      this.el.dataset.markScreen = `${x.toFixed(1)},${y.toFixed(1)}`;
+      ctx.lineWidth = 3; ctx.strokeStyle = accent;
+      ctx.beginPath(); ctx.arc(x, y, 13, 0, Math.PI * 2); ctx.stroke();
+      ctx.lineWidth = 1.5; ctx.strokeStyle = text;
+      ctx.beginPath(); ctx.arc(x, y, 16.5, 0, Math.PI * 2); ctx.stroke();
+      label(x + 8, y, this.markLabel, text);
     }
     // the visitor
     if (this.visitorShown) {

@@ -1,6 +1,9 @@
 // Half-star rating widget: a focusable slider (0 = not rated, 0.5 ... 5).
-// Mouse/touch: click the left or right half of a star. Keyboard: arrows ±½, Home ½, End 5,
-// digits 1-5, Delete/Backspace/0 clears.
+// Mouse: click the left or right half of a star; clicking the current value changes nothing
+// (removing a rating is an explicit action of the page, with undo). Touch: a tap gives a whole
+// star (each star is a ≥ 44 px target on a phone); tapping the current star takes half a star off.
+// Keyboard: Left/Right ±½, Home ½, End 5, digits 1-5, Delete/Backspace/0 asks for removal
+// (onChange(0)). Up/Down are left to the page: they move between the rows of a list.
 import { h } from './dom.js';
 
 function paint(stars, v) {
@@ -39,11 +42,14 @@ export function createStars({ value = 0, label = 'Your rating', onChange, small 
     if (fire && onChange) onChange(v);
   }
 
-  function valueAt(clientX) {
+  function valueAt(clientX, whole = false) {
     const r = root.getBoundingClientRect();
     const x = Math.max(0, Math.min(r.width - 0.01, clientX - r.left));
+    if (whole) return Math.floor((x / r.width) * 5) + 1;
     return Math.floor((x / r.width) * 10) / 2 + 0.5;
   }
+  let lastPointer = 'mouse';
+  root.addEventListener('pointerdown', (e) => { lastPointer = e.pointerType || 'mouse'; });
 
   root.addEventListener('pointermove', (e) => {
     if (e.pointerType === 'touch') return;
@@ -56,15 +62,21 @@ export function createStars({ value = 0, label = 'Your rating', onChange, small 
   });
   root.addEventListener('click', (e) => {
     e.stopPropagation();
-    const v = valueAt(e.clientX);
     root.classList.remove('preview');
-    set(v === current ? 0 : v, true);   // clicking the current value clears it
+    if (lastPointer === 'touch' || lastPointer === 'pen') {
+      const w = valueAt(e.clientX, true);
+      const v = w === current ? w - 0.5 : w;   // tap the same star again: half a star less
+      if (v !== current) set(v, true);
+      return;
+    }
+    const v = valueAt(e.clientX);
+    if (v !== current) set(v, true);
   });
   root.addEventListener('keydown', (e) => {
     let v = null;
     switch (e.key) {
-      case 'ArrowRight': case 'ArrowUp': v = Math.min(5, (current || 0) + 0.5); break;
-      case 'ArrowLeft': case 'ArrowDown': v = Math.max(0, current - 0.5); break;
+      case 'ArrowRight': v = Math.min(5, (current || 0) + 0.5); break;
+      case 'ArrowLeft': v = current ? Math.max(0.5, current - 0.5) : null; break;
       case 'Home': v = 0.5; break;
       case 'End': v = 5; break;
       case 'Delete': case 'Backspace': case '0': v = 0; break;
