@@ -353,6 +353,18 @@ result<std::vector<float>> visitor_scores(const model & m, const visitor & v) {
     return s;
 }
 
+result<std::vector<float>> visitor_ratings(const model & m, const visitor & v) {
+    using R = result<std::vector<float>>;
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (!kind) return R::fail("model kind " + std::to_string((uint32_t) m.params.kind) + " unknown");
+    if (!(kind->caps & kind_rates)) return R::fail(std::string("a ") + kind->name + " model does not predict ratings");
+    if (!kind->rate) return visitor_scores(m, v);
+    if (v.x.size() < m.k + 1) return R::fail("the visitor row is shorter than the rating model's");
+    std::vector<float> r((size_t) m.n_items());
+    kind->rate(m, v.x, r.data());
+    return r;
+}
+
 result<std::vector<recommendation>> recommend(const model & m, const visitor & v, const recommend_options & o) {
     using R = result<std::vector<recommendation>>;
     const kind_ops * kind = kind_get(m.params.kind);

@@ -140,6 +140,10 @@ struct recommendation {
 
 // The kind's ranking score of every item for this visitor (higher = better).
 [[nodiscard]] result<std::vector<float>> visitor_scores(const model & m, const visitor & v);
+// The predicted rating of every item for this visitor, unclamped (the score itself for a kind
+// whose score is the rating; kind_ops::rate for one whose list is ordered otherwise). Fails for
+// a kind that does not rate.
+[[nodiscard]] result<std::vector<float>> visitor_ratings(const model & m, const visitor & v);
 
 // The exact split of a score into parts (infer.h: explain), for kinds that can (kind_explains).
 [[nodiscard]] result<explanation> visitor_explain(const model & m, const visitor & v, int32_t item);

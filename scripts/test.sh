@@ -48,7 +48,7 @@ ctest --test-dir build-wasm --output-on-failure --no-tests=error
 took
 
 step "browser tests (headless Chromium)"
-build/mfrec train --data data/ml-latest-small --split none --seed 42 --quiet --out build/models-test.mfm
+build/mfrec train --model als --data data/ml-latest-small --split none --seed 42 --quiet --out build/models-test.mfm
 build/mfrec export-web --model build/models-test.mfm --out web/bundle >/dev/null
 node tests/browser/run.mjs
 took

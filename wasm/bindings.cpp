@@ -166,6 +166,29 @@ public:
         return out;
     }
 
+    // the predicted rating (unclamped) of every item for a visitor row: the score itself for a
+    // kind whose score is the rating, the rating part for one that orders its list otherwise
+    val rateAll(val x_in) const {
+        val out = val::undefined();
+        bool ok = true;
+        {
+            val xv = std::move(x_in);
+            vector_f x;
+            ok = user_row(xv, "rateAll", x);
+            if (ok) {
+                visitor v;
+                v.x = std::move(x);
+                result<std::vector<float>> r = visitor_ratings(m(), v);
+                if (!r)
+                    ok = fail("rateAll: " + r.error());
+                else
+                    out = typed_copy(r->data(), r->size());
+            }
+        }
+        if (!ok) throw_pending();
+        return out;
+    }
+
     val rank(val x_in, val exclude_in, int min_count, double genre_mask, int year_min, int year_max, int n) const {
         val out = val::undefined();
         bool ok = true;
@@ -318,6 +341,20 @@ public:
                         by_genre.call<void>("push", o);
                     }
                     out.set("byGenre", by_genre);
+                    // a kind that orders its list by another score (hybrid) splits that score too
+                    out.set("hasRank", e->has_rank);
+                    if (e->has_rank) {
+                        out.set("rankScore", e->rank_score);
+                        out.set("rankItem", e->rank_item);
+                        val by_rank = val::array();
+                        for (const explanation::term & t : e->rank_by_rated) {
+                            val o = val::object();
+                            o.set("item", t.item);
+                            o.set("value", t.value);
+                            by_rank.call<void>("push", o);
+                        }
+                        out.set("rankByRated", by_rank);
+                    }
                 }
             }
         }
@@ -683,6 +720,7 @@ EMSCRIPTEN_BINDINGS(mfrec) {
         .function("mapXY", &Recommender::mapXY)
         .function("foldIn", &Recommender::foldIn)
         .function("scoreAll", &Recommender::scoreAll)
+        .function("rateAll", &Recommender::rateAll)
         .function("rank", &Recommender::rank)
         .function("recommend", &Recommender::recommend)
         .function("ratingScale", &Recommender::ratingScale)

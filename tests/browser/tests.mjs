@@ -104,7 +104,7 @@ function evilBundle() {
   }
   const bin = mfrecBinary();
   assert(bin, 'the mfrec binary (build/mfrec or $MFREC_BIN) is needed to export the test bundle');
-  execFileSync(bin, ['train', '--data', join(dir, 'data'), '--split', 'none', '--factors', '4', '--iterations', '3', '--out', join(dir, 'm.mfm'), '--quiet'], { stdio: 'pipe' });
+  execFileSync(bin, ['train', '--model', 'als', '--data', join(dir, 'data'), '--split', 'none', '--factors', '4', '--iterations', '3', '--out', join(dir, 'm.mfm'), '--quiet'], { stdio: 'pipe' });
   execFileSync(bin, ['export-web', '--model', join(dir, 'm.mfm'), '--out', join(dir, 'web')], { stdio: 'pipe' });
   const b = readFileSync(join(dir, 'web', 'bundle.mfm'));
   rmSync(dir, { recursive: true, force: true });
@@ -145,7 +145,7 @@ export function bigBundle() {
   execFileSync(bin, ['synth', '--like', 'ml-32m', '--movies', join(dir, 'cat', 'movies.csv'), '--out', join(dir, 'data'), '--ratings', '400000', '--quiet'], { stdio: 'pipe' });
   // synth keeps the movies its ratings touch; the model's catalog is the whole movies.csv
   writeFileSync(join(dir, 'data', 'movies.csv'), readFileSync(join(dir, 'cat', 'movies.csv')));
-  execFileSync(bin, ['train', '--data', join(dir, 'data'), '--split', 'none', '--factors', '64', '--iterations', '3', '--out', join(dir, 'm.mfm'), '--quiet'], { stdio: 'pipe' });
+  execFileSync(bin, ['train', '--model', 'als', '--data', join(dir, 'data'), '--split', 'none', '--factors', '64', '--iterations', '3', '--out', join(dir, 'm.mfm'), '--quiet'], { stdio: 'pipe' });
   execFileSync(bin, ['export-web', '--model', join(dir, 'm.mfm'), '--out', join(dir, 'web')], { stdio: 'pipe' });
   return readFileSync(out);
 }
@@ -253,9 +253,20 @@ export async function trainInPage(page, { iterations, factors }) {
 
 // The native trainer's test RMSE for the same options and split as the page's training
 export function nativeRmse(factors, iterations) {
-  const out = execFileSync(mfrecBinary(), ['train', '--data', join(REPO, 'data', 'ml-latest-small'), '--split', 'random:0.2',
+  const out = execFileSync(mfrecBinary(), ['train', '--model', 'als', '--data', join(REPO, 'data', 'ml-latest-small'), '--split', 'random:0.2',
     '--seed', '42', '--factors', String(factors), '--iterations', String(iterations), '--format', 'json', '--quiet'], { encoding: 'utf8' });
   return JSON.parse(out).test_rmse;
+}
+
+// A copy of web/ (symlinks) whose bundle is exported from `model` (a model file) at f32; the
+// caller removes it.
+export function siteWithModel(model) {
+  const site = join(tmpdir(), `mfrec-site-${process.pid}-${Date.now()}`);
+  rmSync(site, { recursive: true, force: true });
+  mkdirSync(site, { recursive: true });
+  for (const f of readdirSync(WEB)) if (f !== 'bundle') symlinkSync(join(WEB, f), join(site, f));
+  execFileSync(mfrecBinary(), ['export-web', '--model', model, '--out', join(site, 'bundle'), '--quantize', 'f32', '--quiet'], { stdio: 'pipe' });
+  return site;
 }
 
 // ---------------------------------------------------------------- tests
@@ -317,6 +328,49 @@ export const tests = [
       } finally {
         await srv.stop();
         rmSync(site, { recursive: true, force: true });
+      }
+    },
+  },
+  {
+    name: 'the list recommender (plain mfrec train): the page\'s top 10 for a set of ratings is mfrec recommend --rate\'s',
+    real: true,
+    fn: async (t) => {
+      const dir = join(tmpdir(), `mfrec-hybrid-${process.pid}`);
+      mkdirSync(dir, { recursive: true });
+      const model = join(dir, 'm.mfm');
+      // no --model: the default kind, the one scripts/run.sh exports
+      execFileSync(mfrecBinary(), ['train', '--data', join(REPO, 'data', 'ml-latest-small'), '--split', 'none', '--seed', '42', '--quiet', '--out', model], { stdio: 'pipe' });
+      const info = execFileSync(mfrecBinary(), ['info', model, '--format', 'json'], { encoding: 'utf8' });
+      assert(/"hybrid"/.test(info), `plain mfrec train makes the list recommender: ${info.slice(0, 200)}`);
+      const site = siteWithModel(model);
+      const srv = await startServer([], site);
+      try {
+        const ctx = await newContext(t.browser, { serviceWorkers: 'block' });
+        const page = await openPage(ctx, srv.url);
+        assert(await page.evaluate(() => window.__mfrec.S.r.kind()) === 'hybrid', 'the page runs the hybrid bundle');
+        const a = await rateFromSearch(page, 'toy story', /^Toy Story\s*\(1995\)$/, 5);
+        const b = await rateFromSearch(page, 'matrix', /^Matrix, The\s*\(1999\)$/, 4.5);
+        const c = await rateFromSearch(page, 'titanic', /^Titanic\s*\(1997\)$/, 1.5);
+        await page.waitForFunction(() => Number(document.getElementById('rated-count').textContent) === 3);
+        await page.waitForFunction(() => document.querySelectorAll('#recs > li[data-id]').length >= 10);
+        const pageTop = (await recIds(page)).slice(0, 10);
+        const cli = JSON.parse(execFileSync(mfrecBinary(), ['recommend', '--model', model, '--rate',
+          `${a.id}:5,${b.id}:4.5,${c.id}:1.5`, '-n', '10', '--format', 'json'], { encoding: 'utf8' }));
+        const cliTop = cli.map((r) => r.movieId);
+        assert(JSON.stringify(pageTop) === JSON.stringify(cliTop), `page ${pageTop} vs mfrec recommend ${cliTop}`);
+        // the rating shown beside each pick is the CLI's predicted rating
+        const shown = await page.evaluate((ids) => ids.map((id) => {
+          const S = window.__mfrec.S;
+          return S.r.rateAll(S.x)[S.r.findItem(id)];
+        }), cliTop);
+        for (let q = 0; q < 10; q++) near(Math.min(5, Math.max(0.5, shown[q])), cli[q].predicted, 0.006, `predicted rating of ${cliTop[q]}`);
+        t.numbers.push(`hybrid page top 10 = mfrec recommend --rate: ${cliTop.join(' ')}`);
+        assert(page.errors.length === 0, `no errors on the page: ${page.errors.join(' | ')}`);
+        await ctx.close();
+      } finally {
+        await srv.stop();
+        rmSync(site, { recursive: true, force: true });
+        rmSync(dir, { recursive: true, force: true });
       }
     },
   },

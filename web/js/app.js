@@ -26,6 +26,7 @@ const S = {
   ratings: new Float32Array(0),
   x: null,
   scores: null,
+  rates: null,
   recN: 20,
   open: new Set(),     // rows whose "why" is expanded
   dialogRow: -1,
@@ -253,12 +254,20 @@ function foldIn() {
   S.x = S.r.foldIn(S.items, S.ratings);
   S.timings.foldIn.push(performance.now() - t0);
   S.scores = null;
+  S.rates = null;
   S.medianScore = null;
 }
 
 function scores() {
   if (!S.scores) S.scores = S.r.scoreAll(S.x);
   return S.scores;
+}
+
+// every movie's predicted rating (unclamped): the engine's rating part, which for a list
+// recommender (hybrid) is not the score that orders the list
+function rates() {
+  if (!S.rates) S.rates = S.r.rateAll(S.x);
+  return S.rates;
 }
 
 // the model's rating scale (the ratings it was trained on): predictions are clamped to it
@@ -269,7 +278,7 @@ function clampToScale(v) {
 
 // the predicted rating of one movie, or null for a model kind whose score is not a rating
 function predicted(row) {
-  return S.caps.rates ? clampToScale(scores()[row]) : null;
+  return S.caps.rates ? clampToScale(rates()[row]) : null;
 }
 
 // The median ranking score over the catalog: the "0 %" of the match figure (quickselect on a copy).
@@ -952,14 +961,41 @@ function whyPanel(row, id) {
     h('span', { class: 'val total', dataset: { total: String(e.scoreRaw) }, text: fmt2(e.scoreRaw) }),
     h('span', { class: 'bar total' }));
 
+  // a list recommender (hybrid) orders its list by another score: why the movie is on the list,
+  // one part per rated movie plus the movie's own appeal, adding up to that score
+  let l = null;
+  if (e.hasRank) {
+    const byRank = Array.from(e.rankByRated).sort((x, y) => Math.abs(y.value) - Math.abs(x.value));
+    const shown = byRank.slice(0, TOP_TERMS);
+    const rest = byRank.slice(TOP_TERMS);
+    const restRank = rest.reduce((acc, t) => acc + t.value, 0);
+    const lscale = Math.max(1e-9, Math.abs(e.rankItem), ...byRank.map((t) => Math.abs(t.value)), Math.abs(restRank));
+    l = h('div', { class: 'why-grid', dataset: { kind: 'list', total: String(e.rankScore) } },
+      whyRow(e.rankItem >= 0 ? 'People rate it well' : 'People rate it poorly', e.rankItem, lscale,
+        { title: 'How well everyone rates this movie' }),
+      shown.map((t) => {
+        const r = ratingOf(t.item);
+        const name = fullName(t.item);
+        const words = t.value >= 0 ? ['People who watched ', h('em', { text: name }), ' watch this too']
+          : ['People who watched ', h('em', { text: name }), ' rarely watch this'];
+        return whyRow(h('span', null, words, h('span', { class: 'you-rated', text: ` · you: ${r}★` })), t.value, lscale,
+          { title: `${name}: you rated it ${r}★` });
+      }),
+      rest.length ? whyRow(`${rest.length} more of your ratings, together`, restRank, lscale) : null,
+      h('span', { class: 'lbl total', text: 'List score' }),
+      h('span', { class: 'val total', dataset: { total: String(e.rankScore) }, text: e.rankScore.toFixed(3) }),
+      h('span', { class: 'bar total' }));
+  }
+
   const clamped = clampToScale(e.scoreRaw) !== e.scoreRaw;
   return h('div', { class: 'why', id, dataset: { row: String(row), score: String(e.score), raw: String(e.scoreRaw) } },
+    l ? h('div', { class: 'why-list' }, h('h4', { text: 'Why it is on your list' }), l) : null,
     h('div', { class: 'why-cols' },
       h('div', null, h('h4', { text: S.items.length ? 'Which of your ratings add up to it' : 'Before you rate anything' }), a),
       h('div', null, h('h4', { text: 'The same score, by genre' }), b)),
     h('p', {
       class: 'why-note',
-      text: `Both columns add up exactly to ${fmt2(e.scoreRaw)}; shown as ${fmt1(e.score)}${clamped ? ` (clamped to the model's ${S.scale.min}–${S.scale.max} scale)` : ''}.`,
+      text: `${l ? `The list parts add up exactly to its score ${e.rankScore.toFixed(3)}. ` : ''}Both rating columns add up exactly to ${fmt2(e.scoreRaw)}; shown as ${fmt1(e.score)}${clamped ? ` (clamped to the model's ${S.scale.min}–${S.scale.max} scale)` : ''}.`,
     }));
 }
 
