@@ -74,6 +74,10 @@ struct kind_ops {
     result<std::vector<similar_item>> (*similar)(const model & m, int32_t item, int32_t n, int32_t min_count) = nullptr;
 };
 
+// The kind a front end trains when none is named (plain `mfrec train`, the page's trainer): the
+// list recommender.
+model_kind kind_default();
+
 // Every kind, in the order --help lists them.
 const std::vector<const kind_ops *> & kind_list();
 // nullptr when unknown.

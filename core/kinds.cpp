@@ -14,6 +14,10 @@ const std::vector<const kind_ops *> & kind_list() {
     return all;
 }
 
+model_kind kind_default() {
+    return model_kind::hybrid;
+}
+
 const kind_ops * kind_find(const std::string & name) {
     for (const kind_ops * k : kind_list())
         if (name == k->name) return k;

@@ -28,7 +28,7 @@ std::vector<std::string> split_list(const std::string & s) {
 
 struct train_args {
     data_args data;
-    std::string model = "hybrid";
+    std::string model = kind_name(kind_default());
     std::string out;
     std::string format = "table";
     std::map<std::string, std::string> param_text;  // the table's options as given

@@ -541,7 +541,7 @@ val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progre
         std::vector<uint8_t> bytes;
         ok = to_vector(csv, "trainFromCsv: csvBytes", bytes);
         fit_options fo;
-        fo.params = kind_defaults(model_kind::als);
+        fo.params = kind_defaults(kind_default());
         if (ok && !(opts.isUndefined() || opts.isNull())) {
             if (opts.typeOf().as<std::string>() != "object") ok = fail("trainFromCsv: options must be an object");
             std::vector<std::string> keys;
@@ -634,14 +634,14 @@ val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progre
     return out;
 }
 
-// M.paramSpec(): the training parameters with their defaults (for `model`, default als) and
+// M.paramSpec(): the training parameters with their defaults (for `model`, default: the core's default kind, hybrid) and
 // limits, so the page keeps no copy of its own.
 val param_spec_js(val kind_in) {
     val out = val::undefined();
     bool ok = true;
     {
         val kv = std::move(kind_in);
-        model_kind kind = model_kind::als;
+        model_kind kind = kind_default();
         if (!(kv.isUndefined() || kv.isNull())) {
             const kind_ops * k = kv.isString() ? kind_find(kv.as<std::string>()) : nullptr;
             if (!k)
