@@ -363,7 +363,11 @@ async function main() {
   const et = tr.explain(items, ratings, topT.items[0]);
   near(et.mu + et.itemBias + et.byRated.reduce((s, t) => s + t.value, 0), et.scoreRaw, 1e-4, 'trained: explain by rated');
   near(et.mu + et.userBias + et.itemOwn + et.byGenre.reduce((s, t) => s + t.value, 0), et.scoreRaw, 1e-4, 'trained: explain by genre');
-  near(et.scoreRaw, topT.raw[0], 1e-4, 'trained: explain = rank');
+  // the default kind (hybrid) orders its list by the list score and rates by its rating part
+  check(tr.kind() === 'hybrid' && et.hasRank === true, `trained the default kind: ${tr.kind()}`);
+  near(et.rankScore, topT.raw[0], 1e-4, 'trained: explain = rank (list score)');
+  near(et.rankItem + et.rankByRated.reduce((s, t) => s + t.value, 0), et.rankScore, 1e-4, 'trained: the list parts add up');
+  near(et.scoreRaw, tr.rateAll(xt)[topT.items[0]], 1e-4, 'trained: explain = rateAll (predicted rating)');
 
   // ---- 3. the trained model as web bundles; rankings agree with float32
   const sizes = {};
