@@ -33,7 +33,7 @@ async function main() {
   } else if (!haveRealBuild()) {
     console.error('browser tests: web/wasm/mfrec.{js,wasm} and web/bundle/bundle.mfm are needed.\n'
       + '  build the wasm module (docs/WEB_API.md) and the bundle:\n'
-      + '  ./build/mfrec train --data data/ml-latest-small --split none --out /tmp/m.mfm && ./build/mfrec export-web --model /tmp/m.mfm --out web/bundle');
+      + '  ./build/mfrec train --model als --data data/ml-latest-small --split none --out /tmp/m.mfm && ./build/mfrec export-web --model /tmp/m.mfm --out web/bundle');
     console.log('0 passed, 1 failed');
     process.exit(1);
   }
