@@ -57,6 +57,9 @@ struct kind_ops {
     void (*score_user)(const model & m, int32_t user, float * out) = nullptr;
     // the length of the row fold_in returns (null: k + 1); recommend checks a visitor against it
     int64_t (*visitor_size)(const model & m) = nullptr;
+    // Optional: out[i] = the predictive standard deviation of item i's rating for the visitor row x
+    // (kinds with a posterior, e.g. bayes); null when the kind gives no ± (recommendation::sd NaN)
+    void (*rate_sd)(const model & m, const vector_f & x, float * out) = nullptr;
 };
 
 // Every kind, in the order --help lists them.

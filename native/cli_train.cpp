@@ -61,7 +61,9 @@ void train_run(train_args & a) {
     if (!need_time) throw cli_error(need_time.error());
     loaded_data ld = data_load(a.data, p.threads, a.quiet, *need_time);
     const bool show_epochs = !a.quiet && (fmt == out_format::table || stderr_is_tty());
-    const int total_epochs = p.kind == model_kind::mean ? 1 : p.iterations;
+    const int total_epochs = p.kind == model_kind::mean    ? 1
+                             : p.kind == model_kind::bayes ? p.burn_in + p.samples  // Gibbs sweeps
+                                                           : p.iterations;
     result<fit_result> fr = pipeline_fit(ld.d, fo, [&](const epoch_report & r) {
         if (!show_epochs) return;
         if (r.test_rmse >= 0)
