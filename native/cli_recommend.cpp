@@ -58,19 +58,28 @@ void recommend_run(const query_args & a) {
     result<std::vector<recommendation>> top = recommend(m, v, o);
     if (!top) throw cli_error(top.error());
     const bool rates = !top->empty() && std::isfinite((*top)[0].rating);
+    // a kind with a predictive sd: "4.2 ± 0.6" in the table, an "sd" column in json and csv
+    const bool has_sd = !top->empty() && std::isfinite((*top)[0].sd);
+    const bool sd_column = has_sd && fmt != out_format::table;
     out_table t;
     t.col("rank", true);
     t.col("movieId", true);
-    t.col("score", true);  // the predicted rating for a kind that rates
+    t.col("score", !has_sd || sd_column);  // the predicted rating for a kind that rates
+    if (sd_column) t.col("sd", true);
     t.col("ratings", true);
     t.col("title", false);
     t.col("genres", false);
     for (size_t k = 0; k < top->size(); ++k) {
         const recommendation & r = (*top)[k];
         const int32_t i = r.item;
-        t.rows.push_back({std::to_string(k + 1), std::to_string(m.items_info.movie_id[i]),
-                          fmt_num(rates ? r.rating : r.score, 3), std::to_string(m.item_counts[i]),
-                          m.items_info.title[i], genres_text(m.items_info, m.items_info.genres[i])});
+        std::vector<std::string> row = {std::to_string(k + 1), std::to_string(m.items_info.movie_id[i]),
+                                        fmt_num(rates ? r.rating : r.score, 3)};
+        if (has_sd && !sd_column) row.back() = fmt_num(r.rating, 1) + " \u00b1 " + fmt_num(r.sd, 1);
+        if (sd_column) row.push_back(fmt_num(r.sd, 3));
+        row.push_back(std::to_string(m.item_counts[i]));
+        row.push_back(m.items_info.title[i]);
+        row.push_back(genres_text(m.items_info, m.items_info.genres[i]));
+        t.rows.push_back(std::move(row));
     }
     std::fputs(out_table_render(t, fmt).c_str(), stdout);
 }
