@@ -850,6 +850,10 @@ cg_steps             4
 init_std             0.1
 alpha                0.5
 confidence           rating
+burn_in              50
+samples              300
+implicit_features    on
+genre_features       on
 seed                 7
 )GOLD");
     golden("info (csv)", csv, R"GOLD(key,value
@@ -873,6 +877,10 @@ cg_steps,4
 init_std,0.1
 alpha,0.5
 confidence,rating
+burn_in,50
+samples,300
+implicit_features,on
+genre_features,on
 seed,7
 )GOLD");
     golden("info (json)", js, R"GOLD({
@@ -896,6 +904,10 @@ seed,7
   "init_std": "0.1",
   "alpha": "0.5",
   "confidence": "rating",
+  "burn_in": "50",
+  "samples": "300",
+  "implicit_features": "on",
+  "genre_features": "on",
   "seed": "7"
 }
 )GOLD");
@@ -988,6 +1000,10 @@ train 36 ratings, test 0; training Ts (0 epochs), total Ts
   "init_std": 0.1000,
   "alpha": 0.5000,
   "confidence": "rating",
+  "burn_in": 50,
+  "samples": 300,
+  "implicit_features": "on",
+  "genre_features": "on",
   "split": "none",
   "seed": 7,
   "rating_min": 1.00,
@@ -1170,7 +1186,7 @@ TEST_CASE("contract: bad training arguments are refused before any work", "[cont
         {"--threads 100000", "--threads: 100000 is outside 0..1024"},
         {"--threads -1", "--threads: -1 is outside 0..1024"},
         {"--solver lu", "--solver: 'lu' is not one of cholesky|cg"},
-        {"--model svdpp", "--model 'svdpp': expected mean, bias, als, pop, ials or ease"},
+        {"--model svdpp", "--model 'svdpp': expected mean, bias, als, pop, ials, ease or bayes"},
         {"--split random:2", "split 'random:2'"},
     };
     for (const bad & c : cases) check_refused(train + c.args, c.expect, out);
