@@ -454,10 +454,12 @@ result<vector_f> bayes_fold_in(const model & m, const std::vector<rated_item> & 
         if (implicit) m0 += c * implicit->data.row(r.item).transpose().cast<double>();
         z(0) = 1.0;
         z.tail(dim - 1) = m.items.row(r.item).tail(dim - 1).transpose().cast<double>();
-        // E[z zᵀ] = z zᵀ + diag(0, v_q, …, v_q)
-        p.selfadjointView<Eigen::Lower>().rankUpdate(z, alpha);
-        for (int j = 1; j < dim; ++j) p(j, j) += alpha * (double) var->data(r.item, 1);
-        b += alpha * ((double) r.rating - (double) m.mu - (double) m.items(r.item, 0)) * z;
+        // the movie's bias uncertainty joins the noise: weight 1 / (1/α + v_b); E[z zᵀ] = z zᵀ +
+        // diag(0, v_q, …, v_q)
+        const double w = 1.0 / (1.0 / alpha + (double) var->data(r.item, 0));
+        p.selfadjointView<Eigen::Lower>().rankUpdate(z, w);
+        for (int j = 1; j < dim; ++j) p(j, j) += w * (double) var->data(r.item, 1);
+        b += w * ((double) r.rating - (double) m.mu - (double) m.items(r.item, 0)) * z;
     }
     b.noalias() += lam * m0;
     const Eigen::LLT<Eigen::MatrixXd> llt(p);

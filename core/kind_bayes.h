@@ -27,8 +27,9 @@
 //   bayes_user_prior (D+1) × D: row 0 = E[μ_U], rows 1..D = E[Λ_U]
 //   bayes_noise     1 × 1: E[α]
 // A visitor (and a known user, from their training ratings) is folded in as a Bayesian linear
-// regression given the items' posterior: precision P = Λ_U + α Σ_j E[z_j z_jᵀ], z_j = [1, q_j],
-// mean P⁻¹(Λ_U m₀ + α Σ_j (r_j - μ - b_j) z_j), m₀ = μ_U + β_Uᵀ f. The visitor row holds the mean
+// regression given the items' posterior: precision P = Λ_U + Σ_j w_j E[z_j z_jᵀ], z_j = [1, q_j],
+// mean P⁻¹(Λ_U m₀ + Σ_j w_j (r_j - μ - b_j) z_j), m₀ = μ_U + β_Uᵀ f, w_j = 1/(1/α + v_b,j) (the
+// movie's bias uncertainty counted as noise). The visitor row holds the mean
 // (D) then the packed lower triangle of P⁻¹ (D(D+1)/2, column by column). The predictive variance
 // of item i is 1/α + aᵀSa + v_b + v_q (‖m_p‖² + tr S_p), a = [1, q_i] (independent posteriors).
 #pragma once
