@@ -20,8 +20,8 @@ using matrix_d = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 // generator streams of a sweep
 enum stream : uint64_t { s_noise = 1, s_user_hyper, s_item_hyper, s_user_rows, s_item_rows, s_user_side, s_item_side };
 
-constexpr int cg_max_steps = 20;  // per side per sweep, warm-started from the last β
-constexpr double cg_tol = 1e-8;   // on ‖r‖² / ‖b‖² per column
+constexpr int cg_max_steps = 8;  // per side per sweep, warm-started from the last β
+constexpr double cg_tol = 1e-8;  // on ‖r‖² / ‖b‖² per column
 // rows per parallel chunk of the light passes: a parallel region costs more than a few thousand
 // short rows on a busy machine (measured: 2 threads 8× slower than 1 at 64-row chunks)
 constexpr int64_t light_chunk = 4096;
@@ -74,9 +74,15 @@ void csr_times(const sparse_rows & mtx, const matrix_d & v, matrix_d & out, int 
     parallel_for(
         mtx.rows(), threads, light_chunk, [] { return 0; },
         [&](int, int64_t r) {
-            out.row(r).setZero();
-            for (uint64_t e = mtx.ptr[r]; e < mtx.ptr[r + 1]; ++e)
-                out.row(r) += (double) mtx.val[e] * v.row(mtx.idx[e]);
+            // plain loops over contiguous rows: Eigen's dynamic-size row expressions were slower here
+            const int64_t w = v.cols();
+            double * o = out.data() + r * w;
+            for (int64_t c = 0; c < w; ++c) o[c] = 0.0;
+            for (uint64_t e = mtx.ptr[r]; e < mtx.ptr[r + 1]; ++e) {
+                const double a = (double) mtx.val[e];
+                const double * x = v.data() + (int64_t) mtx.idx[e] * w;
+                for (int64_t c = 0; c < w; ++c) o[c] += a * x[c];
+            }
         });
 }
 
@@ -125,16 +131,17 @@ void side_sample(side_block & s, const matrix_d & x, const Eigen::VectorXd & mu,
         for (int j = 0; j < dim; ++j) done = done && rs(j) <= cg_tol * std::max(bs(j), 1e-300);
         if (done) break;
         apply(p, av);
-        for (int j = 0; j < dim; ++j) {
-            const double pap = p.col(j).dot(av.col(j));
-            if (!(pap > 0.0) || rs(j) <= 0.0) continue;
-            const double a = rs(j) / pap;
-            v.col(j) += a * p.col(j);
-            r.col(j) -= a * av.col(j);
-            const double rn = r.col(j).squaredNorm();
-            p.col(j) = r.col(j) + (rn / rs(j)) * p.col(j);
-            rs(j) = rn;
-        }
+        // the per-column scalars, then whole-matrix updates (row-major storage: no strided columns)
+        const Eigen::RowVectorXd pap = p.cwiseProduct(av).colwise().sum();
+        Eigen::VectorXd a(dim);
+        for (int j = 0; j < dim; ++j) a(j) = pap(j) > 0.0 && rs(j) > 0.0 ? rs(j) / pap(j) : 0.0;
+        v.noalias() += p * a.asDiagonal();
+        r.noalias() -= av * a.asDiagonal();
+        const Eigen::RowVectorXd rn = r.colwise().squaredNorm();
+        Eigen::VectorXd beta(dim);
+        for (int j = 0; j < dim; ++j) beta(j) = rs(j) > 0.0 ? rn(j) / rs(j) : 0.0;
+        p = r + p * beta.asDiagonal();
+        rs = rn;
     }
     rng g = bayes_rng(seed, sweep, strm, (uint64_t) n + (uint64_t) s.d);
     const double q = (v * lambda).cwiseProduct(v).sum();

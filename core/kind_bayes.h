@@ -19,7 +19,7 @@
 // (the epoch report's test RMSE), and the model stores the posterior means of the rows in
 // users/items (predictions from the means; docs/TUNING.md compares them with the averaged ones).
 //
-// Uncertainty (extra arrays, docs/FORMAT.md):
+// Uncertainty (model::extra arrays, written to the model file as x.NAME / xi.NAME):
 //   bayes_item_var  per item, 2 wide: posterior variance of b_i, and the mean posterior variance
 //                   of the coordinates of q_i (isotropic: unchanged by the bundle's rotation)
 //   bayes_implicit  per item, D wide: posterior mean of β_U (a visitor's prior mean from the
