@@ -1313,3 +1313,37 @@ TEST_CASE("contract: the same seed gives byte-identical output and model files f
            b);
     CHECK(read_file(a) != read_file(b));
 }
+
+TEST_CASE("contract: bayes recommend carries sd (json, csv, table ±) and eval its calibration keys",
+          "[contract][cli]") {
+    fixture f;
+    const std::string b = f.train("bayes.mfm", "--model bayes --factors 2 --burn-in 5 --samples 10");
+    const json recs = json_parse(run_ok("recommend --model " + b + " --user 1 -n 3 --format json"));
+    REQUIRE(recs.kind == json::array);
+    REQUIRE(recs.items.size() == 3);
+    for (const json & r : recs.items) {
+        const double sd = r["sd"].number_value();
+        CHECK(sd > 0.0);
+        CHECK(sd < 5.0);
+        CHECK(r["score"].number_value() >= 1.0);
+    }
+    const auto rows = csv_rows(run_ok("recommend --model " + b + " --user 1 -n 3 --format csv"));
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0][3] == "sd");
+    const std::string table = run_ok("recommend --model " + b + " --rate 1:5,2:4 -n 3");
+    CHECK(table.find(" \u00b1 ") != std::string::npos);
+    // a model without an sd keeps its columns
+    const json als = json_parse(run_ok("recommend --model " + f.model + " --user 1 -n 3 --format json"));
+    for (const auto & kv : als.items[0].fields) CHECK(kv.first != "sd");
+
+    const json e = json_parse(run_ok("eval --model " + b + " --data " + f.data +
+                                     " --no-cache --split random:0.3 --seed 7 --metrics rating --format json"));
+    const double c1 = e["coverage_1sd"].number_value(), c2 = e["coverage_2sd"].number_value();
+    CHECK(c1 >= 0.0);
+    CHECK(c1 <= c2);
+    CHECK(c2 <= 1.0);
+    CHECK(e["rmse_by_sd_quartile"].items.size() == 4);
+    const json ea = json_parse(run_ok("eval --model " + f.model + " --data " + f.data +
+                                      " --no-cache --split random:0.3 --seed 7 --metrics rating --format json"));
+    for (const auto & kv : ea.fields) CHECK(kv.first != "coverage_1sd");
+}
