@@ -13,6 +13,11 @@
 
 namespace mf {
 
+// A pass with less work (ml-latest-small at k = 10: ~10⁷ flops, a few ms) loses more to a parallel
+// region on a busy machine than it gains (measured: the default run took 67 s on 2 threads
+// against 28 s on 1 at load average 6).
+int64_t bayes_parallel_min_work = (int64_t) 1 << 24;
+
 namespace {
 
 using matrix_d = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -70,7 +75,7 @@ void side_build(const std::vector<std::vector<std::pair<int32_t, float>>> & rows
 // out = M v (M CSR, v dense rows), rows in parallel
 void csr_times(const sparse_rows & mtx, const matrix_d & v, matrix_d & out, int threads) {
     out.resize(mtx.rows(), v.cols());
-    if (mtx.nnz() * v.cols() < (int64_t) 1 << 22) threads = 1;  // small: a parallel region costs more
+    if (mtx.nnz() * v.cols() < bayes_parallel_min_work) threads = 1;
     parallel_for(
         mtx.rows(), threads, light_chunk, [] { return 0; },
         [&](int, int64_t r) {
@@ -95,6 +100,7 @@ void side_sample(side_block & s, const matrix_d & x, const Eigen::VectorXd & mu,
     // E rows ~ N(0, Λ⁻¹): L⁻ᵀ z with Λ = L Lᵀ
     const Eigen::LLT<Eigen::MatrixXd> llt(lambda);
     matrix_d t(n, dim);
+    if ((int64_t) n * dim * dim < bayes_parallel_min_work) threads = 1;
     parallel_for(
         n, threads, light_chunk, [] { return Eigen::VectorXd(); },
         [&](Eigen::VectorXd & z, int64_t r) {
@@ -194,6 +200,7 @@ void rows_sample(const sparse_rows & rows, const matrix_d & other, matrix_d & se
                  uint64_t sweep, uint64_t strm, int threads) {
     const int dim = (int) self.cols();
     const Eigen::VectorXd lmu = lam * mu;
+    if (rows.nnz() * dim * dim < bayes_parallel_min_work) threads = 1;
     parallel_for(
         rows.rows(), threads, 8, [] { return row_scratch(); },
         [&](row_scratch & s, int64_t r) {
