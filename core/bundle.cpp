@@ -134,7 +134,19 @@ std::vector<uint8_t> bundle_write_impl(const model & m, const pca_map & map_in, 
     w.add_text("kind", web_bundle_kind);
     w.add_i32("k", &m.k, 1);
     w.add_f32("mu", &m.mu, 1);
-    model_meta_write(w, m, true);
+    // per-item arrays of the kind (hybrid: the ranking rows) quantized like the item rows
+    model_meta_write(w, m, true, o.quant != bundle_quant::int8);
+    if (o.quant == bundle_quant::int8)
+        for (const model_array & a : m.extra) {
+            if (!a.per_item) continue;
+            const size_t rows = (size_t) a.data.rows(), cols = (size_t) a.data.cols();
+            std::vector<int8_t> codes(rows * cols);
+            std::vector<float> scale(rows);
+            for (size_t i = 0; i < rows; ++i)
+                scale[i] = q8_row(a.data.row((Eigen::Index) i).data(), (int32_t) cols, levels, codes.data() + i * cols);
+            w.add_i8("xq." + a.name, codes.data(), rows, cols);
+            w.add_f32("xqs." + a.name, scale.data(), rows);
+        }
     const int32_t info[bundle_info_count] = {(int32_t) o.quant, o.cold_threshold, trained_users, (int32_t) o.xy,
                                              o.quant == bundle_quant::int8 ? levels : 0};
     w.add_i32("bundle_info", info, bundle_info_count);
@@ -333,6 +345,40 @@ result<web_model> bundle_decode(const mfm_reader & r) {
             for (uint64_t i = 0; i < n; ++i)
                 std::memcpy(m.items.row((Eigen::Index) i).data() + 1, q->row(i), sizeof(float) * (size_t) kk);
         }
+    }
+
+    // the kind's per-item arrays stored as int8 codes ("xq.NAME" rows × cols, "xqs.NAME" a scale per row)
+    for (const mfm_section & sec : r.sections) {
+        if (sec.name.rfind("xq.", 0) != 0) continue;
+        const std::string name = sec.name.substr(3);
+        auto q = r.i8(sec.name, n, mfm_any);
+        if (!q) return R::fail(q.error());
+        if (q->cols > (uint64_t) model_factors_max() + 1)
+            return R::fail(fail_section(sec.name, std::to_string(q->cols) + " columns, too many"));
+        std::vector<float> scale;
+        MF_TRY(f32_read(r, "xqs." + name, n, 1, scale));
+        model_array a;
+        a.name = name;
+        a.per_item = true;
+        a.data.resize((Eigen::Index) n, (Eigen::Index) q->cols);
+        const int lv = x.int8_levels;
+        for (uint64_t i = 0; i < n; ++i) {
+            if (!(scale[i] >= 0.0f))
+                return R::fail(fail_section("xqs." + name, "row " + std::to_string(i) + " has a negative scale"));
+            const int8_t * src = q->row(i);
+            for (uint64_t c = 0; c < q->cols; ++c) {
+                if (src[c] < -lv || src[c] > lv)
+                    return R::fail(fail_section(sec.name, "row " + std::to_string(i) + " holds " +
+                                                              std::to_string(src[c]) + " (codes are within ±" +
+                                                              std::to_string(lv) + ")"));
+                const float v = scale[i] * (float) src[c];
+                if (!std::isfinite(v))
+                    return R::fail(fail_section(
+                        "xqs." + name, "row " + std::to_string(i) + ": scale times code is not a finite float32"));
+                a.data((Eigen::Index) i, (Eigen::Index) c) = v;
+            }
+        }
+        m.extra.push_back(std::move(a));
     }
 
     // the map

@@ -193,7 +193,8 @@ vector_f cold_start_row(const model & m, uint32_t genre_mask) {
 
 float cold_start_score(const model & m, const vector_f & x, uint32_t genre_mask) {
     vector_f y = cold_start_row(m, genre_mask);
-    vector_f xa = x;
+    if (x.size() < y.size()) return m.scale.clamp(m.mu);
+    vector_f xa = x.head(y.size());  // a longer row (hybrid) begins with the rating model's
     xa(0) = 1.0f;
     return m.scale.clamp(m.mu + x(0) + y.dot(xa));
 }

@@ -72,6 +72,13 @@ struct explanation {
     };
     std::vector<genre_term> by_genre;
     float item_own = 0;  // [1, p_u]ᵀ δ_i, the movie's own part beyond its genres
+    // A kind whose list is ordered by a score other than the rating (hybrid) splits that score too:
+    //   rank_score = rank_item + Σ rank_by_rated[j].value
+    // rank_by_rated holds the same movies as by_rated, sorted by |value| descending.
+    bool has_rank = false;
+    float rank_score = 0;
+    float rank_item = 0;  // the movie's own part (its general appeal)
+    std::vector<term> rank_by_rated;
 };
 
 result<explanation> explain(const model & m, const std::vector<rated_item> & rated, int32_t item);

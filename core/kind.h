@@ -22,9 +22,11 @@ namespace mf {
 
 // What the front ends may ask of a kind.
 enum kind_caps : uint32_t {
-    kind_rates = 1u << 0,     // its score is a predicted rating (RMSE, the shown stars)
-    kind_vectors = 1u << 1,   // item vectors: similar movies by cosine, the latent map
-    kind_explains = 1u << 2,  // explain(): the score split into one term per rated movie
+    kind_rates = 1u << 0,      // its score is a predicted rating (RMSE, the shown stars)
+    kind_vectors = 1u << 1,    // item vectors: similar movies by cosine, the latent map
+    kind_explains = 1u << 2,   // explain(): the score split into one term per rated movie
+    kind_validates = 1u << 3,  // tunes itself on a validation part of its training data, which the
+                               // pipeline chooses (fit_input::validation): needs the timestamps
 };
 
 struct fit_input {
@@ -32,6 +34,9 @@ struct fit_input {
     const catalog & items;                  // item rows = catalog rows
     const std::vector<int32_t> & user_ids;  // MovieLens ids of the user rows
     const test_set * test;                  // may be null: no per-epoch test error
+    // For kind_validates: 1 for the entries of train.by_user the kind holds out to tune itself
+    // (pipeline_validation_mask), aligned with train.by_user.idx; null: the kind draws its own.
+    const std::vector<uint8_t> * validation = nullptr;
 };
 
 struct kind_ops {
@@ -57,6 +62,13 @@ struct kind_ops {
     void (*score_user)(const model & m, int32_t user, float * out) = nullptr;
     // the length of the row fold_in returns (null: k + 1); recommend checks a visitor against it
     int64_t (*visitor_size)(const model & m) = nullptr;
+    // Optional, for a kind whose ranking score is not its predicted rating (hybrid): the
+    // unclamped predicted rating of every item for visitor row x (a known user's row of m.users
+    // or a fold_in row; both begin with the rating model's k+1 values).
+    void (*rate)(const model & m, const vector_f & x, float * out) = nullptr;
+    // Optional: the exact split of the score (and the rating) into parts; null with kind_explains:
+    // infer.h's explain of the predicted rating.
+    result<explanation> (*explain)(const model & m, const std::vector<rated_item> & rated, int32_t item) = nullptr;
     // Optional: out[i] = the predictive standard deviation of item i's rating for the visitor row x
     // (kinds with a posterior, e.g. bayes); null when the kind gives no ± (recommendation::sd NaN)
     void (*rate_sd)(const model & m, const vector_f & x, float * out) = nullptr;

@@ -200,38 +200,17 @@ result<model> ials_fit(const fit_input & in, const train_params & p, const epoch
     }
     model_array gram;
     gram.name = gram_name;
+    gram.web = true;
     gram.data = ials_gram(m.items).cast<float>();
     m.extra.push_back(std::move(gram));
     return m;
 }
 
 result<vector_f> ials_fold_in(const model & m, const std::vector<rated_item> & rated) {
-    using R = result<vector_f>;
-    const int k = m.k;
-    if (m.items.cols() != k + 1) return R::fail("ials: item rows are not k+1 wide");
-    Eigen::MatrixXd a;
+    const matrix_f * gram = nullptr;
     for (const model_array & x : m.extra)
-        if (x.name == gram_name && x.data.rows() == k && x.data.cols() == k) a = x.data.cast<double>();
-    if (a.rows() != k) a = ials_gram(m.items);
-    a.diagonal().array() += (double) m.params.reg;
-    Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
-    for (const rated_item & r : rated) {
-        if (r.item < 0 || r.item >= m.n_items())
-            return R::fail("item row " + std::to_string(r.item) + " is outside the model's " +
-                           std::to_string(m.n_items()) + " items");
-        const double w = (double) ials_weight(m.params, r.rating);
-        if (!std::isfinite(r.rating) || !(w >= 0.0))
-            return R::fail("rating " + std::to_string(r.rating) + " gives a negative confidence (confidence=rating)");
-        const Eigen::VectorXd y = m.items.row(r.item).tail(k).transpose().cast<double>();
-        a.selfadjointView<Eigen::Lower>().rankUpdate(y, w);
-        b += (1.0 + w) * y;
-    }
-    vector_f out = vector_f::Zero(k + 1);
-    if (k == 0) return out;
-    Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> llt(a);
-    if (llt.info() != Eigen::Success) return R::fail("ials fold-in: the system is not positive definite");
-    out.tail(k) = llt.solve(b).cast<float>();
-    return out;
+        if (x.name == gram_name) gram = &x.data;
+    return ials_fold_in_rows(m.items, gram, m.params, rated);
 }
 
 void ials_score(const model & m, const vector_f & x, float * out) {
@@ -275,6 +254,49 @@ Eigen::MatrixXd ials_gram(const matrix_f & rows) {
         g += part.cast<double>();
     }
     return g;
+}
+
+status ials_fold_in_system(const matrix_f & items, const matrix_f * gram, const train_params & p,
+                           const std::vector<rated_item> & rated, Eigen::MatrixXd & a, Eigen::VectorXd & b) {
+    const Eigen::Index k = items.cols() - 1;
+    if (k < 0) return status::fail("ials: the item rows are empty");
+    // A = YᵀY + λI + Σ_j w_j y_j y_jᵀ,  b = Σ_j (1 + w_j) y_j  (kind_ials.h)
+    if (gram && gram->rows() == k && gram->cols() == k)
+        a = gram->cast<double>();
+    else
+        a = ials_gram(items);
+    a.diagonal().array() += (double) p.reg;
+    b = Eigen::VectorXd::Zero(k);
+    for (const rated_item & r : rated) {
+        if (r.item < 0 || r.item >= items.rows())
+            return status::fail("item row " + std::to_string(r.item) + " is outside the model's " +
+                                std::to_string(items.rows()) + " items");
+        const double w = (double) ials_weight(p, r.rating);
+        if (!std::isfinite(r.rating) || !(w >= 0.0))
+            return status::fail("rating " + std::to_string(r.rating) +
+                                " gives a negative confidence (confidence=rating)");
+        const Eigen::VectorXd y = items.row(r.item).tail(k).transpose().cast<double>();
+        a.selfadjointView<Eigen::Lower>().rankUpdate(y, w);
+        b += (1.0 + w) * y;
+    }
+    a.triangularView<Eigen::StrictlyUpper>() = a.transpose();
+    return {};
+}
+
+result<vector_f> ials_fold_in_rows(const matrix_f & items, const matrix_f * gram, const train_params & p,
+                                   const std::vector<rated_item> & rated) {
+    using R = result<vector_f>;
+    Eigen::MatrixXd a;
+    Eigen::VectorXd b;
+    status st = ials_fold_in_system(items, gram, p, rated, a, b);
+    if (!st) return R::fail(st.error);
+    const Eigen::Index k = items.cols() - 1;
+    vector_f out = vector_f::Zero(k + 1);
+    if (k == 0) return out;
+    Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> llt(a);
+    if (llt.info() != Eigen::Success) return R::fail("ials fold-in: the system is not positive definite");
+    out.tail(k) = llt.solve(b).cast<float>();
+    return out;
 }
 
 void ials_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, const train_params & p,

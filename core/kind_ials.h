@@ -25,9 +25,11 @@
 #include <Eigen/Core>
 #include <vector>
 
+#include "infer.h"
 #include "kind.h"
 #include "model.h"
 #include "ratings.h"
+#include "result.h"
 
 namespace mf {
 
@@ -45,6 +47,16 @@ Eigen::MatrixXd ials_gram(const matrix_f & rows);
 // Σ (1 - xᵀy)² over the row's interactions with the new row.
 void ials_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, const train_params & p,
                     std::vector<double> * sse = nullptr);
+
+// A visitor's row system with the item rows fixed: A = YᵀY + λI + Σ_j w_j y_j y_jᵀ (full, symmetric)
+// and b = Σ_j (1 + w_j) y_j over the rated items; `gram` (k × k, may be null or the wrong size:
+// then computed) is YᵀY. Fails on an item row out of range or a negative confidence.
+[[nodiscard]] status ials_fold_in_system(const matrix_f & items, const matrix_f * gram, const train_params & p,
+                                         const std::vector<rated_item> & rated, Eigen::MatrixXd & a,
+                                         Eigen::VectorXd & b);
+// The visitor's row [0, A⁻¹ b] (k+1 wide) for item rows `items` (n × (k+1), column 0 unused).
+[[nodiscard]] result<vector_f> ials_fold_in_rows(const matrix_f & items, const matrix_f * gram, const train_params & p,
+                                                 const std::vector<rated_item> & rated);
 
 // The kind (registered in kinds.cpp).
 extern const kind_ops kind_ials_ops;

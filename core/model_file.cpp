@@ -76,12 +76,13 @@ int32_t model_factors_max() {
     return s ? (int32_t) s->max : 1024;
 }
 
-void model_meta_write(mfm_writer & w, const model & m, bool bundle) {
+void model_meta_write(mfm_writer & w, const model & m, bool bundle, bool per_item_arrays) {
     w.add_text("params", params_encode(m.params));
     const float sc[3] = {m.scale.min, m.scale.max, m.scale.step};
     w.add_f32("rating_scale", sc, 3);
     for (const model_array & a : m.extra) {
-        if (bundle && !a.per_item) continue;
+        if (a.per_item && !per_item_arrays) continue;
+        if (bundle && !a.per_item && !a.web) continue;  // a bundle holds no per-user state
         w.add_f32((a.per_item ? "xi." : "x.") + a.name, a.data.data(), (uint64_t) a.data.rows(),
                   (uint64_t) a.data.cols());
     }

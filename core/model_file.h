@@ -49,9 +49,10 @@ result<model> model_file_decode(const mfm_reader & r);
 
 // What the model file and the web bundle share, written and read in one place: "params" (text,
 // params_encode), "rating_scale" (f32 [3]: min, max, step) and the kind's extra arrays ("x.NAME" f32, or
-// "xi.NAME" for per_item arrays; the bundle keeps only those). Files without "params" (version 1 writers) carry
+// "xi.NAME" for per_item arrays; the bundle keeps those and the `web` ones; with per_item_arrays false the caller
+// writes the per-item arrays itself, quantized). Files without "params" (version 1 writers) carry
 // "params_int" / "params_float", which are still read.
-void model_meta_write(mfm_writer & w, const model & m, bool bundle);
+void model_meta_write(mfm_writer & w, const model & m, bool bundle, bool per_item_arrays = true);
 [[nodiscard]] status model_meta_read(const mfm_reader & r, model & m);
 
 // The largest k a reader accepts: the trainer's limit (params.h), so a forged k cannot make a

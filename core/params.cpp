@@ -46,6 +46,14 @@ const std::vector<param_spec> & table() {
          param_type::choice, 1, 0, 1, "off|on", true, true},
         {"genre_features", "", "bayes: genres and release decade as movie side features: off | on", param_type::choice,
          1, 0, 1, "off|on", true, true},
+        {"rank_factors", "", "hybrid: factors of the implicit-ALS (ranking) part", param_type::integer, 64, 1, 1024, "",
+         true, true},
+        {"rank_reg", "", "hybrid: lambda of the implicit-ALS (ranking) part", param_type::real, 20, 0, 1e6, "", true,
+         true},
+        {"blend", "",
+         "hybrid: weight w of the ranking score against the predicted rating, 0..1 (-1 = chosen by NDCG@10 on a "
+         "validation part of the training data)",
+         param_type::real, -1, -1, 1, "", true, true},
         {"seed", "", "seed of the initial factors (and of the split)", param_type::integer, 42, 0, 9007199254740991.0,
          "", true, false},
         {"threads", "", "threads (0 = all cores)", param_type::integer, 0, 0, 1024, "", false, true},
@@ -119,6 +127,9 @@ double param_get(const train_params & p, const param_spec & s) {
     if (n == "samples") return p.samples;
     if (n == "implicit_features") return p.implicit_features ? 1 : 0;
     if (n == "genre_features") return p.genre_features ? 1 : 0;
+    if (n == "rank_factors") return p.rank_factors;
+    if (n == "rank_reg") return p.rank_reg;
+    if (n == "blend") return p.blend;
     if (n == "seed") return (double) p.seed;
     if (n == "threads") return p.threads;
     return 0.0;
@@ -165,6 +176,12 @@ status param_set_number(train_params & p, const std::string & name, double v) {
         p.implicit_features = v != 0;
     else if (n == "genre_features")
         p.genre_features = v != 0;
+    else if (n == "rank_factors")
+        p.rank_factors = (int32_t) v;
+    else if (n == "rank_reg")
+        p.rank_reg = (float) v;
+    else if (n == "blend")
+        p.blend = (float) v;
     else if (n == "seed")
         p.seed = (uint64_t) v;
     else if (n == "threads")

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "params.h"
+#include "rng.h"
 
 namespace mf {
 
@@ -19,10 +20,11 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 // ---- split
 
-result<bool> pipeline_needs_time(const std::string & spec, const std::string & validate) {
+result<bool> pipeline_needs_time(const std::string & spec, const std::string & validate, model_kind kind) {
     result<split_spec> s = split_parse(spec);
     if (!s) return result<bool>::fail(s.error());
-    bool need = split_needs_time(*s);
+    const kind_ops * k = kind_get(kind);
+    bool need = split_needs_time(*s) || (k && (k->caps & kind_validates));
     if (!validate.empty()) {
         result<split_spec> v = split_parse(validate);
         if (!v) return result<bool>::fail("validate: " + v.error());
@@ -59,6 +61,19 @@ result<split_result> pipeline_split(const dataset & d, const std::string & spec_
 }
 
 // ---- fit
+
+std::vector<uint8_t> pipeline_validation_mask(const dataset & d, const std::vector<int64_t> & train_positions,
+                                              const rating_matrix & train, uint64_t seed) {
+    const sparse_rows & rows = train.by_user;
+    const bool has_time = d.time.size() == d.rating.size() && (int64_t) train_positions.size() == rows.nnz();
+    if (!has_time) return split_rows_holdout(rows, nullptr, seed);
+    // each row keeps the order of train_positions (ratings.h): entry e of row u is the e-th
+    // training position of user u
+    std::vector<int64_t> time((size_t) rows.nnz());
+    std::vector<uint64_t> cursor(rows.ptr.begin(), rows.ptr.end() - 1);
+    for (int64_t p : train_positions) time[cursor[(size_t) d.user[p]]++] = d.time[p];
+    return split_rows_holdout(rows, time.data(), seed);
+}
 
 status model_check_finite(const model & m) {
     if (!std::isfinite(m.mu)) return status::fail("the global mean is not finite");
@@ -113,7 +128,10 @@ result<fit_result> pipeline_fit(const dataset & d, const fit_options & o, const 
     }
     out.n_test = test.size();
     const bool rates = (kind->caps & kind_rates) != 0;
-    const fit_input in{train, d.items, d.users.ids, rates && test.size() > 0 ? &test : nullptr};
+    std::vector<uint8_t> validation;
+    if (kind->caps & kind_validates) validation = pipeline_validation_mask(d, out.split.train, train, p.seed);
+    fit_input in{train, d.items, d.users.ids, rates && test.size() > 0 ? &test : nullptr};
+    if (kind->caps & kind_validates) in.validation = &validation;
 
     if (o.baselines && test.size() > 0) {
         const model_kind base[2] = {model_kind::mean, model_kind::bias};
@@ -339,6 +357,11 @@ result<std::vector<recommendation>> recommend(const model & m, const visitor & v
     std::vector<ranked_item> top = rank_top(m, s, f, o.n);
     const bool rates = (kind->caps & kind_rates) != 0;
     const float nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> rating;  // a kind whose score is not the rating predicts it separately
+    if (rates && kind->rate) {
+        rating.resize((size_t) m.n_items());
+        kind->rate(m, v.x, rating.data());
+    }
     std::vector<float> sd;
     if (kind->rate_sd) {
         result<std::vector<float>> r = visitor_sd(m, v);
@@ -347,8 +370,10 @@ result<std::vector<recommendation>> recommend(const model & m, const visitor & v
     }
     std::vector<recommendation> out;
     out.reserve(top.size());
-    for (const ranked_item & t : top)
-        out.push_back({t.item, t.raw, rates ? m.scale.clamp(t.raw) : nan, sd.empty() ? nan : sd[(size_t) t.item]});
+    for (const ranked_item & t : top) {
+        const float r = rating.empty() ? t.raw : rating[(size_t) t.item];
+        out.push_back({t.item, t.raw, rates ? m.scale.clamp(r) : nan, sd.empty() ? nan : sd[(size_t) t.item]});
+    }
     return out;
 }
 
@@ -362,6 +387,7 @@ result<explanation> visitor_explain(const model & m, const visitor & v, int32_t 
         return result<explanation>::fail(
             std::string("a ") + kind_name(m.params.kind) +
             " model cannot split its scores into parts (explain needs --model als or bias)");
+    if (kind->explain) return kind->explain(m, v.rated, item);
     return explain(m, v.rated, item);
 }
 

@@ -124,4 +124,29 @@ result<split_result> split_apply(const dataset & d, const split_spec & spec, uin
     return out;
 }
 
+std::vector<uint8_t> split_rows_holdout(const sparse_rows & rows, const int64_t * time, uint64_t seed) {
+    std::vector<uint8_t> mask((size_t) rows.nnz(), 0);
+    std::vector<int64_t> order;
+    for (int32_t u = 0; u < rows.rows(); ++u) {
+        const int64_t n = rows.row_size(u);
+        const int64_t h = n >= 5 ? n / 5 : 0;
+        if (h == 0) continue;
+        const uint64_t at = rows.ptr[u];
+        order.resize((size_t) n);
+        for (int64_t e = 0; e < n; ++e) order[(size_t) e] = e;
+        if (time) {  // the latest h first
+            std::stable_sort(order.begin(), order.end(),
+                             [&](int64_t a, int64_t b) { return time[at + (uint64_t) a] > time[at + (uint64_t) b]; });
+        } else {  // a partial Fisher-Yates shuffle: the first h
+            rng g(seed ^ (0xA0761D6478BD642Full * (uint64_t) (u + 1)));
+            for (int64_t e = 0; e < h; ++e) {
+                const int64_t j = std::min(n - 1, e + (int64_t) (g.uniform() * (double) (n - e)));
+                std::swap(order[(size_t) e], order[(size_t) j]);
+            }
+        }
+        for (int64_t e = 0; e < h; ++e) mask[at + (uint64_t) order[(size_t) e]] = 1;
+    }
+    return mask;
+}
+
 }  // namespace mf

@@ -38,4 +38,10 @@ bool split_needs_time(const split_spec & spec);
 // Time-based kinds need d.time (one per rating; fails without it); the others never read it.
 [[nodiscard]] result<split_result> split_apply(const dataset & d, const split_spec & spec, uint64_t seed);
 
+// A held-out part of compressed rows (a validation part carved from training rows): 1 for the
+// held-out entries, aligned with rows.idx. Each row with at least 5 entries holds out floor(n/5):
+// its latest by `time` (aligned with rows.idx; ties by position) when time is not null, as
+// user-time:0.2 would, else a random draw depending only on (seed, row).
+std::vector<uint8_t> split_rows_holdout(const sparse_rows & rows, const int64_t * time, uint64_t seed);
+
 }  // namespace mf

@@ -71,7 +71,7 @@ void params_options_add(CLI::App * cmd, std::map<std::string, std::string> & tex
             cmd->add_flag(names, flags[s.name], help);
             continue;
         }
-        train_params def = kind_defaults(model_kind::als);
+        train_params def = kind_defaults(model_kind::hybrid);
         help += " [default " + param_text(def, s);
         if (s.type != param_type::choice) {
             char lim[96];

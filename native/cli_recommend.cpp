@@ -64,7 +64,11 @@ void recommend_run(const query_args & a) {
     out_table t;
     t.col("rank", true);
     t.col("movieId", true);
-    t.col("score", !has_sd || sd_column);  // the predicted rating for a kind that rates
+    // score: what orders the list (unclamped, so neighbours differ); predicted: the rating, on
+    // the model's scale, for a kind that rates; with a predictive sd "4.2 ± 0.6" in the table and
+    // an "sd" column in json and csv
+    t.col("score", true);
+    if (rates) t.col("predicted", !has_sd || sd_column);
     if (sd_column) t.col("sd", true);
     t.col("ratings", true);
     t.col("title", false);
@@ -73,8 +77,10 @@ void recommend_run(const query_args & a) {
         const recommendation & r = (*top)[k];
         const int32_t i = r.item;
         std::vector<std::string> row = {std::to_string(k + 1), std::to_string(m.items_info.movie_id[i]),
-                                        fmt_num(rates ? r.rating : r.score, 3)};
-        if (has_sd && !sd_column) row.back() = fmt_num(r.rating, 1) + " \u00b1 " + fmt_num(r.sd, 1);
+                                        fmt_num(r.score, 4)};
+        if (rates)
+            row.push_back(has_sd && !sd_column ? fmt_num(r.rating, 1) + " \u00b1 " + fmt_num(r.sd, 1)
+                                               : fmt_num(r.rating, 2));
         if (sd_column) row.push_back(fmt_num(r.sd, 3));
         row.push_back(std::to_string(m.item_counts[i]));
         row.push_back(m.items_info.title[i]);
@@ -141,6 +147,23 @@ void explain_run(const query_args & a) {
     for (const explanation::genre_term & gt : e->by_genre)
         g.rows.push_back({"genre " + m.items_info.genre_names[gt.genre], fmt_num(gt.value, 4)});
     g.rows.push_back({"this movie beyond its genres", fmt_num(e->item_own, 4)});
+    // a kind whose list is ordered by another score (hybrid) splits that score too
+    out_table l;
+    l.col("part", false);
+    l.col("movieId", true);
+    l.col("value", true);
+    l.col("detail", false);
+    if (e->has_rank) {
+        l.rows.push_back({"movie appeal", "", fmt_num(e->rank_item, 4),
+                          "how well " + m.items_info.title[item] + " is rated by everyone"});
+        for (const explanation::term & term : e->rank_by_rated) {
+            float r = 0;
+            for (const rated_item & ri : v.rated)
+                if (ri.item == term.item) r = ri.rating;
+            l.rows.push_back({"rated", std::to_string(m.items_info.movie_id[term.item]), fmt_num(term.value, 4),
+                              "you rated " + fmt_num(r, 1) + ": " + m.items_info.title[term.item]});
+        }
+    }
     if (fmt == out_format::json) {
         json_object j;
         j.integer("movieId", a.movie_id);
@@ -149,6 +172,10 @@ void explain_run(const query_args & a) {
         j.num("score_raw", e->score_raw);
         j.raw("by_rated", out_table_render(t, fmt));
         j.raw("by_genre", out_table_render(g, fmt));
+        if (e->has_rank) {
+            j.num("list_score", e->rank_score);
+            j.raw("list_by_rated", out_table_render(l, fmt));
+        }
         std::fputs(j.render().c_str(), stdout);
         return;
     }
@@ -158,6 +185,10 @@ void explain_run(const query_args & a) {
     std::fputs(out_table_render(t, fmt).c_str(), stdout);
     if (fmt == out_format::table) std::printf("\nby genre (sum = raw score):\n");
     std::fputs(out_table_render(g, fmt).c_str(), stdout);
+    if (!e->has_rank) return;
+    if (fmt == out_format::table)
+        std::printf("\nits place in your list: score %.4f (sum of the parts below)\n", e->rank_score);
+    std::fputs(out_table_render(l, fmt).c_str(), stdout);
 }
 
 void add_common(CLI::App * c, std::shared_ptr<query_args> a) {

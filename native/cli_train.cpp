@@ -28,7 +28,7 @@ std::vector<std::string> split_list(const std::string & s) {
 
 struct train_args {
     data_args data;
-    std::string model = "als";
+    std::string model = "hybrid";
     std::string out;
     std::string format = "table";
     std::map<std::string, std::string> param_text;  // the table's options as given
@@ -57,7 +57,7 @@ void train_run(train_args & a) {
     if (!a.out.empty()) output_check_writable(a.out);  // before the work, not after it
 
     auto t_all = std::chrono::steady_clock::now();
-    result<bool> need_time = pipeline_needs_time(fo.split, fo.validate);
+    result<bool> need_time = pipeline_needs_time(fo.split, fo.validate, p.kind);
     if (!need_time) throw cli_error(need_time.error());
     loaded_data ld = data_load(a.data, p.threads, a.quiet, *need_time);
     const bool show_epochs = !a.quiet && (fmt == out_format::table || stderr_is_tty());
@@ -92,6 +92,7 @@ void train_run(train_args & a) {
     // a kind fitted without epochs (pop, ease) has no training error: null / empty, not 0
     const bool has_train_rmse = !train_by_epoch.empty();
     const double train_rmse = has_train_rmse ? train_by_epoch.back() : 0.0;
+    const train_params & mp = fr->m.params;  // as trained (hybrid: the chosen blend)
     if (fmt == out_format::json) {
         json_object j;
         j.str("model", kind_name(p.kind));
@@ -99,13 +100,13 @@ void train_run(train_args & a) {
         for (const param_spec & s : param_specs()) {
             if (!s.saved || std::string(s.name) == "factors" || std::string(s.name) == "seed") continue;
             if (s.type == param_type::choice)
-                j.str(s.name, param_text(p, s));
+                j.str(s.name, param_text(mp, s));
             else if (s.type == param_type::flag)
-                j.raw(s.name, param_get(p, s) != 0 ? "true" : "false");
+                j.raw(s.name, param_get(mp, s) != 0 ? "true" : "false");
             else if (s.type == param_type::integer)
-                j.integer(s.name, (long long) param_get(p, s));
+                j.integer(s.name, (long long) param_get(mp, s));
             else
-                j.num(s.name, param_get(p, s), 4);
+                j.num(s.name, param_get(mp, s), 4);
         }
         j.str("split", a.data.split);
         if (!a.validate.empty()) j.str("validate", a.validate);
@@ -140,6 +141,7 @@ void train_run(train_args & a) {
     std::string name = kind_name(p.kind);
     if (fr->m.k > 0) name += " k=" + std::to_string(fr->m.k);
     if (p.kind == model_kind::als) name += " tau=" + fmt_num(p.genre_prior, 2);
+    if (p.kind == model_kind::hybrid) name += " blend=" + fmt_num(mp.blend, 2);
     t.rows.push_back({name, has_train_rmse ? fmt_num(train_rmse, 4) : "", fr->has_test ? fmt_num(fr->test.rmse, 4) : "",
                       fr->has_test ? fmt_num(fr->test.mae, 4) : ""});
     std::fputs(out_table_render(t, fmt).c_str(), stdout);

@@ -312,10 +312,14 @@ TEST_CASE("recommend, similar and explain answer with MovieLens ids", "[cli][e2e
     INFO(out);
     const auto rows = csv_rows(out);
     REQUIRE(rows.size() == 51);
-    REQUIRE(rows[0] == std::vector<std::string>{"rank", "movieId", "score", "ratings", "title", "genres"});
-    double prev = 5.0;
+    // the default model (hybrid) orders by its list score and shows the predicted rating beside it
+    REQUIRE(rows[0] == std::vector<std::string>{"rank", "movieId", "score", "predicted", "ratings", "title", "genres"});
+    double prev = 1e30;
     for (size_t r = 1; r < rows.size(); ++r) {
-        REQUIRE(rows[r].size() == 6);
+        REQUIRE(rows[r].size() == 7);
+        const double predicted = std::stod(rows[r][3]);
+        REQUIRE(predicted >= 0.5);
+        REQUIRE(predicted <= 5.0);
         REQUIRE(rows[r][0] == std::to_string(r));
         const std::string & id = rows[r][1];
         REQUIRE((id != "1" && id != "260" && id != "1196"));  // rated movies are excluded
@@ -399,8 +403,12 @@ TEST_CASE("recommend --user ranks the unseen movie of the user's own group first
         REQUIRE(ids.size() == 3);
         REQUIRE(ids[0] == w.own);
         REQUIRE(std::set<int>(ids.begin() + 1, ids.end()) == w.others);
-        const double own = recs.items[0]["score"].number_value();
-        for (size_t r = 1; r < ids.size(); ++r) REQUIRE(recs.items[r]["score"].number_value() < own - 1.0);
+        // the list score orders; the predicted rating tells the groups apart by more than a star
+        const double own = recs.items[0]["predicted"].number_value();
+        for (size_t r = 1; r < ids.size(); ++r) {
+            REQUIRE(recs.items[r]["score"].number_value() < recs.items[0]["score"].number_value());
+            REQUIRE(recs.items[r]["predicted"].number_value() < own - 1.0);
+        }
         REQUIRE(own > 3.5);  // loved movies are rated 4.5-5 by this group, hated ones 1-1.5
     }
 }
@@ -465,7 +473,11 @@ TEST_CASE("explain: the parts add up to the printed score and each rated movie's
     REQUIRE(group_a(rec_ids[0]));
     const size_t at3 = (size_t) (std::find(rec_ids.begin(), rec_ids.end(), 3) - rec_ids.begin());
     REQUIRE(at3 < 4);  // movie 3 is among the four unrated A movies, ahead of every B movie
-    REQUIRE(recs.items[at3]["score"].number_value() == Approx(a["score"].number_value()).margin(1e-3));
+    REQUIRE(recs.items[at3]["predicted"].number_value() == Approx(a["score"].number_value()).margin(5e-3));
+    // the list score splits too: the movie's appeal plus one part per rated movie
+    REQUIRE(recs.items[at3]["score"].number_value() == Approx(a["list_score"].number_value()).margin(1e-4));
+    REQUIRE(sum_of(a["list_by_rated"]) == Approx(a["list_score"].number_value()).margin(5 * 5e-5 + 1e-6));
+    REQUIRE(a["list_by_rated"].items.size() == 5);
     auto part = [](const json & ex, int id) {
         for (const json & row : ex["by_rated"].items)
             if (row["part"].str == "rated" && (int) row["movieId"].number_value() == id)

@@ -367,7 +367,8 @@ std::string ratings_csv() {
 }
 
 const std::string als_params =
-    "--factors 2 --iterations 3 --regularization 1 --reg-bias 1 --genre-prior 0.5 --reg-genre 0.1 --init-std 0.1 "
+    "--model als --factors 2 --iterations 3 --regularization 1 --reg-bias 1 --genre-prior 0.5 --reg-genre 0.1 "
+    "--init-std 0.1 "
     "--seed 7 --no-cache --quiet";
 
 struct fixture {
@@ -443,38 +444,43 @@ TEST_CASE("contract: recommend --user in table, csv and json", "[contract][cli]"
     // every format says the same thing: CSV fields = JSON fields
     const auto rows = csv_rows(csv);
     REQUIRE(rows.size() == 4);
-    REQUIRE(rows[0] == std::vector<std::string>{"rank", "movieId", "score", "ratings", "title", "genres"});
+    REQUIRE(rows[0] == std::vector<std::string>{"rank", "movieId", "score", "predicted", "ratings", "title", "genres"});
     for (size_t r = 0; r < 3; ++r) {
         const json & o = recs.items[r];
         CHECK(rows[r + 1][0] == std::to_string(r + 1));
         CHECK(o["rank"].number_value() == (double) (r + 1));
         CHECK(rows[r + 1][1] == std::to_string(ids[r]));
         CHECK(std::stod(rows[r + 1][2]) == o["score"].number_value());
-        CHECK(std::stod(rows[r + 1][3]) == o["ratings"].number_value());
-        CHECK(rows[r + 1][4] == o["title"].str);
-        CHECK(rows[r + 1][5] == o["genres"].str);
+        CHECK(std::stod(rows[r + 1][3]) == o["predicted"].number_value());
+        CHECK(std::stod(rows[r + 1][4]) == o["ratings"].number_value());
+        CHECK(rows[r + 1][5] == o["title"].str);
+        CHECK(rows[r + 1][6] == o["genres"].str);
+        // an ALS score is the unclamped predicted rating
+        CHECK(o["predicted"].number_value() ==
+              Approx(std::min(5.0, std::max(0.5, o["score"].number_value()))).margin(0.006));
     }
     // the training counts by hand: 4 rated by users 2, 3, 5; 5 by 2, 3, 5, 6; 8 by 3, 4, 5, 6
-    for (size_t r = 0; r < 3; ++r) CHECK(rows[r + 1][3] == (ids[r] == 4 ? "3" : "4"));
+    for (size_t r = 0; r < 3; ++r) CHECK(rows[r + 1][4] == (ids[r] == 4 ? "3" : "4"));
     for (size_t r = 0; r < 3; ++r)
-        if (ids[r] == 5) CHECK(rows[r + 1][4] == nasty_title);
-    check_table_aligned(table, rows, {true, true, true, true, false, false});
+        if (ids[r] == 5) CHECK(rows[r + 1][5] == nasty_title);
+    check_table_aligned(table, rows, {true, true, true, true, true, false, false});
 
-    golden("recommend --user 1 (table)", table,
-           R"GOLD(rank  movieId  score  ratings  title                                                 genres
-   1        5  4.386        4  Crazy, "Stupid" <b>Love</b> & Co (2011)               Comedy|Drama|Romance
-   2        4  4.112        3  Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)  Comedy|Romance
-   3        8  1.545        4  Inception (2010)                                      Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+    golden(
+        "recommend --user 1 (table)", table,
+        R"GOLD(rank  movieId   score  predicted  ratings  title                                                 genres
+   1        5  4.3862       4.39        4  Crazy, "Stupid" <b>Love</b> & Co (2011)               Comedy|Drama|Romance
+   2        4  4.1124       4.11        3  Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)  Comedy|Romance
+   3        8  1.5446       1.54        4  Inception (2010)                                      Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
 )GOLD");
-    golden("recommend --user 1 (csv)", csv, R"GOLD(rank,movieId,score,ratings,title,genres
-1,5,4.386,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
-2,4,4.112,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
-3,8,1.545,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+    golden("recommend --user 1 (csv)", csv, R"GOLD(rank,movieId,score,predicted,ratings,title,genres
+1,5,4.3862,4.39,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
+2,4,4.1124,4.11,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+3,8,1.5446,1.54,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
 )GOLD");
     golden("recommend --user 1 (json)", js, R"GOLD([
- {"rank": 1, "movieId": 5, "score": 4.386, "ratings": 4, "title": "Crazy, \"Stupid\" <b>Love</b> & Co (2011)", "genres": "Comedy|Drama|Romance"},
- {"rank": 2, "movieId": 4, "score": 4.112, "ratings": 3, "title": "Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)", "genres": "Comedy|Romance"},
- {"rank": 3, "movieId": 8, "score": 1.545, "ratings": 4, "title": "Inception (2010)", "genres": "Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller"}
+ {"rank": 1, "movieId": 5, "score": 4.3862, "predicted": 4.39, "ratings": 4, "title": "Crazy, \"Stupid\" <b>Love</b> & Co (2011)", "genres": "Comedy|Drama|Romance"},
+ {"rank": 2, "movieId": 4, "score": 4.1124, "predicted": 4.11, "ratings": 3, "title": "Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)", "genres": "Comedy|Romance"},
+ {"rank": 3, "movieId": 8, "score": 1.5446, "predicted": 1.54, "ratings": 4, "title": "Inception (2010)", "genres": "Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller"}
 ]
 )GOLD");
 }
@@ -517,23 +523,24 @@ TEST_CASE("contract: recommend --rate in table and json", "[contract][cli]") {
     REQUIRE(ids.size() == 6);
     REQUIRE(std::set<int>(ids.begin(), ids.begin() + 2) == std::set<int>{6, 8});
     REQUIRE(std::set<int>(ids.begin() + 2, ids.end()) == std::set<int>{1, 3, 4, 5});
-    check_table_aligned(table, csv_rows(run_ok(base + " --format csv")), {true, true, true, true, false, false});
-    golden("recommend --rate (table)", table,
-           R"GOLD(rank  movieId  score  ratings  title                                                 genres
-   1        6  4.491        5  Blade Runner (1982)                                   Action|Sci-Fi|Thriller
-   2        8  4.344        4  Inception (2010)                                      Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
-   3        1  2.907        5  Toy Story (1995)                                      Adventure|Animation|Children|Comedy|Fantasy
-   4        5  2.719        4  Crazy, "Stupid" <b>Love</b> & Co (2011)               Comedy|Drama|Romance
-   5        4  2.704        3  Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)  Comedy|Romance
-   6        3  2.651        4  American President, The (1995)                        Comedy|Drama|Romance
+    check_table_aligned(table, csv_rows(run_ok(base + " --format csv")), {true, true, true, true, true, false, false});
+    golden(
+        "recommend --rate (table)", table,
+        R"GOLD(rank  movieId   score  predicted  ratings  title                                                 genres
+   1        6  4.4914       4.49        5  Blade Runner (1982)                                   Action|Sci-Fi|Thriller
+   2        8  4.3442       4.34        4  Inception (2010)                                      Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+   3        1  2.9072       2.91        5  Toy Story (1995)                                      Adventure|Animation|Children|Comedy|Fantasy
+   4        5  2.7186       2.72        4  Crazy, "Stupid" <b>Love</b> & Co (2011)               Comedy|Drama|Romance
+   5        4  2.7040       2.70        3  Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)  Comedy|Romance
+   6        3  2.6515       2.65        4  American President, The (1995)                        Comedy|Drama|Romance
 )GOLD");
     golden("recommend --rate (json)", js, R"GOLD([
- {"rank": 1, "movieId": 6, "score": 4.491, "ratings": 5, "title": "Blade Runner (1982)", "genres": "Action|Sci-Fi|Thriller"},
- {"rank": 2, "movieId": 8, "score": 4.344, "ratings": 4, "title": "Inception (2010)", "genres": "Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller"},
- {"rank": 3, "movieId": 1, "score": 2.907, "ratings": 5, "title": "Toy Story (1995)", "genres": "Adventure|Animation|Children|Comedy|Fantasy"},
- {"rank": 4, "movieId": 5, "score": 2.719, "ratings": 4, "title": "Crazy, \"Stupid\" <b>Love</b> & Co (2011)", "genres": "Comedy|Drama|Romance"},
- {"rank": 5, "movieId": 4, "score": 2.704, "ratings": 3, "title": "Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)", "genres": "Comedy|Romance"},
- {"rank": 6, "movieId": 3, "score": 2.651, "ratings": 4, "title": "American President, The (1995)", "genres": "Comedy|Drama|Romance"}
+ {"rank": 1, "movieId": 6, "score": 4.4914, "predicted": 4.49, "ratings": 5, "title": "Blade Runner (1982)", "genres": "Action|Sci-Fi|Thriller"},
+ {"rank": 2, "movieId": 8, "score": 4.3442, "predicted": 4.34, "ratings": 4, "title": "Inception (2010)", "genres": "Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller"},
+ {"rank": 3, "movieId": 1, "score": 2.9072, "predicted": 2.91, "ratings": 5, "title": "Toy Story (1995)", "genres": "Adventure|Animation|Children|Comedy|Fantasy"},
+ {"rank": 4, "movieId": 5, "score": 2.7186, "predicted": 2.72, "ratings": 4, "title": "Crazy, \"Stupid\" <b>Love</b> & Co (2011)", "genres": "Comedy|Drama|Romance"},
+ {"rank": 5, "movieId": 4, "score": 2.7040, "predicted": 2.70, "ratings": 3, "title": "Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)", "genres": "Comedy|Romance"},
+ {"rank": 6, "movieId": 3, "score": 2.6515, "predicted": 2.65, "ratings": 4, "title": "American President, The (1995)", "genres": "Comedy|Drama|Romance"}
 ]
 )GOLD");
 }
@@ -548,51 +555,52 @@ TEST_CASE("contract: recommend filters keep exactly the movies that pass them", 
         const char * golden;
     } cases[] = {
         {"--genres Romance", [](const movie_fact & m) { return has_genre(m, "Romance"); },
-         R"GOLD(rank,movieId,score,ratings,title,genres
-1,5,2.719,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
-2,4,2.704,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
-3,3,2.651,4,"American President, The (1995)",Comedy|Drama|Romance
+         R"GOLD(rank,movieId,score,predicted,ratings,title,genres
+1,5,2.7186,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
+2,4,2.7040,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+3,3,2.6515,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
 )GOLD"},
         {"--genres \"Crime|Romance\"",
          [](const movie_fact & m) { return has_genre(m, "Crime") || has_genre(m, "Romance"); },
-         R"GOLD(rank,movieId,score,ratings,title,genres
-1,8,4.344,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
-2,5,2.719,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
-3,4,2.704,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
-4,3,2.651,4,"American President, The (1995)",Comedy|Drama|Romance
+         R"GOLD(rank,movieId,score,predicted,ratings,title,genres
+1,8,4.3442,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+2,5,2.7186,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
+3,4,2.7040,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+4,3,2.6515,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
 )GOLD"},
         {"--year-min 2001", [](const movie_fact & m) { return m.year >= 2001; },
-         R"GOLD(rank,movieId,score,ratings,title,genres
-1,8,4.344,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
-2,5,2.719,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
-3,4,2.704,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+         R"GOLD(rank,movieId,score,predicted,ratings,title,genres
+1,8,4.3442,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+2,5,2.7186,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
+3,4,2.7040,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
 )GOLD"},
         {"--year-max 1995", [](const movie_fact & m) { return m.year <= 1995; },
-         R"GOLD(rank,movieId,score,ratings,title,genres
-1,6,4.491,5,Blade Runner (1982),Action|Sci-Fi|Thriller
-2,1,2.907,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
-3,3,2.651,4,"American President, The (1995)",Comedy|Drama|Romance
+         R"GOLD(rank,movieId,score,predicted,ratings,title,genres
+1,6,4.4914,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
+2,1,2.9072,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
+3,3,2.6515,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
 )GOLD"},
         {"--year-min 1990 --year-max 2005", [](const movie_fact & m) { return m.year >= 1990 && m.year <= 2005; },
-         R"GOLD(rank,movieId,score,ratings,title,genres
-1,1,2.907,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
-2,4,2.704,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
-3,3,2.651,4,"American President, The (1995)",Comedy|Drama|Romance
+         R"GOLD(rank,movieId,score,predicted,ratings,title,genres
+1,1,2.9072,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
+2,4,2.7040,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+3,3,2.6515,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
 )GOLD"},
         {"--min-ratings 5", [](const movie_fact & m) { return m.count >= 5; },
-         R"GOLD(rank,movieId,score,ratings,title,genres
-1,6,4.491,5,Blade Runner (1982),Action|Sci-Fi|Thriller
-2,1,2.907,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
+         R"GOLD(rank,movieId,score,predicted,ratings,title,genres
+1,6,4.4914,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
+2,1,2.9072,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
 )GOLD"},
-        {"--include-seen", [](const movie_fact &) { return true; }, R"GOLD(rank,movieId,score,ratings,title,genres
-1,2,4.583,6,Heat (1995),Action|Crime|Thriller
-2,6,4.491,5,Blade Runner (1982),Action|Sci-Fi|Thriller
-3,7,4.376,5,Alien (1979),Horror|Sci-Fi
-4,8,4.344,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
-5,1,2.907,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
-6,5,2.719,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
-7,4,2.704,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
-8,3,2.651,4,"American President, The (1995)",Comedy|Drama|Romance
+        {"--include-seen", [](const movie_fact &) { return true; },
+         R"GOLD(rank,movieId,score,predicted,ratings,title,genres
+1,2,4.5828,4.58,6,Heat (1995),Action|Crime|Thriller
+2,6,4.4914,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
+3,7,4.3760,4.38,5,Alien (1979),Horror|Sci-Fi
+4,8,4.3442,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+5,1,2.9072,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
+6,5,2.7186,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
+7,4,2.7040,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+8,3,2.6515,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
 )GOLD"},
     };
     for (const filter_case & c : cases) {
@@ -615,11 +623,11 @@ TEST_CASE("contract: recommend filters keep exactly the movies that pass them", 
         for (size_t r = 1; r < rows.size(); ++r)
             for (const movie_fact & m : facts)
                 if (m.id == order[r - 1]) {
-                    CHECK(rows[r][3] == std::to_string(m.count));
+                    CHECK(rows[r][4] == std::to_string(m.count));
                     std::set<std::string> want, have;
                     std::string g;
                     for (std::istringstream in(m.genres); std::getline(in, g, '|');) want.insert(g);
-                    for (std::istringstream in(rows[r][5]); std::getline(in, g, '|');) have.insert(g);
+                    for (std::istringstream in(rows[r][6]); std::getline(in, g, '|');) have.insert(g);
                     CHECK(have == want);
                 }
         golden("recommend " + c.args, out, c.golden);
@@ -629,9 +637,9 @@ TEST_CASE("contract: recommend filters keep exactly the movies that pass them", 
     const auto all_rows = csv_rows(all), two_rows = csv_rows(two);
     REQUIRE(two_rows.size() == 3);
     REQUIRE(std::vector<std::vector<std::string>>(all_rows.begin(), all_rows.begin() + 3) == two_rows);
-    golden("recommend -n 2", two, R"GOLD(rank,movieId,score,ratings,title,genres
-1,6,4.491,5,Blade Runner (1982),Action|Sci-Fi|Thriller
-2,8,4.344,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+    golden("recommend -n 2", two, R"GOLD(rank,movieId,score,predicted,ratings,title,genres
+1,6,4.4914,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
+2,8,4.3442,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
 )GOLD");
 }
 
@@ -854,6 +862,9 @@ burn_in              50
 samples              300
 implicit_features    on
 genre_features       on
+rank_factors         64
+rank_reg             20
+blend                -1
 seed                 7
 )GOLD");
     golden("info (csv)", csv, R"GOLD(key,value
@@ -881,6 +892,9 @@ burn_in,50
 samples,300
 implicit_features,on
 genre_features,on
+rank_factors,64
+rank_reg,20
+blend,-1
 seed,7
 )GOLD");
     golden("info (json)", js, R"GOLD({
@@ -908,6 +922,9 @@ seed,7
   "samples": "300",
   "implicit_features": "on",
   "genre_features": "on",
+  "rank_factors": "64",
+  "rank_reg": "20",
+  "blend": "-1",
   "seed": "7"
 }
 )GOLD");
@@ -1004,6 +1021,9 @@ train 36 ratings, test 0; training Ts (0 epochs), total Ts
   "samples": 300,
   "implicit_features": "on",
   "genre_features": "on",
+  "rank_factors": 64,
+  "rank_reg": 20.0000,
+  "blend": -1.0000,
   "split": "none",
   "seed": 7,
   "rating_min": 1.00,
@@ -1186,7 +1206,7 @@ TEST_CASE("contract: bad training arguments are refused before any work", "[cont
         {"--threads 100000", "--threads: 100000 is outside 0..1024"},
         {"--threads -1", "--threads: -1 is outside 0..1024"},
         {"--solver lu", "--solver: 'lu' is not one of cholesky|cg"},
-        {"--model svdpp", "--model 'svdpp': expected mean, bias, als, pop, ials, ease or bayes"},
+        {"--model svdpp", "--model 'svdpp': expected hybrid, als, bayes, ials, ease, pop, bias or mean"},
         {"--split random:2", "split 'random:2'"},
     };
     for (const bad & c : cases) check_refused(train + c.args, c.expect, out);
@@ -1329,7 +1349,8 @@ TEST_CASE("contract: bayes recommend carries sd (json, csv, table ±) and eval i
     }
     const auto rows = csv_rows(run_ok("recommend --model " + b + " --user 1 -n 3 --format csv"));
     REQUIRE(rows.size() == 4);
-    CHECK(rows[0][3] == "sd");
+    CHECK(rows[0][3] == "predicted");
+    CHECK(rows[0][4] == "sd");
     const std::string table = run_ok("recommend --model " + b + " --rate 1:5,2:4 -n 3");
     CHECK(table.find(" \u00b1 ") != std::string::npos);
     // a model without an sd keeps its columns
