@@ -546,25 +546,22 @@ int64_t bayes_visitor_size(const model & m) {
     return dim + dim * (dim + 1) / 2;
 }
 
-namespace {
-// the optional members by name (positional initialisation would break when kind_ops grows)
-kind_ops bayes_ops_make() {
-    kind_ops k = {model_kind::bayes,
-                  "bayes",
-                  "Bayesian MF by Gibbs sampling (BPMF) with side information: a predicted rating and its sd",
-                  kind_rates | kind_vectors,
-                  "factors burn_in samples implicit_features genre_features threads",
-                  bayes_defaults,
-                  bayes_check,
-                  bayes_fit,
-                  bayes_fold_in,
-                  bayes_score};
-    k.visitor_size = bayes_visitor_size;
-    k.rate_sd = bayes_rate_sd;
-    return k;
-}
-}  // namespace
-
-extern const kind_ops kind_bayes_ops = bayes_ops_make();
+// Aggregate initialisation (constant, before any dynamic initialiser could read it).
+extern const kind_ops kind_bayes_ops = {
+    model_kind::bayes,
+    "bayes",
+    "Bayesian MF by Gibbs sampling (BPMF) with side information: a predicted rating and its sd",
+    kind_rates | kind_vectors,
+    "factors burn_in samples implicit_features genre_features threads",
+    bayes_defaults,
+    bayes_check,
+    bayes_fit,
+    bayes_fold_in,
+    bayes_score,
+    nullptr,             // score_user: known users are folded in (pipeline.h: visitor_known)
+    bayes_visitor_size,  // mean and packed covariance
+    nullptr,             // rate: the score is the predicted rating
+    nullptr,             // explain
+    bayes_rate_sd};
 
 }  // namespace mf
