@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "infer.h"
+#include "kind.h"
 #include "model_file.h"
 #include "rng.h"
 
@@ -121,7 +122,9 @@ std::vector<uint8_t> bundle_write_impl(const model & m, const pca_map & map_in, 
 
     // the storage basis B: the PCA basis of the q_i (identity when not rotating)
     matrix_f basis = matrix_f::Identity(k, k);
-    if (o.rotate && k > 1 && n > 0) basis = pca_fit_basis(m.items.rightCols(k)).axes;
+    const kind_ops * kind = kind_get(m.params.kind);
+    const bool rotate = o.rotate && !(kind && (kind->caps & kind_keeps_basis));
+    if (rotate && k > 1 && n > 0) basis = pca_fit_basis(m.items.rightCols(k)).axes;
     const matrix_f items = rotate_rows(m.items, basis);
     const matrix_f genres = rotate_rows(m.genres, basis);
     pca_map map = map_in;

@@ -22,11 +22,13 @@ namespace mf {
 
 // What the front ends may ask of a kind.
 enum kind_caps : uint32_t {
-    kind_rates = 1u << 0,      // its score is a predicted rating (RMSE, the shown stars)
-    kind_vectors = 1u << 1,    // item vectors: similar movies by cosine, the latent map
-    kind_explains = 1u << 2,   // explain(): the score split into one term per rated movie
-    kind_validates = 1u << 3,  // tunes itself on a validation part of its training data, which the
-                               // pipeline chooses (fit_input::validation): needs the timestamps
+    kind_rates = 1u << 0,        // its score is a predicted rating (RMSE, the shown stars)
+    kind_vectors = 1u << 1,      // item vectors: similar movies by cosine, the latent map
+    kind_explains = 1u << 2,     // explain(): the score split into one term per rated movie
+    kind_keeps_basis = 1u << 4,  // its extra arrays live in the item factors' basis: the web bundle
+                                 // stores the item rows unrotated (bundle.h)
+    kind_validates = 1u << 3,    // tunes itself on a validation part of its training data, which the
+                                 // pipeline chooses (fit_input::validation): needs the timestamps
 };
 
 struct fit_input {
@@ -72,6 +74,9 @@ struct kind_ops {
     // Optional: movies like `item` from other vectors than m.items (hybrid: the implicit-ALS rows);
     // null with kind_vectors: cosine of m.items (infer.h: similar_items).
     result<std::vector<similar_item>> (*similar)(const model & m, int32_t item, int32_t n, int32_t min_count) = nullptr;
+    // Optional: out[i] = the predictive standard deviation of item i's rating for the visitor row x
+    // (kinds with a posterior, e.g. bayes); null when the kind gives no ± (recommendation::sd NaN)
+    void (*rate_sd)(const model & m, const vector_f & x, float * out) = nullptr;
 };
 
 // The kind a front end trains when none is named (plain `mfrec train`, the page's trainer): the

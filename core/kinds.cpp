@@ -6,11 +6,11 @@ namespace mf {
 
 // defined next to each kind's code
 extern const kind_ops kind_mean_ops, kind_bias_ops, kind_als_ops, kind_pop_ops, kind_ials_ops, kind_ease_ops,
-    kind_hybrid_ops;
+    kind_hybrid_ops, kind_bayes_ops;
 
 const std::vector<const kind_ops *> & kind_list() {
-    static const std::vector<const kind_ops *> all = {&kind_hybrid_ops, &kind_als_ops,  &kind_ials_ops, &kind_ease_ops,
-                                                      &kind_pop_ops,    &kind_bias_ops, &kind_mean_ops};
+    static const std::vector<const kind_ops *> all = {&kind_hybrid_ops, &kind_als_ops, &kind_bayes_ops, &kind_ials_ops,
+                                                      &kind_ease_ops,   &kind_pop_ops, &kind_bias_ops,  &kind_mean_ops};
     return all;
 }
 

@@ -21,7 +21,7 @@ using matrix_f = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 using vector_f = Eigen::VectorXf;
 
 // The numeric ids are stored in model files; a new kind takes the next number (kind.h).
-enum class model_kind : uint32_t { mean = 0, bias = 1, als = 2, pop = 3, ials = 4, ease = 5, hybrid = 6 };
+enum class model_kind : uint32_t { mean = 0, bias = 1, als = 2, pop = 3, ials = 4, ease = 5, hybrid = 6, bayes = 7 };
 // cg: warm-started Jacobi-PCG steps per row, except the rows that solve.cpp's cost rule solves
 // exactly (long rows at small k, where the exact solve is the cheaper one)
 enum class solver_kind : uint32_t { cholesky = 0, cg = 1 };
@@ -55,6 +55,10 @@ struct train_params {
     float init_std = 0.1f;                                 // initial factors ~ N(0, init_std² / k)
     float alpha = 0.5f;                                    // ials: confidence weight α of an interaction (kind_ials.h)
     confidence_kind confidence = confidence_kind::rating;  // ials: c = 1 + α or 1 + α r
+    int32_t burn_in = 50;                                  // bayes: Gibbs sweeps discarded before the kept samples
+    int32_t samples = 300;                                 // bayes: Gibbs sweeps kept (predictions averaged over them)
+    bool implicit_features = true;                         // bayes: who-rated-what side features (users and movies)
+    bool genre_features = true;                            // bayes: genres and release decade as movie side features
     int32_t rank_factors = 64;                             // hybrid: factors of its implicit-ALS part
     float rank_reg = 20.0f;                                // hybrid: λ of its implicit-ALS part
     float blend = -1.0f;  // hybrid: weight w of the ranking part (-1: chosen on a validation part)

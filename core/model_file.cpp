@@ -83,8 +83,11 @@ void model_meta_write(mfm_writer & w, const model & m, bool bundle, bool per_ite
     for (const model_array & a : m.extra) {
         if (a.per_item && !per_item_arrays) continue;
         if (bundle && !a.per_item && !a.web) continue;  // a bundle holds no per-user state
-        w.add_f32((a.per_item ? "xi." : "x.") + a.name, a.data.data(), (uint64_t) a.data.rows(),
-                  (uint64_t) a.data.cols());
+        w.add_f32((a.per_item ? "xi."
+                   : a.web    ? "xw."
+                              : "x.") +
+                      a.name,
+                  a.data.data(), (uint64_t) a.data.rows(), (uint64_t) a.data.cols());
     }
 }
 
@@ -152,14 +155,16 @@ status model_meta_read(const mfm_reader & r, model & m) {
     m.extra.clear();
     for (const mfm_section & sec : r.sections) {
         const bool per_item = sec.name.rfind("xi.", 0) == 0;
-        if (!per_item && sec.name.rfind("x.", 0) != 0) continue;
+        const bool web = sec.name.rfind("xw.", 0) == 0;  // small, also in the web bundle
+        if (!per_item && !web && sec.name.rfind("x.", 0) != 0) continue;
         auto a = r.f32(sec.name, mfm_any, mfm_any);
         if (!a) return status::fail(a.error());
         if (a->rows > rows_max || a->cols > rows_max)
             return status::fail("section " + sec.name + ": " + std::to_string(a->rows) + " rows, too many");
         model_array x;
-        x.name = sec.name.substr(per_item ? 3 : 2);
+        x.name = sec.name.substr(per_item || web ? 3 : 2);
         x.per_item = per_item;
+        x.web = web;
         x.data.resize((Eigen::Index) a->rows, (Eigen::Index) a->cols);
         if (a->size() > 0) std::memcpy(x.data.data(), a->data, (size_t) a->size() * sizeof(float));
         m.extra.push_back(std::move(x));

@@ -37,6 +37,15 @@ const std::vector<param_spec> & table() {
          param_type::real, 0.5, 0, 1e6, "", true, true},
         {"confidence", "", "ials: binary (c = 1 + alpha) | rating (c = 1 + alpha r)", param_type::choice, 1, 0, 1,
          "binary|rating", true, true},
+        {"burn_in", "", "bayes: Gibbs sweeps discarded before the kept samples", param_type::integer, 50, 0, 100000, "",
+         true, true},
+        {"samples", "", "bayes: Gibbs sweeps kept (predictions averaged over them)", param_type::integer, 300, 1,
+         100000, "", true, true},
+        {"implicit_features", "",
+         "bayes: who-rated-what side features (movies a user rated, users who rated a movie): off | on",
+         param_type::choice, 1, 0, 1, "off|on", true, true},
+        {"genre_features", "", "bayes: genres and release decade as movie side features: off | on", param_type::choice,
+         1, 0, 1, "off|on", true, true},
         {"rank_factors", "", "hybrid: factors of the implicit-ALS (ranking) part", param_type::integer, 64, 1, 1024, "",
          true, true},
         {"rank_reg", "", "hybrid: lambda of the implicit-ALS (ranking) part", param_type::real, 20, 0, 1e6, "", true,
@@ -114,6 +123,10 @@ double param_get(const train_params & p, const param_spec & s) {
     if (n == "init_std") return p.init_std;
     if (n == "alpha") return p.alpha;
     if (n == "confidence") return (double) p.confidence;
+    if (n == "burn_in") return p.burn_in;
+    if (n == "samples") return p.samples;
+    if (n == "implicit_features") return p.implicit_features ? 1 : 0;
+    if (n == "genre_features") return p.genre_features ? 1 : 0;
     if (n == "rank_factors") return p.rank_factors;
     if (n == "rank_reg") return p.rank_reg;
     if (n == "blend") return p.blend;
@@ -155,6 +168,14 @@ status param_set_number(train_params & p, const std::string & name, double v) {
         p.alpha = (float) v;
     else if (n == "confidence")
         p.confidence = (confidence_kind) (uint32_t) v;
+    else if (n == "burn_in")
+        p.burn_in = (int32_t) v;
+    else if (n == "samples")
+        p.samples = (int32_t) v;
+    else if (n == "implicit_features")
+        p.implicit_features = v != 0;
+    else if (n == "genre_features")
+        p.genre_features = v != 0;
     else if (n == "rank_factors")
         p.rank_factors = (int32_t) v;
     else if (n == "rank_reg")

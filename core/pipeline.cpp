@@ -206,6 +206,12 @@ result<eval_report> pipeline_evaluate(const model & m, const dataset & d, const 
     if (o.rating && (kind->caps & kind_rates)) {
         rep.has_rating = true;
         rep.rating = model_accuracy(m, test, o.threads);
+        if (kind->rate_sd) {
+            result<calibration> c = model_calibration(m, test, o.threads);
+            if (!c) return R::fail(c.error());
+            rep.has_sd = true;
+            rep.calib = std::move(*c);
+        }
     }
     if (o.ranking) {
         // each held-out user's ratings by model user row; their training movies (m.seen) are
@@ -296,6 +302,12 @@ result<visitor> visitor_known(const model & m, int32_t user_id) {
     if (m.seen.rows() == m.n_users())
         for (uint64_t e = m.seen.ptr[row]; e < m.seen.ptr[row + 1]; ++e)
             v.rated.push_back({m.seen.idx[e], m.seen.val[e]});
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (kind && kind->rate_sd) {  // a posterior row: mean and covariance from the training ratings
+        result<vector_f> x = kind->fold_in(m, v.rated);
+        if (!x) return result<visitor>::fail(x.error());
+        v.x = std::move(*x);
+    }
     return v;
 }
 
@@ -365,6 +377,21 @@ result<std::vector<float>> visitor_ratings(const model & m, const visitor & v) {
     return r;
 }
 
+result<std::vector<float>> visitor_sd(const model & m, const visitor & v) {
+    using R = result<std::vector<float>>;
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (!kind || !kind->rate_sd) return R::fail(std::string("a ") + kind_name(m.params.kind) + " model gives no sd");
+    const int64_t width = kind->visitor_size ? kind->visitor_size(m) : (int64_t) m.k + 1;
+    if (v.x.size() != width)
+        return R::fail("the visitor row has " + std::to_string(v.x.size()) + " values, " + std::to_string(width) +
+                       " expected");
+    for (Eigen::Index c = 0; c < v.x.size(); ++c)
+        if (!std::isfinite(v.x(c))) return R::fail("the visitor row holds a non-finite value");
+    std::vector<float> s((size_t) m.n_items());
+    kind->rate_sd(m, v.x, s.data());
+    return s;
+}
+
 result<std::vector<recommendation>> recommend(const model & m, const visitor & v, const recommend_options & o) {
     using R = result<std::vector<recommendation>>;
     const kind_ops * kind = kind_get(m.params.kind);
@@ -380,16 +407,23 @@ result<std::vector<recommendation>> recommend(const model & m, const visitor & v
         for (const rated_item & r : v.rated) f.exclude.push_back(r.item);
     std::vector<ranked_item> top = rank_top(m, s, f, o.n);
     const bool rates = (kind->caps & kind_rates) != 0;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
     std::vector<float> rating;  // a kind whose score is not the rating predicts it separately
     if (rates && kind->rate) {
         rating.resize((size_t) m.n_items());
         kind->rate(m, v.x, rating.data());
     }
+    std::vector<float> sd;
+    if (kind->rate_sd) {
+        result<std::vector<float>> r = visitor_sd(m, v);
+        if (!r) return R::fail(r.error());
+        sd = std::move(*r);
+    }
     std::vector<recommendation> out;
     out.reserve(top.size());
     for (const ranked_item & t : top) {
         const float r = rating.empty() ? t.raw : rating[(size_t) t.item];
-        out.push_back({t.item, t.raw, rates ? m.scale.clamp(r) : std::numeric_limits<float>::quiet_NaN()});
+        out.push_back({t.item, t.raw, rates ? m.scale.clamp(r) : nan, sd.empty() ? nan : sd[(size_t) t.item]});
     }
     return out;
 }

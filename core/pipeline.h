@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "als.h"
+#include "calibration.h"
 #include "infer.h"
 #include "kind.h"
 #include "metrics.h"
@@ -103,6 +104,8 @@ struct eval_report {
         // the median training-rating count of the top-10 similar movies, pooled over every A
         double median_count_at_10 = 0;
     } similar;
+    bool has_sd = false;  // the kind gives a predictive sd (calibration.h)
+    calibration calib;
 };
 
 [[nodiscard]] result<eval_report> pipeline_evaluate(const model & m, const dataset & d,
@@ -118,6 +121,8 @@ struct visitor {
     int32_t duplicates = 0;         // repeated movies in the given ratings (the last one counts)
 };
 
+// For a kind with a predictive sd (kind_ops::rate_sd) the row is the fold-in of the user's
+// training ratings (m.seen), so a known user gets a posterior mean and covariance too.
 [[nodiscard]] result<visitor> visitor_known(const model & m, int32_t user_id);
 // Ratings of item rows; a movie given twice keeps its last rating (counted in `duplicates`).
 [[nodiscard]] result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rated);
@@ -133,6 +138,7 @@ struct recommendation {
     int32_t item;
     float score;   // the kind's ranking score (higher = better)
     float rating;  // the predicted rating on the model's scale (clamped); NaN when the kind does not rate
+    float sd;      // its predictive standard deviation (kind_ops::rate_sd); NaN when the kind gives none
 };
 
 [[nodiscard]] result<std::vector<recommendation>> recommend(const model & m, const visitor & v,
@@ -144,6 +150,9 @@ struct recommendation {
 // whose score is the rating; kind_ops::rate for one whose list is ordered otherwise). Fails for
 // a kind that does not rate.
 [[nodiscard]] result<std::vector<float>> visitor_ratings(const model & m, const visitor & v);
+
+// The predictive sd of every item's rating for this visitor; fails for a kind without rate_sd.
+[[nodiscard]] result<std::vector<float>> visitor_sd(const model & m, const visitor & v);
 
 // The exact split of a score into parts (infer.h: explain), for kinds that can (kind_explains).
 [[nodiscard]] result<explanation> visitor_explain(const model & m, const visitor & v, int32_t item);

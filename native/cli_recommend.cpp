@@ -58,13 +58,18 @@ void recommend_run(const query_args & a) {
     result<std::vector<recommendation>> top = recommend(m, v, o);
     if (!top) throw cli_error(top.error());
     const bool rates = !top->empty() && std::isfinite((*top)[0].rating);
+    // a kind with a predictive sd: "4.2 ± 0.6" in the table, an "sd" column in json and csv
+    const bool has_sd = !top->empty() && std::isfinite((*top)[0].sd);
+    const bool sd_column = has_sd && fmt != out_format::table;
     out_table t;
     t.col("rank", true);
     t.col("movieId", true);
     // score: what orders the list (unclamped, so neighbours differ); predicted: the rating, on
-    // the model's scale, for a kind that rates
+    // the model's scale, for a kind that rates; with a predictive sd "4.2 ± 0.6" in the table and
+    // an "sd" column in json and csv
     t.col("score", true);
-    if (rates) t.col("predicted", true);
+    if (rates) t.col("predicted", !has_sd || sd_column);
+    if (sd_column) t.col("sd", true);
     t.col("ratings", true);
     t.col("title", false);
     t.col("genres", false);
@@ -73,7 +78,10 @@ void recommend_run(const query_args & a) {
         const int32_t i = r.item;
         std::vector<std::string> row = {std::to_string(k + 1), std::to_string(m.items_info.movie_id[i]),
                                         fmt_num(r.score, 4)};
-        if (rates) row.push_back(fmt_num(r.rating, 2));
+        if (rates)
+            row.push_back(has_sd && !sd_column ? fmt_num(r.rating, 1) + " \u00b1 " + fmt_num(r.sd, 1)
+                                               : fmt_num(r.rating, 2));
+        if (sd_column) row.push_back(fmt_num(r.sd, 3));
         row.push_back(std::to_string(m.item_counts[i]));
         row.push_back(m.items_info.title[i]);
         row.push_back(genres_text(m.items_info, m.items_info.genres[i]));

@@ -61,7 +61,9 @@ void train_run(train_args & a) {
     if (!need_time) throw cli_error(need_time.error());
     loaded_data ld = data_load(a.data, p.threads, a.quiet, *need_time);
     const bool show_epochs = !a.quiet && (fmt == out_format::table || stderr_is_tty());
-    const int total_epochs = p.kind == model_kind::mean ? 1 : p.iterations;
+    const int total_epochs = p.kind == model_kind::mean    ? 1
+                             : p.kind == model_kind::bayes ? p.burn_in + p.samples  // Gibbs sweeps
+                                                           : p.iterations;
     result<fit_result> fr = pipeline_fit(ld.d, fo, [&](const epoch_report & r) {
         if (!show_epochs) return;
         if (r.test_rmse >= 0)
@@ -233,6 +235,12 @@ void eval_run(eval_args & a) {
             j.raw("test_rmse", rep->has_rating ? fmt_num(rep->rating.rmse, 6) : "null");
             j.raw("test_mae", rep->has_rating ? fmt_num(rep->rating.mae, 6) : "null");
         }
+        if (rep->has_sd) {  // calibration of the predictive sd (core/calibration.h)
+            j.num("coverage_1sd", rep->calib.coverage_1sd);
+            j.num("coverage_2sd", rep->calib.coverage_2sd);
+            j.raw("rmse_by_sd_quartile", json_array(rep->calib.rmse_by_sd_quartile));
+            j.raw("sd_by_quartile", json_array(rep->calib.sd_by_quartile));
+        }
         if (rep->has_ranking) {
             j.integer("k", a.k);
             j.integer("n_users", (long long) rep->ranking.n_users);
@@ -261,6 +269,13 @@ void eval_run(eval_args & a) {
     if (rep->has_rating) {
         t.rows.push_back({"rmse", fmt_num(rep->rating.rmse, 4), "", ""});
         t.rows.push_back({"mae", fmt_num(rep->rating.mae, 4), "", ""});
+    }
+    if (rep->has_sd) {
+        t.rows.push_back({"coverage_1sd", fmt_num(rep->calib.coverage_1sd, 4), "", ""});
+        t.rows.push_back({"coverage_2sd", fmt_num(rep->calib.coverage_2sd, 4), "", ""});
+        for (int q = 0; q < 4; ++q)
+            t.rows.push_back(
+                {"rmse_sd_quartile_" + std::to_string(q + 1), fmt_num(rep->calib.rmse_by_sd_quartile[q], 4), "", ""});
     }
     for (const row & r : rows)
         t.rows.push_back(

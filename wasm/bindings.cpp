@@ -275,16 +275,18 @@ public:
                 if (ok && !top) ok = fail("recommend: " + top.error());
                 if (ok) {
                     std::vector<int32_t> it(top->size());
-                    std::vector<float> sc(top->size()), ra(top->size());
+                    std::vector<float> sc(top->size()), ra(top->size()), sd(top->size());
                     for (size_t i = 0; i < top->size(); ++i) {
                         it[i] = (*top)[i].item;
                         sc[i] = (*top)[i].score;
                         ra[i] = (*top)[i].rating;
+                        sd[i] = (*top)[i].sd;  // NaN for kinds without a predictive sd
                     }
                     out = val::object();
                     out.set("items", typed_copy(it.data(), it.size()));
                     out.set("scores", typed_copy(sc.data(), sc.size()));
                     out.set("ratings", typed_copy(ra.data(), ra.size()));
+                    out.set("sd", typed_copy(sd.data(), sd.size()));
                     out.set("duplicates", v->duplicates);
                 }
             }
@@ -634,8 +636,8 @@ val train_from_csv(val csv_in, const Recommender & from, val opts_in, val progre
     return out;
 }
 
-// M.paramSpec(): the training parameters with their defaults (for `model`, default: the core's default kind, hybrid) and
-// limits, so the page keeps no copy of its own.
+// M.paramSpec(): the training parameters with their defaults (for `model`, default: the core's default kind, hybrid)
+// and limits, so the page keeps no copy of its own.
 val param_spec_js(val kind_in) {
     val out = val::undefined();
     bool ok = true;

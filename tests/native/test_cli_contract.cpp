@@ -858,6 +858,10 @@ cg_steps             4
 init_std             0.1
 alpha                0.5
 confidence           rating
+burn_in              50
+samples              300
+implicit_features    on
+genre_features       on
 rank_factors         64
 rank_reg             20
 blend                -1
@@ -884,6 +888,10 @@ cg_steps,4
 init_std,0.1
 alpha,0.5
 confidence,rating
+burn_in,50
+samples,300
+implicit_features,on
+genre_features,on
 rank_factors,64
 rank_reg,20
 blend,-1
@@ -910,6 +918,10 @@ seed,7
   "init_std": "0.1",
   "alpha": "0.5",
   "confidence": "rating",
+  "burn_in": "50",
+  "samples": "300",
+  "implicit_features": "on",
+  "genre_features": "on",
   "rank_factors": "64",
   "rank_reg": "20",
   "blend": "-1",
@@ -1005,6 +1017,10 @@ train 36 ratings, test 0; training Ts (0 epochs), total Ts
   "init_std": 0.1000,
   "alpha": 0.5000,
   "confidence": "rating",
+  "burn_in": 50,
+  "samples": 300,
+  "implicit_features": "on",
+  "genre_features": "on",
   "rank_factors": 64,
   "rank_reg": 20.0000,
   "blend": -1.0000,
@@ -1190,7 +1206,7 @@ TEST_CASE("contract: bad training arguments are refused before any work", "[cont
         {"--threads 100000", "--threads: 100000 is outside 0..1024"},
         {"--threads -1", "--threads: -1 is outside 0..1024"},
         {"--solver lu", "--solver: 'lu' is not one of cholesky|cg"},
-        {"--model svdpp", "--model 'svdpp': expected hybrid, als, ials, ease, pop, bias or mean"},
+        {"--model svdpp", "--model 'svdpp': expected hybrid, als, bayes, ials, ease, pop, bias or mean"},
         {"--split random:2", "split 'random:2'"},
     };
     for (const bad & c : cases) check_refused(train + c.args, c.expect, out);
@@ -1241,7 +1257,7 @@ TEST_CASE("contract: bad query arguments are refused", "[contract][cli][errors]"
     // folder does not exist)
     const std::string eval = "eval --model " + f.model + " --data " + f.path("no-such-data") + " --no-cache ";
     check_refused(eval + "--k 0", "--k must be within 1..10000");
-    check_refused(eval + "--metrics foo", "--metrics 'foo': expected rating, ranking or both");
+    check_refused(eval + "--metrics foo", "--metrics 'foo': expected rating, ranking, similar or a list");
     check_refused("eval --model " + f.model + " --data " + f.data + " --no-cache --quiet --k 0",
                   "--k must be within 1..10000");
 }
@@ -1316,4 +1332,39 @@ TEST_CASE("contract: the same seed gives byte-identical output and model files f
            "--threads 1 --out " +
            b);
     CHECK(read_file(a) != read_file(b));
+}
+
+TEST_CASE("contract: bayes recommend carries sd (json, csv, table ±) and eval its calibration keys",
+          "[contract][cli]") {
+    fixture f;
+    const std::string b = f.train("bayes.mfm", "--model bayes --factors 2 --burn-in 5 --samples 10");
+    const json recs = json_parse(run_ok("recommend --model " + b + " --user 1 -n 3 --format json"));
+    REQUIRE(recs.kind == json::array);
+    REQUIRE(recs.items.size() == 3);
+    for (const json & r : recs.items) {
+        const double sd = r["sd"].number_value();
+        CHECK(sd > 0.0);
+        CHECK(sd < 5.0);
+        CHECK(r["score"].number_value() >= 1.0);
+    }
+    const auto rows = csv_rows(run_ok("recommend --model " + b + " --user 1 -n 3 --format csv"));
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0][3] == "predicted");
+    CHECK(rows[0][4] == "sd");
+    const std::string table = run_ok("recommend --model " + b + " --rate 1:5,2:4 -n 3");
+    CHECK(table.find(" \u00b1 ") != std::string::npos);
+    // a model without an sd keeps its columns
+    const json als = json_parse(run_ok("recommend --model " + f.model + " --user 1 -n 3 --format json"));
+    for (const auto & kv : als.items[0].fields) CHECK(kv.first != "sd");
+
+    const json e = json_parse(run_ok("eval --model " + b + " --data " + f.data +
+                                     " --no-cache --split random:0.3 --seed 7 --metrics rating --format json"));
+    const double c1 = e["coverage_1sd"].number_value(), c2 = e["coverage_2sd"].number_value();
+    CHECK(c1 >= 0.0);
+    CHECK(c1 <= c2);
+    CHECK(c2 <= 1.0);
+    CHECK(e["rmse_by_sd_quartile"].items.size() == 4);
+    const json ea = json_parse(run_ok("eval --model " + f.model + " --data " + f.data +
+                                      " --no-cache --split random:0.3 --seed 7 --metrics rating --format json"));
+    for (const auto & kv : ea.fields) CHECK(kv.first != "coverage_1sd");
 }
