@@ -24,7 +24,8 @@ data=data/ml-latest-small
 mkdir -p build/models
 
 echo
-echo "== Train: ALS with biases and a genre prior on $data (random 80/20 split, seed 42)"
+echo "== Train: the list recommender (implicit ALS for the list, ALS with biases and a genre prior for the"
+echo "   ratings) on $data (random 80/20 split, seed 42); the RMSE is the rating part's"
 $mfrec train --data "$data" --split random:0.2 --seed 42 --baselines --out build/models/eval.mfm
 
 echo
@@ -32,14 +33,14 @@ echo "== The model for recommendations: the same settings on all ratings"
 $mfrec train --data "$data" --split none --seed 42 --quiet --out build/models/default.mfm
 
 echo
-echo "== Top 10 for existing user 1 (movies with at least 20 ratings)"
-$mfrec recommend --model build/models/default.mfm --user 1 -n 10 --min-ratings 20
+echo "== Top 10 for existing user 1 (score: the list's order; predicted: the rating)"
+$mfrec recommend --model build/models/default.mfm --user 1 -n 10
 
 visitor="1:5,260:5,1196:5,2571:4.5,1210:4,296:1,356:2"
 echo
 echo "== Top 10 for a new visitor folded in from: Toy Story 5, Star Wars IV 5, V 5, The Matrix 4.5,"
-echo "   Return of the Jedi 4, Pulp Fiction 1, Forrest Gump 2 (--rate \"$visitor\"; at least 20 ratings)"
-$mfrec recommend --model build/models/default.mfm --rate "$visitor" -n 10 --min-ratings 20
+echo "   Return of the Jedi 4, Pulp Fiction 1, Forrest Gump 2 (--rate \"$visitor\")"
+$mfrec recommend --model build/models/default.mfm --rate "$visitor" -n 10
 
 echo
 echo "== Why: the exact decomposition of one pick (Star Wars: Episode I, movie 2628)"
