@@ -740,8 +740,9 @@ function saveFilters() {
 function loadFilters() {
   let f = null;
   try { f = JSON.parse(localStorage.getItem('mfrec.filters.v1') || 'null'); } catch { /* ignore */ }
-  // a sensible default: skip movies with very few ratings unless asked
-  const min = f?.min ?? (S.cat.n > 20000 ? '20' : '10');
+  // the list recommender (hybrid) ranks what people watch: no filter needed. A model ranked by
+  // predicted rating alone favours movies with a few high ratings: skip those unless asked
+  const min = f?.min ?? (S.r.kind() === 'hybrid' ? '0' : S.cat.n > 20000 ? '20' : '10');
   $('f-min').value = min;
   if (f) {
     if ([...$('f-genre').options].some((o) => o.value === f.genre)) $('f-genre').value = f.genre;
