@@ -39,9 +39,14 @@ void cli_add_info(CLI::App & app) {
         std::snprintf(scale, sizeof scale, "%g-%g step %g", (double) m.scale.min, (double) m.scale.max,
                       (double) m.scale.step);
         add("rating scale", scale);
-        // every saved parameter of the table (params.h), as stored
-        for (const param_spec & s : param_specs())
-            if (s.saved && std::string(s.name) != "factors") add(s.name, param_text(p, s));
+        // the saved parameters the kind reads (params.h), as stored, and the seed
+        const kind_ops * kind = kind_get(p.kind);
+        for (const param_spec & s : param_specs()) {
+            const std::string name = s.name;
+            if (!s.saved || name == "factors") continue;
+            if (kind && name != "seed" && !kind_uses(*kind, name)) continue;
+            add(s.name, param_text(p, s));
+        }
         if (fmt == out_format::json) {
             json_object j;
             for (auto & row : t.rows) j.str(row[0], row[1]);

@@ -856,15 +856,6 @@ reg_by_count         false
 solver               cholesky
 cg_steps             4
 init_std             0.1
-alpha                0.5
-confidence           rating
-burn_in              50
-samples              300
-implicit_features    on
-genre_features       on
-rank_factors         64
-rank_reg             20
-blend                -1
 seed                 7
 )GOLD");
     golden("info (csv)", csv, R"GOLD(key,value
@@ -886,15 +877,6 @@ reg_by_count,false
 solver,cholesky
 cg_steps,4
 init_std,0.1
-alpha,0.5
-confidence,rating
-burn_in,50
-samples,300
-implicit_features,on
-genre_features,on
-rank_factors,64
-rank_reg,20
-blend,-1
 seed,7
 )GOLD");
     golden("info (json)", js, R"GOLD({
@@ -916,15 +898,6 @@ seed,7
   "solver": "cholesky",
   "cg_steps": "4",
   "init_std": "0.1",
-  "alpha": "0.5",
-  "confidence": "rating",
-  "burn_in": "50",
-  "samples": "300",
-  "implicit_features": "on",
-  "genre_features": "on",
-  "rank_factors": "64",
-  "rank_reg": "20",
-  "blend": "-1",
   "seed": "7"
 }
 )GOLD");
