@@ -375,6 +375,71 @@ export const tests = [
     },
   },
   {
+    name: 'bayes: every pick shows a ± that narrows as the visitor rates, and the page and mfrec recommend agree on mean and sd',
+    real: true,
+    fn: async (t) => {
+      const dir = join(tmpdir(), `mfrec-bayes-${process.pid}`);
+      mkdirSync(dir, { recursive: true });
+      const model = join(dir, 'm.mfm');
+      execFileSync(mfrecBinary(), ['train', '--model', 'bayes', '--data', join(REPO, 'data', 'ml-latest-small'), '--split', 'none',
+        '--seed', '42', '--burn-in', '10', '--samples', '40', '--quiet', '--out', model], { stdio: 'pipe' });
+      const site = siteWithModel(model);
+      const srv = await startServer([], site);
+      try {
+        const ctx = await newContext(t.browser, { serviceWorkers: 'block' });
+        const page = await openPage(ctx, srv.url);
+        assert(await page.evaluate(() => window.__mfrec.S.r.kind()) === 'bayes', 'the page runs the bayes bundle');
+        // the engine's sd over the whole catalogue, and the ± shown beside the visible picks
+        const spread = () => page.evaluate(() => {
+          const S = window.__mfrec.S;
+          const all = S.r.recommend(S.items, S.ratings, { n: S.cat.n, includeSeen: true });
+          let sum = 0;
+          for (const v of all.sd) sum += v;
+          const lis = [...document.querySelectorAll('#recs > li[data-row]')].filter((li) => li.dataset.sd !== undefined);
+          return {
+            mean: sum / all.sd.length,
+            shown: lis.slice(0, 10).map((li) => ({ id: Number(li.dataset.id), sd: Number(li.dataset.sd), text: li.querySelector('.score').textContent })),
+          };
+        });
+        const picks = [['toy story', /^Toy Story\s*\(1995\)$/, 5], ['matrix 1999', /Matrix\b.*\(1999\)$/, 4.5],
+          ['titanic', /^Titanic\s*\(1997\)$/, 1.5], ['forrest gump', /Forrest Gump/, 4], ['pulp fiction', /Pulp Fiction/, 2],
+          ['star wars new hope', /Star Wars: Episode IV/, 5]];
+        const means = [];
+        let n = 0, rated = [];
+        for (const [q, re, v] of picks) {
+          const r = await rateFromSearch(page, q, re, v);
+          rated.push(`${r.id}:${v}`);
+          n++;
+          await page.waitForFunction((k) => Number(document.getElementById('rated-count').textContent) === k, n);
+          const sp = await spread();
+          assert(sp.shown.length === 10 && sp.shown.every((x) => Number.isFinite(x.sd) && x.sd > 0 && /±/.test(x.text)),
+            `every pick shows a ±: ${JSON.stringify(sp.shown.slice(0, 3))}`);
+          means.push(sp.mean);
+        }
+        for (let k = 1; k < means.length; k++) assert(means[k] < means[k - 1], `the mean sd narrows with each rating: ${means.map((x) => x.toFixed(4))}`);
+        // the same ratings through the CLI: the same top 10, the same predicted mean and sd
+        const minCount = await page.$eval('#f-min', (e) => e.value);
+        const cli = JSON.parse(execFileSync(mfrecBinary(), ['recommend', '--model', model, '--rate', rated.join(','), '-n', '10',
+          '--min-ratings', minCount, '--format', 'json'], { encoding: 'utf8' }));
+        const sp = await spread();
+        assert(JSON.stringify(sp.shown.map((x) => x.id)) === JSON.stringify(cli.map((r) => r.movieId)),
+          `page ${sp.shown.map((x) => x.id)} vs mfrec recommend ${cli.map((r) => r.movieId)}`);
+        const shownMean = await page.$$eval('#recs > li[data-row]', (lis) => lis.slice(0, 10).map((li) => Number(li.dataset.score)));
+        for (let k = 0; k < 10; k++) {
+          near(sp.shown[k].sd, cli[k].sd, 0.01, `sd of ${cli[k].movieId}`);
+          near(shownMean[k], cli[k].predicted, 0.006, `mean of ${cli[k].movieId}`);
+        }
+        t.numbers.push(`bayes page: mean sd over the catalogue after 1..6 ratings ${means.map((x) => x.toFixed(3)).join(' > ')}`);
+        assert(page.errors.length === 0, `no errors on the page: ${page.errors.join(' | ')}`);
+        await ctx.close();
+      } finally {
+        await srv.stop();
+        rmSync(site, { recursive: true, force: true });
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  },
+  {
     name: 'journey: the page shows the catalog, the map and first recommendations',
     fn: async (t) => {
       t.ref = referenceFor(realBundle());

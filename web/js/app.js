@@ -811,7 +811,7 @@ function renderRecs() {
       scoreEl.textContent = mark === 'notinterested' ? 'hidden from your picks' : mark === 'notseen' ? 'noted' : 'rated';
       scoreEl.title = '';
       matchEl.textContent = '';
-      delete li.dataset.score; delete li.dataset.raw;
+      delete li.dataset.score; delete li.dataset.raw; delete li.dataset.sd;
     } else {
       const r = res.ratings[k];
       const sd = res.sd ? res.sd[k] : NaN;
@@ -821,6 +821,7 @@ function renderRecs() {
       matchEl.textContent = `${Math.round(m)}% match`;
       matchEl.title = 'How strongly the model picks it: 100% = your best pick, 0% = a typical movie';
       li.dataset.score = String(r);
+      li.dataset.sd = String(sd);
       li.dataset.raw = String(res.scores[k]);
       li.dataset.match = String(m);
     }
