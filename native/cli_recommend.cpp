@@ -77,7 +77,7 @@ void recommend_run(const query_args & a) {
         const recommendation & r = (*top)[k];
         const int32_t i = r.item;
         std::vector<std::string> row = {std::to_string(k + 1), std::to_string(m.items_info.movie_id[i]),
-                                        fmt_num(r.score, 4)};
+                                        fmt_num(r.score, 3)};
         if (rates)
             row.push_back(has_sd && !sd_column ? fmt_num(r.rating, 1) + " \u00b1 " + fmt_num(r.sd, 1)
                                                : fmt_num(r.rating, 2));

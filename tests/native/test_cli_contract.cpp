@@ -465,22 +465,21 @@ TEST_CASE("contract: recommend --user in table, csv and json", "[contract][cli]"
         if (ids[r] == 5) CHECK(rows[r + 1][5] == nasty_title);
     check_table_aligned(table, rows, {true, true, true, true, true, false, false});
 
-    golden(
-        "recommend --user 1 (table)", table,
-        R"GOLD(rank  movieId   score  predicted  ratings  title                                                 genres
-   1        5  4.3862       4.39        4  Crazy, "Stupid" <b>Love</b> & Co (2011)               Comedy|Drama|Romance
-   2        4  4.1124       4.11        3  Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)  Comedy|Romance
-   3        8  1.5446       1.54        4  Inception (2010)                                      Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+    golden("recommend --user 1 (table)", table,
+           R"GOLD(rank  movieId  score  predicted  ratings  title                                                 genres
+   1        5  4.386       4.39        4  Crazy, "Stupid" <b>Love</b> & Co (2011)               Comedy|Drama|Romance
+   2        4  4.112       4.11        3  Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)  Comedy|Romance
+   3        8  1.545       1.54        4  Inception (2010)                                      Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
 )GOLD");
     golden("recommend --user 1 (csv)", csv, R"GOLD(rank,movieId,score,predicted,ratings,title,genres
-1,5,4.3862,4.39,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
-2,4,4.1124,4.11,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
-3,8,1.5446,1.54,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+1,5,4.386,4.39,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
+2,4,4.112,4.11,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+3,8,1.545,1.54,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
 )GOLD");
     golden("recommend --user 1 (json)", js, R"GOLD([
- {"rank": 1, "movieId": 5, "score": 4.3862, "predicted": 4.39, "ratings": 4, "title": "Crazy, \"Stupid\" <b>Love</b> & Co (2011)", "genres": "Comedy|Drama|Romance"},
- {"rank": 2, "movieId": 4, "score": 4.1124, "predicted": 4.11, "ratings": 3, "title": "Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)", "genres": "Comedy|Romance"},
- {"rank": 3, "movieId": 8, "score": 1.5446, "predicted": 1.54, "ratings": 4, "title": "Inception (2010)", "genres": "Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller"}
+ {"rank": 1, "movieId": 5, "score": 4.386, "predicted": 4.39, "ratings": 4, "title": "Crazy, \"Stupid\" <b>Love</b> & Co (2011)", "genres": "Comedy|Drama|Romance"},
+ {"rank": 2, "movieId": 4, "score": 4.112, "predicted": 4.11, "ratings": 3, "title": "Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)", "genres": "Comedy|Romance"},
+ {"rank": 3, "movieId": 8, "score": 1.545, "predicted": 1.54, "ratings": 4, "title": "Inception (2010)", "genres": "Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller"}
 ]
 )GOLD");
 }
@@ -524,23 +523,22 @@ TEST_CASE("contract: recommend --rate in table and json", "[contract][cli]") {
     REQUIRE(std::set<int>(ids.begin(), ids.begin() + 2) == std::set<int>{6, 8});
     REQUIRE(std::set<int>(ids.begin() + 2, ids.end()) == std::set<int>{1, 3, 4, 5});
     check_table_aligned(table, csv_rows(run_ok(base + " --format csv")), {true, true, true, true, true, false, false});
-    golden(
-        "recommend --rate (table)", table,
-        R"GOLD(rank  movieId   score  predicted  ratings  title                                                 genres
-   1        6  4.4914       4.49        5  Blade Runner (1982)                                   Action|Sci-Fi|Thriller
-   2        8  4.3442       4.34        4  Inception (2010)                                      Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
-   3        1  2.9072       2.91        5  Toy Story (1995)                                      Adventure|Animation|Children|Comedy|Fantasy
-   4        5  2.7186       2.72        4  Crazy, "Stupid" <b>Love</b> & Co (2011)               Comedy|Drama|Romance
-   5        4  2.7040       2.70        3  Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)  Comedy|Romance
-   6        3  2.6515       2.65        4  American President, The (1995)                        Comedy|Drama|Romance
+    golden("recommend --rate (table)", table,
+           R"GOLD(rank  movieId  score  predicted  ratings  title                                                 genres
+   1        6  4.491       4.49        5  Blade Runner (1982)                                   Action|Sci-Fi|Thriller
+   2        8  4.344       4.34        4  Inception (2010)                                      Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+   3        1  2.907       2.91        5  Toy Story (1995)                                      Adventure|Animation|Children|Comedy|Fantasy
+   4        5  2.719       2.72        4  Crazy, "Stupid" <b>Love</b> & Co (2011)               Comedy|Drama|Romance
+   5        4  2.704       2.70        3  Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)  Comedy|Romance
+   6        3  2.651       2.65        4  American President, The (1995)                        Comedy|Drama|Romance
 )GOLD");
     golden("recommend --rate (json)", js, R"GOLD([
- {"rank": 1, "movieId": 6, "score": 4.4914, "predicted": 4.49, "ratings": 5, "title": "Blade Runner (1982)", "genres": "Action|Sci-Fi|Thriller"},
- {"rank": 2, "movieId": 8, "score": 4.3442, "predicted": 4.34, "ratings": 4, "title": "Inception (2010)", "genres": "Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller"},
- {"rank": 3, "movieId": 1, "score": 2.9072, "predicted": 2.91, "ratings": 5, "title": "Toy Story (1995)", "genres": "Adventure|Animation|Children|Comedy|Fantasy"},
- {"rank": 4, "movieId": 5, "score": 2.7186, "predicted": 2.72, "ratings": 4, "title": "Crazy, \"Stupid\" <b>Love</b> & Co (2011)", "genres": "Comedy|Drama|Romance"},
- {"rank": 5, "movieId": 4, "score": 2.7040, "predicted": 2.70, "ratings": 3, "title": "Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)", "genres": "Comedy|Romance"},
- {"rank": 6, "movieId": 3, "score": 2.6515, "predicted": 2.65, "ratings": 4, "title": "American President, The (1995)", "genres": "Comedy|Drama|Romance"}
+ {"rank": 1, "movieId": 6, "score": 4.491, "predicted": 4.49, "ratings": 5, "title": "Blade Runner (1982)", "genres": "Action|Sci-Fi|Thriller"},
+ {"rank": 2, "movieId": 8, "score": 4.344, "predicted": 4.34, "ratings": 4, "title": "Inception (2010)", "genres": "Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller"},
+ {"rank": 3, "movieId": 1, "score": 2.907, "predicted": 2.91, "ratings": 5, "title": "Toy Story (1995)", "genres": "Adventure|Animation|Children|Comedy|Fantasy"},
+ {"rank": 4, "movieId": 5, "score": 2.719, "predicted": 2.72, "ratings": 4, "title": "Crazy, \"Stupid\" <b>Love</b> & Co (2011)", "genres": "Comedy|Drama|Romance"},
+ {"rank": 5, "movieId": 4, "score": 2.704, "predicted": 2.70, "ratings": 3, "title": "Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)", "genres": "Comedy|Romance"},
+ {"rank": 6, "movieId": 3, "score": 2.651, "predicted": 2.65, "ratings": 4, "title": "American President, The (1995)", "genres": "Comedy|Drama|Romance"}
 ]
 )GOLD");
 }
@@ -556,51 +554,51 @@ TEST_CASE("contract: recommend filters keep exactly the movies that pass them", 
     } cases[] = {
         {"--genres Romance", [](const movie_fact & m) { return has_genre(m, "Romance"); },
          R"GOLD(rank,movieId,score,predicted,ratings,title,genres
-1,5,2.7186,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
-2,4,2.7040,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
-3,3,2.6515,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
+1,5,2.719,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
+2,4,2.704,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+3,3,2.651,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
 )GOLD"},
         {"--genres \"Crime|Romance\"",
          [](const movie_fact & m) { return has_genre(m, "Crime") || has_genre(m, "Romance"); },
          R"GOLD(rank,movieId,score,predicted,ratings,title,genres
-1,8,4.3442,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
-2,5,2.7186,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
-3,4,2.7040,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
-4,3,2.6515,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
+1,8,4.344,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+2,5,2.719,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
+3,4,2.704,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+4,3,2.651,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
 )GOLD"},
         {"--year-min 2001", [](const movie_fact & m) { return m.year >= 2001; },
          R"GOLD(rank,movieId,score,predicted,ratings,title,genres
-1,8,4.3442,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
-2,5,2.7186,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
-3,4,2.7040,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+1,8,4.344,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+2,5,2.719,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
+3,4,2.704,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
 )GOLD"},
         {"--year-max 1995", [](const movie_fact & m) { return m.year <= 1995; },
          R"GOLD(rank,movieId,score,predicted,ratings,title,genres
-1,6,4.4914,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
-2,1,2.9072,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
-3,3,2.6515,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
+1,6,4.491,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
+2,1,2.907,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
+3,3,2.651,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
 )GOLD"},
         {"--year-min 1990 --year-max 2005", [](const movie_fact & m) { return m.year >= 1990 && m.year <= 2005; },
          R"GOLD(rank,movieId,score,predicted,ratings,title,genres
-1,1,2.9072,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
-2,4,2.7040,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
-3,3,2.6515,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
+1,1,2.907,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
+2,4,2.704,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+3,3,2.651,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
 )GOLD"},
         {"--min-ratings 5", [](const movie_fact & m) { return m.count >= 5; },
          R"GOLD(rank,movieId,score,predicted,ratings,title,genres
-1,6,4.4914,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
-2,1,2.9072,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
+1,6,4.491,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
+2,1,2.907,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
 )GOLD"},
         {"--include-seen", [](const movie_fact &) { return true; },
          R"GOLD(rank,movieId,score,predicted,ratings,title,genres
-1,2,4.5828,4.58,6,Heat (1995),Action|Crime|Thriller
-2,6,4.4914,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
-3,7,4.3760,4.38,5,Alien (1979),Horror|Sci-Fi
-4,8,4.3442,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
-5,1,2.9072,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
-6,5,2.7186,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
-7,4,2.7040,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
-8,3,2.6515,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
+1,2,4.583,4.58,6,Heat (1995),Action|Crime|Thriller
+2,6,4.491,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
+3,7,4.376,4.38,5,Alien (1979),Horror|Sci-Fi
+4,8,4.344,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+5,1,2.907,2.91,5,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
+6,5,2.719,2.72,4,"Crazy, ""Stupid"" <b>Love</b> & Co (2011)",Comedy|Drama|Romance
+7,4,2.704,2.70,3,"Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+8,3,2.651,2.65,4,"American President, The (1995)",Comedy|Drama|Romance
 )GOLD"},
     };
     for (const filter_case & c : cases) {
@@ -638,8 +636,8 @@ TEST_CASE("contract: recommend filters keep exactly the movies that pass them", 
     REQUIRE(two_rows.size() == 3);
     REQUIRE(std::vector<std::vector<std::string>>(all_rows.begin(), all_rows.begin() + 3) == two_rows);
     golden("recommend -n 2", two, R"GOLD(rank,movieId,score,predicted,ratings,title,genres
-1,6,4.4914,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
-2,8,4.3442,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
+1,6,4.491,4.49,5,Blade Runner (1982),Action|Sci-Fi|Thriller
+2,8,4.344,4.34,4,Inception (2010),Action|Crime|Drama|IMAX|Mystery|Sci-Fi|Thriller
 )GOLD");
 }
 
