@@ -21,5 +21,6 @@ void cli_add_synth(CLI::App & app);
 void cli_add_export_web(CLI::App & app);
 // experiments (issue 14)
 void cli_add_compare(CLI::App & app);
+void cli_add_tune(CLI::App & app);
 
 }  // namespace mf

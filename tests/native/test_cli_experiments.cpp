@@ -101,3 +101,44 @@ TEST_CASE("compare: the default model against popularity on user-time:0.2, a CI 
     REQUIRE(bad.err.find("--metric 'rmse'") != std::string::npos);  // pop predicts no rating
     REQUIRE(run("compare " + pop + " " + hyb + " " + data + " --bootstrap 5").code == 1);
 }
+
+TEST_CASE("tune: trial 1 is the defaults scored on the validation part, the log resumes", "[experiments]") {
+    temp_dir t;
+    const std::string m = (t.path / "m.mfm").string();
+    const std::string args = "tune " + data +
+                             " --split random:0.2 --seed 42 --model als --iterations 4 --trials 3 --space "
+                             "\"factors=8,16;regularization=log:3:30\" --format json --quiet --out " +
+                             m;
+    const std::string j = run_ok(args);
+    for (const char * k : {"\"best_params\": {", "\"best_validation\":", "\"trials\": [", "\"test_rmse\":"})
+        REQUIRE(j.find(k) != std::string::npos);
+    REQUIRE(std::filesystem::exists(m));
+    REQUIRE(std::filesystem::exists(m + ".trials.tsv"));
+    // trial 1 = the defaults: the same number as train --validate (validation part of the training part)
+    const std::string v = run_ok("train " + data +
+                                 " --split random:0.2 --seed 42 --model als --iterations 4 --validate random:0.2 "
+                                 "--format json --quiet");
+    const size_t t1 = j.find("{\"trial\": 1,");
+    REQUIRE(t1 != std::string::npos);
+    REQUIRE(json_num(j, "validation", t1) == Approx(json_num(v, "test_rmse")).margin(2e-6));
+    // the best is the lowest validation RMSE of the three
+    double lowest = 1e9;
+    for (int q = 1; q <= 3; ++q)
+        lowest = std::min(lowest, json_num(j, "validation", j.find("{\"trial\": " + std::to_string(q) + ",")));
+    REQUIRE(json_num(j, "best_validation") == Approx(lowest).margin(1e-6));
+    // the written model is the best configuration on the whole training part: eval agrees
+    const std::string e =
+        run_ok("eval --model " + m + " " + data + " --split random:0.2 --seed 42 --format json --quiet");
+    REQUIRE(json_num(e, "rmse") == Approx(json_num(j, "test_rmse")).margin(2e-6));
+    // a rerun reads every trial from the log and reports the same search
+    run_result again = run(args);
+    REQUIRE(again.code == 0);
+    REQUIRE(json_num(again.out, "best_validation") == json_num(j, "best_validation"));
+    // a log of another search is refused
+    run_result other = run("tune " + data + " --split random:0.2 --model als --trials 2 --space factors=4,8 --log " +
+                           m + ".trials.tsv --quiet");
+    REQUIRE(other.code == 1);
+    REQUIRE(other.err.find("another search") != std::string::npos);
+    REQUIRE(run("tune " + data + " --space bogus=1,2 --quiet").code == 1);
+    REQUIRE(run("tune " + data + " --model pop --metric rmse --space factors=8 --quiet").code == 1);
+}
