@@ -22,5 +22,6 @@ void cli_add_export_web(CLI::App & app);
 // experiments (issue 14)
 void cli_add_compare(CLI::App & app);
 void cli_add_tune(CLI::App & app);
+void cli_add_cv(CLI::App & app);
 
 }  // namespace mf

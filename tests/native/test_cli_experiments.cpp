@@ -142,3 +142,23 @@ TEST_CASE("tune: trial 1 is the defaults scored on the validation part, the log 
     REQUIRE(run("tune " + data + " --space bogus=1,2 --quiet").code == 1);
     REQUIRE(run("tune " + data + " --model pop --metric rmse --space factors=8 --quiet").code == 1);
 }
+
+TEST_CASE("cv: mean and sd over folds for several kinds", "[experiments]") {
+    const std::string j =
+        run_ok("cv " + data + " --folds 3 --model als,pop --iterations 4 --factors 8 --format json --quiet");
+    const size_t als = j.find("{\"model\": \"als\"");
+    const size_t pop = j.find("{\"model\": \"pop\"");
+    REQUIRE(als != std::string::npos);
+    REQUIRE(pop != std::string::npos);
+    const size_t rmse = j.find("\"rmse\": {", als);
+    REQUIRE(rmse < pop);
+    const double mean = json_num(j, "mean", rmse), sd = json_num(j, "sd", rmse);
+    REQUIRE(mean > 0.8);
+    REQUIRE(mean < 1.0);
+    REQUIRE(sd > 0);
+    REQUIRE(sd < 0.02);
+    REQUIRE(j.find("\"rmse\": {", pop) == std::string::npos);  // popularity predicts no rating
+    REQUIRE(json_num(j, "mean", j.find("\"ndcg_at_10\": {", pop)) > 0);
+    REQUIRE(run("cv " + data + " --folds 1").code == 1);
+    REQUIRE(run("cv " + data + " --fold-mode time").code == 1);
+}
