@@ -23,5 +23,6 @@ void cli_add_export_web(CLI::App & app);
 void cli_add_compare(CLI::App & app);
 void cli_add_tune(CLI::App & app);
 void cli_add_cv(CLI::App & app);
+void cli_add_anomalies(CLI::App & app);
 
 }  // namespace mf

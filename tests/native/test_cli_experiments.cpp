@@ -162,3 +162,18 @@ TEST_CASE("cv: mean and sd over folds for several kinds", "[experiments]") {
     REQUIRE(run("cv " + data + " --folds 1").code == 1);
     REQUIRE(run("cv " + data + " --fold-mode time").code == 1);
 }
+
+TEST_CASE("anomalies: 50 planted shilling accounts in ml-latest-small found with precision and recall >= 0.9",
+          "[experiments]") {
+    for (const char * seed : {"42", "7"}) {
+        INFO("seed " << seed);
+        const std::string j =
+            run_ok("anomalies " + data + " --plant-shilling 50 --seed " + seed + " --format json --quiet");
+        REQUIRE(json_num(j, "shilling_precision") >= 0.9);
+        REQUIRE(json_num(j, "shilling_recall") >= 0.9);
+    }
+    // the real data alone: few flagged
+    const std::string j = run_ok("anomalies " + data + " --format json --quiet");
+    REQUIRE(json_num(j, "flagged") <= 5);
+    REQUIRE(run("anomalies " + data + " --top 0").code == 1);
+}
