@@ -24,5 +24,6 @@ void cli_add_compare(CLI::App & app);
 void cli_add_tune(CLI::App & app);
 void cli_add_cv(CLI::App & app);
 void cli_add_anomalies(CLI::App & app);
+void cli_add_report(CLI::App & app);
 
 }  // namespace mf

@@ -9,6 +9,7 @@
 #include "params.h"
 #include "pipeline.h"
 #include "progress.h"
+#include "report.h"
 
 namespace mf {
 
@@ -34,6 +35,7 @@ struct train_args {
     std::map<std::string, std::string> param_text;  // the table's options as given
     std::map<std::string, bool> param_flag;
     std::string validate;  // carve a validation part out of the training part (tuning)
+    std::string report;    // directory of an HTML report of this run (report.h)
     bool baselines = false;
     bool quiet = false;
     CLI::App * cmd = nullptr;
@@ -55,11 +57,13 @@ void train_run(train_args & a) {
     status pc = params_check(p);
     if (!pc) throw cli_error(pc.error);
     if (!a.out.empty()) output_check_writable(a.out);  // before the work, not after it
+    if (!a.report.empty() && !report_available()) (void) report_write(a.report, report_input{}, true);  // says why
 
     auto t_all = std::chrono::steady_clock::now();
     result<bool> need_time = pipeline_needs_time(fo.split, fo.validate, p.kind);
     if (!need_time) throw cli_error(need_time.error());
-    loaded_data ld = data_load(a.data, p.threads, a.quiet, *need_time);
+    // a report plots ratings over time
+    loaded_data ld = data_load(a.data, p.threads, a.quiet, *need_time || !a.report.empty());
     const bool show_epochs = !a.quiet && (fmt == out_format::table || stderr_is_tty());
     const int total_epochs = p.kind == model_kind::mean    ? 1
                              : p.kind == model_kind::bayes ? p.burn_in + p.samples  // Gibbs sweeps
@@ -81,6 +85,17 @@ void train_run(train_args & a) {
                      ld.report.from_cache ? "from cache, " : "", ld.seconds, a.data.split.c_str(),
                      (long long) fr->n_train, (long long) fr->n_test);
     if (!a.out.empty()) model_save_path(fr->m, a.out);
+    if (!a.report.empty()) {
+        report_input in;
+        in.d = &ld.d;
+        in.data_name = a.data.dir;
+        in.split = a.data.split;
+        in.seed = a.data.seed;
+        in.test = fr->split.test;
+        if (!in.test.empty()) in.models.emplace_back(kind_name(p.kind), &fr->m);
+        in.epochs = fr->epochs;
+        (void) report_write(a.report, in, a.quiet);
+    }
     const double total_seconds = seconds_since(t_all);
 
     std::vector<double> epoch_seconds, test_by_epoch, train_by_epoch;
@@ -314,6 +329,7 @@ void cli_add_train(CLI::App & app) {
     c->add_option("--format", a->format, "table | json | csv")->capture_default_str();
     c->add_option("--validate", a->validate,
                   "tuning: hold out this split of the TRAINING part and report it as test (the test part is unused)");
+    c->add_option("--report", a->report, "also write an HTML report of the data and this run here (DIR/index.html)");
     c->add_flag("--baselines", a->baselines, "also report the global-mean and bias baselines on the same split");
     c->add_flag("--quiet,-q", a->quiet, "no progress output on stderr");
     c->callback([a] { train_run(*a); });

@@ -18,6 +18,7 @@ int main(int argc, char ** argv) {
     mf::cli_add_tune(app);
     mf::cli_add_cv(app);
     mf::cli_add_anomalies(app);
+    mf::cli_add_report(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError & e) {

@@ -1,9 +1,10 @@
-// test_cli_experiments.cpp - mfrec compare, tune, cv and anomalies end to end on
+// test_cli_experiments.cpp - mfrec compare, tune, cv, anomalies and report end to end on
 // data/ml-latest-small: the issue's acceptance runs (smaller where the full one takes minutes),
 // the JSON keys, resuming a search, bad input.
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -176,4 +177,25 @@ TEST_CASE("anomalies: 50 planted shilling accounts in ml-latest-small found with
     const std::string j = run_ok("anomalies " + data + " --format json --quiet");
     REQUIRE(json_num(j, "flagged") <= 5);
     REQUIRE(run("anomalies " + data + " --top 0").code == 1);
+}
+
+TEST_CASE("report: a self-contained page with the data's plots", "[experiments]") {
+    temp_dir t;
+    const std::string dir = (t.path / "r").string();
+    run_result r = run("report " + data + " --out " + dir + " --format json --quiet");
+    if (r.code != 0 && r.err.find("without its charting library") != std::string::npos) {
+        WARN("mfrec built without web/vendor/report-charts.js: report not tested");
+        return;
+    }
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    REQUIRE(json_num(r.out, "charts") >= 6);
+    std::ifstream f(dir + "/index.html", std::ios::binary);
+    const std::string html((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    REQUIRE(html.find("vegaLite.compile") != std::string::npos);
+    // nothing is fetched: no script or stylesheet from elsewhere
+    REQUIRE(html.find("<script src") == std::string::npos);
+    REQUIRE(html.find("<link") == std::string::npos);
+    REQUIRE(run("report " + data + " --out " + dir + " --model " + (t.path / "none.mfm").string() + " --quiet").code ==
+            1);
 }
