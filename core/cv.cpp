@@ -1,5 +1,6 @@
 #include "cv.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -10,7 +11,8 @@ namespace mf {
 result<fold_mode> fold_mode_parse(const std::string & s) {
     if (s == "random") return fold_mode::random;
     if (s == "user") return fold_mode::user;
-    return result<fold_mode>::fail("folds '" + s + "': expected random or user");
+    if (s == "user-time") return fold_mode::user_time;
+    return result<fold_mode>::fail("folds '" + s + "': expected random, user or user-time");
 }
 
 result<std::vector<int32_t>> folds_assign(const dataset & d, int32_t k, fold_mode mode, uint64_t seed) {
@@ -27,7 +29,9 @@ result<std::vector<int32_t>> folds_assign(const dataset & d, int32_t k, fold_mod
         for (int64_t j = 0; j < n; ++j) fold[(size_t) order[(size_t) j]] = (int32_t) (j % k);
         return fold;
     }
-    // by user: each user's positions in file order, then shuffled per user
+    if (mode == fold_mode::user_time && (int64_t) d.time.size() != n)
+        return R::fail("folds: user-time folds need the ratings' timestamps");
+    // by user: each user's positions in file order, then shuffled (or put in time order) per user
     const int32_t nu = d.users.size();
     std::vector<int64_t> ptr((size_t) nu + 1, 0), pos((size_t) n);
     for (int64_t p = 0; p < n; ++p) ++ptr[(size_t) d.user[(size_t) p] + 1];
@@ -37,6 +41,13 @@ result<std::vector<int32_t>> folds_assign(const dataset & d, int32_t k, fold_mod
     for (int32_t u = 0; u < nu; ++u) {
         rng r(rng_hash(seed, (uint64_t) u));
         const int64_t b = ptr[(size_t) u], m = ptr[(size_t) u + 1] - b;
+        if (mode == fold_mode::user_time) {
+            // positions are increasing within the user: a stable sort by time breaks ties by position
+            std::stable_sort(pos.begin() + b, pos.begin() + b + m,
+                             [&](int64_t x, int64_t y) { return d.time[(size_t) x] < d.time[(size_t) y]; });
+            for (int64_t j = 0; j < m; ++j) fold[(size_t) pos[(size_t) (b + j)]] = (int32_t) (j * k / m);
+            continue;
+        }
         for (int64_t i = m - 1; i > 0; --i)
             std::swap(pos[(size_t) (b + i)], pos[(size_t) (b + (int64_t) r.below((uint64_t) i + 1))]);
         const int64_t start = (int64_t) r.below((uint64_t) k);

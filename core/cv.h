@@ -6,6 +6,11 @@
 //   user    each user's ratings are shuffled (rng(rng_hash(seed, user))) and dealt round-robin
 //           from a per-user starting fold: every user with at least k ratings is held out in
 //           every fold (the ranking protocol needs each evaluated user in the training part too).
+//   user-time  each user's ratings in time order (ties by position) cut into k contiguous blocks
+//           of floor/ceil(n_u / k): fold f holds out the f-th period of every user's history, so
+//           every user is ranked in every fold on ratings from one stretch of their time (the
+//           folds before the last train on later ratings too; a single forward split is
+//           --split user-time:F).
 #pragma once
 
 #include <cstdint>
@@ -18,11 +23,12 @@
 
 namespace mf {
 
-enum class fold_mode { random, user };
+enum class fold_mode { random, user, user_time };
 
 [[nodiscard]] result<fold_mode> fold_mode_parse(const std::string & s);
 
-// The fold (0..k-1) of every rating of d; fails for k outside 2..100 or fewer ratings than k.
+// The fold (0..k-1) of every rating of d; fails for k outside 2..100, fewer ratings than k, or
+// user_time without timestamps.
 [[nodiscard]] result<std::vector<int32_t>> folds_assign(const dataset & d, int32_t k, fold_mode mode, uint64_t seed);
 
 // Fold f held out, the others for training; positions increasing.

@@ -65,7 +65,7 @@ void cv_run(cv_args & a) {
     if (kinds.empty()) throw cli_error("--model: no model kind given");
     data_args da = a.data;
     da.split = "none";
-    loaded_data ld = data_load(da, kinds.front().threads, a.quiet, need_time);
+    loaded_data ld = data_load(da, kinds.front().threads, a.quiet, need_time || *mode == fold_mode::user_time);
     result<std::vector<int32_t>> fold = folds_assign(ld.d, a.folds, *mode, a.data.seed);
     if (!fold) throw cli_error(fold.error());
 
@@ -177,7 +177,8 @@ void cli_add_cv(CLI::App & app) {
         ->capture_default_str();
     c->add_option("--folds", a->folds, "number of folds k")->capture_default_str();
     c->add_option("--fold-mode", a->mode,
-                  "random (ratings dealt to folds) | user (each user's ratings spread over every fold)")
+                  "random (ratings dealt to folds) | user (each user's ratings spread over every fold) | "
+                  "user-time (fold f: the f-th period of every user's history)")
         ->capture_default_str();
     c->add_option("--k", a->k, "cut-off of the top-K metrics")->capture_default_str();
     params_options_add(c, a->param_text, a->param_flag);

@@ -51,6 +51,24 @@ TEST_CASE("user folds: every user's ratings spread evenly over the folds", "[cv]
     }
 }
 
+TEST_CASE("user-time folds: contiguous periods of each user's history", "[cv]") {
+    dataset d;
+    d.items.genres_init_movielens();
+    for (int i = 0; i < 6; ++i) d.items.add(10 + i, "m", 1u);
+    d.users.get_or_add(1);
+    d.users.get_or_add(2);
+    // user 0: times 6, 5, 4, 3, 2, 1 at positions 0..5; user 1: times 7, 7, 1 at positions 6..8
+    for (int i = 0; i < 6; ++i) d.push(0, i, 3.0f, 6 - i);
+    d.push(1, 0, 3.0f, 7);
+    d.push(1, 1, 3.0f, 7);
+    d.push(1, 2, 3.0f, 1);
+    std::vector<int32_t> f = *folds_assign(d, 3, fold_mode::user_time, 1);
+    // user 0 in time order: 5 4 | 3 2 | 1 0; user 1: 8 | 6 | 7 (equal times: file order)
+    REQUIRE(f == std::vector<int32_t>{2, 2, 1, 1, 0, 0, 1, 2, 0});
+    d.time.clear();
+    REQUIRE_FALSE(folds_assign(d, 3, fold_mode::user_time, 1).ok());
+}
+
 TEST_CASE("bad fold requests are rejected", "[cv]") {
     planted_data p = planted_make(3, 3, 1, 1.0, 0.3f, 5);
     REQUIRE_FALSE(folds_assign(p.d, 1, fold_mode::random, 1).ok());
