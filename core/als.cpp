@@ -1,6 +1,7 @@
 #include "als.h"
 
 #include <Eigen/Cholesky>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -166,7 +167,14 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
     for (int32_t u = 0; u < train.n_users; ++u)
         for (int32_t c = 1; c < dim; ++c) m.users(u, c) = (float) (params.init_std * r.normal());
 
-    const int iterations = params.kind == model_kind::mean ? 1 : params.iterations;
+    const int iterations = params.kind == model_kind::mean ? 1
+                           : params.stop_epoch > 0         ? std::min(params.stop_epoch, params.iterations)
+                                                           : params.iterations;
+    // early stopping on `test` (the pipeline passes its validation part): stop after
+    // early_stopping epochs without a lower RMSE
+    const bool stopping = params.early_stopping > 0 && test && test->size() > 0 && params.kind != model_kind::mean;
+    double best_rmse = INFINITY;
+    int best_epoch = 0;
     const bool use_prior = params.genre_prior != 0.0f && ng > 0 && params.kind != model_kind::mean;
     std::vector<double> item_sse;
     half_rows half;  // one buffer for both sides' half-precision copies
@@ -202,6 +210,14 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
         }
         rep.seconds = seconds_since(t0);
         if (on_epoch) on_epoch(rep);
+        if (stopping) {
+            if (rep.test_rmse < best_rmse) {
+                best_rmse = rep.test_rmse;
+                best_epoch = epoch;
+            } else if (epoch - best_epoch >= params.early_stopping) {
+                break;
+            }
+        }
     }
     return m;
 }

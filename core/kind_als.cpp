@@ -47,23 +47,23 @@ extern const kind_ops kind_bias_ops = {model_kind::bias,
                                        "bias",
                                        "global mean + user and movie biases (a baseline)",
                                        kind_rates | kind_explains,
-                                       "iterations reg_bias genre_prior reg_genre reg_by_count threads",
+                                       "iterations early_stopping reg_bias genre_prior reg_genre reg_by_count threads",
                                        nullptr,
                                        bias_check,
                                        als_fit,
                                        als_fold_in,
                                        als_score};
 
-extern const kind_ops kind_als_ops = {
-    model_kind::als,
-    "als",
-    "explicit ALS with biases and a genre prior (exact ridge solves)",
-    kind_rates | kind_vectors | kind_explains,
-    "factors iterations regularization reg_bias genre_prior reg_genre reg_by_count solver cg_steps init_std threads",
-    nullptr,
-    als_check,
-    als_fit,
-    als_fold_in,
-    als_score};
+extern const kind_ops kind_als_ops = {model_kind::als,
+                                      "als",
+                                      "explicit ALS with biases and a genre prior (exact ridge solves)",
+                                      kind_rates | kind_vectors | kind_explains,
+                                      "factors iterations early_stopping regularization reg_bias genre_prior reg_genre "
+                                      "reg_by_count solver cg_steps init_std threads",
+                                      nullptr,
+                                      als_check,
+                                      als_fit,
+                                      als_fold_in,
+                                      als_score};
 
 }  // namespace mf

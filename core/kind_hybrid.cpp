@@ -370,7 +370,8 @@ extern const kind_ops kind_hybrid_ops = {
     "hybrid",
     "the list recommender: implicit ALS picks what you will watch, explicit ALS predicts how you will rate it",
     kind_rates | kind_vectors | kind_explains | kind_validates,
-    "factors iterations regularization reg_bias genre_prior reg_genre reg_by_count solver cg_steps init_std alpha "
+    "factors iterations early_stopping regularization reg_bias genre_prior reg_genre reg_by_count solver cg_steps "
+    "init_std alpha "
     "confidence rank_factors rank_reg blend threads",
     hybrid_defaults,
     hybrid_check,

@@ -41,8 +41,12 @@ struct rating_scale {
 // Defaults chosen on a validation part of ml-latest-small's training part: docs/TUNING.md.
 struct train_params {
     model_kind kind = model_kind::als;
-    int32_t factors = 64;       // k (implicit: factors; Spark: rank)
-    int32_t iterations = 20;    // (Spark: maxIter)
+    int32_t factors = 64;     // k (implicit: factors; Spark: rank)
+    int32_t iterations = 20;  // (Spark: maxIter); with early stopping, the most epochs
+    // explicit kinds: epochs without a better validation RMSE before training stops (0 = off);
+    // pipeline_fit then retrains on the whole training part for the best epoch count
+    int32_t early_stopping = 2;
+    int32_t stop_epoch = 0;     // not a parameter: the epoch count early stopping chose (0 = iterations)
     float reg = 10.0f;          // λ on p_u and q_i - q̄_i (Spark: regParam)
     float reg_bias = 5.0f;      // λ_b on b_u and b_i - b̄_i
     float reg_genre = 0.1f;     // λ_g on w_g

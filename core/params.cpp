@@ -18,6 +18,10 @@ const std::vector<param_spec> & table() {
     static const std::vector<param_spec> t = {
         {"factors", "-k", "latent factors k (Spark: rank)", param_type::integer, 64, 1, 1024, "", true, true},
         {"iterations", "", "training epochs (Spark: maxIter)", param_type::integer, 20, 1, 10000, "", true, true},
+        {"early_stopping", "",
+         "explicit ALS: stop after this many epochs without a better RMSE on a validation part of the training "
+         "data, keep the best epoch count (0 = off; off when --iterations is given alone)",
+         param_type::integer, 2, 0, 1000, "", false, true},
         {"regularization", "--lambda", "lambda on the factors (Spark: regParam, unscaled unless --reg-by-count)",
          param_type::real, 10, 0, 1e6, "", true, true},
         {"reg_bias", "", "lambda_b on the biases", param_type::real, 5, 0, 1e6, "", true, true},
@@ -113,6 +117,7 @@ double param_get(const train_params & p, const param_spec & s) {
     const std::string n = s.name;
     if (n == "factors") return p.factors;
     if (n == "iterations") return p.iterations;
+    if (n == "early_stopping") return p.early_stopping;
     if (n == "regularization") return p.reg;
     if (n == "reg_bias") return p.reg_bias;
     if (n == "genre_prior") return p.genre_prior;
@@ -148,6 +153,8 @@ status param_set_number(train_params & p, const std::string & name, double v) {
         p.factors = (int32_t) v;
     else if (n == "iterations")
         p.iterations = (int32_t) v;
+    else if (n == "early_stopping")
+        p.early_stopping = (int32_t) v;
     else if (n == "regularization")
         p.reg = (float) v;
     else if (n == "reg_bias")
@@ -302,6 +309,17 @@ status rating_scale_check(const rating_scale & s) {
         return status::fail("rating scale " + num_text(s.min) + ".." + num_text(s.max) + " step " + num_text(s.step) +
                             " is not a valid scale");
     return {};
+}
+
+void params_apply_given(train_params & p, const std::vector<std::string> & given) {
+    bool iterations = false, early = false;
+    for (const std::string & g : given) {
+        const param_spec * s = param_find(g);
+        if (!s) continue;
+        iterations |= std::string(s->name) == "iterations";
+        early |= std::string(s->name) == "early_stopping";
+    }
+    if (iterations && !early) p.early_stopping = 0;
 }
 
 }  // namespace mf

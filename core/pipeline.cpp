@@ -97,6 +97,50 @@ status model_check_finite(const model & m) {
     return {};
 }
 
+namespace {
+
+// Early stopping: every 20th training rating (by a hash of the seed and its position) is held
+// out, the explicit model is trained on the rest until `early_stopping` epochs pass without a lower
+// validation RMSE, and the epoch count with the lowest is kept in p.stop_epoch; the caller then
+// retrains on the whole training part for that many epochs (as Spark's CrossValidator refits on
+// all the data), so no rating is lost to the validation part. The held-out matrix is freed before
+// the final one is built: the peak memory stays that of one training matrix.
+void pipeline_stop_epoch(const dataset & d, const std::vector<int64_t> & train_positions, train_params & p,
+                         fit_result & out) {
+    constexpr uint64_t every = 20;
+    std::vector<int64_t> keep, held;
+    keep.reserve(train_positions.size());
+    held.reserve(train_positions.size() / every + 16);
+    const uint64_t salt = rng_hash(p.seed, 0x65617279ull);  // "eary": not the split's stream
+    for (int64_t q : train_positions) (rng_hash(salt, (uint64_t) q) % every == 0 ? held : keep).push_back(q);
+    if (held.size() < 100 || keep.empty()) return;  // too few to choose on: train the full count
+    test_set val;
+    val.user.reserve(held.size());
+    val.item.reserve(held.size());
+    val.rating.reserve(held.size());
+    for (int64_t q : held) {
+        val.user.push_back(d.user[q]);
+        val.item.push_back(d.item[q]);
+        val.rating.push_back(d.rating[q]);
+    }
+    std::vector<int64_t>().swap(held);
+    rating_matrix part = rating_matrix_build(d, keep, false, p.threads);
+    std::vector<int64_t>().swap(keep);
+    train_params q = p;
+    q.kind = p.kind == model_kind::bias ? model_kind::bias : model_kind::als;  // hybrid: its rating part
+    std::vector<double> curve;
+    (void) model_train(part, d.items, d.users.ids, q, &val,
+                       [&](const epoch_report & r) { curve.push_back(r.test_rmse); });
+    if (curve.empty()) return;
+    const size_t best = (size_t) (std::min_element(curve.begin(), curve.end()) - curve.begin());
+    out.validation_rmse = curve;
+    out.best_epoch = (int32_t) best + 1;
+    out.n_validation = val.size();
+    p.stop_epoch = out.best_epoch;
+}
+
+}  // namespace
+
 result<fit_result> pipeline_fit(const dataset & d, const fit_options & o, const epoch_callback & progress) {
     using R = result<fit_result>;
     train_params p = o.params;
@@ -111,6 +155,13 @@ result<fit_result> pipeline_fit(const dataset & d, const fit_options & o, const 
     fit_result out;
     out.split = std::move(*sp);
     if (out.split.train.empty()) return R::fail("split " + o.split + " leaves no training ratings");
+
+    if (p.early_stopping > 0 && kind_uses(*kind, "early_stopping")) {
+        auto t_stop = std::chrono::steady_clock::now();
+        pipeline_stop_epoch(d, out.split.train, p, out);
+        out.train_seconds += seconds_since(t_stop);
+        p.early_stopping = 0;  // the final fit runs best_epoch epochs (stop_epoch)
+    }
 
     auto t_matrix = std::chrono::steady_clock::now();
     rating_matrix train = rating_matrix_build(d, out.split.train, false, p.threads);

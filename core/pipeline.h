@@ -62,6 +62,11 @@ struct fit_result {
     std::vector<epoch_report> epochs;
     std::vector<std::pair<std::string, accuracy>> baselines;  // ("global mean", …), ("biases", …)
     double matrix_seconds = 0, train_seconds = 0;
+    // early stopping (train_params::early_stopping): the validation RMSE per epoch of the run that
+    // chose the epoch count, and that count (0: not used)
+    std::vector<double> validation_rmse;
+    int32_t best_epoch = 0;
+    int64_t n_validation = 0;
 };
 
 // Checks the parameters (params_check), splits, builds the training matrix, trains the kind,

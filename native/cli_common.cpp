@@ -89,12 +89,14 @@ train_params params_from_cli(CLI::App * cmd, const std::string & kind_text,
     const kind_ops * kind = kind_find(kind_text);
     if (!kind) throw cli_error("--model '" + kind_text + "': expected " + kind_names_text());
     train_params p = kind_defaults(kind->id);
+    std::vector<std::string> given;
     for (const param_spec & s : param_specs()) {
         if (!s.option) continue;
         std::string flag = std::string("--") + s.name;
         for (char & ch : flag)
             if (ch == '_') ch = '-';
         if (cmd->count(flag) == 0) continue;
+        given.push_back(s.name);
         status st;
         if (s.type == param_type::flag)
             st = param_set_number(p, s.name, flags.at(s.name) ? 1 : 0);
@@ -104,6 +106,7 @@ train_params params_from_cli(CLI::App * cmd, const std::string & kind_text,
         if (!quiet && !kind_uses(*kind, s.name) && std::string(s.name) != "threads")
             std::fprintf(stderr, "mfrec: note: %s is not used by --model %s\n", flag.c_str(), kind->name);
     }
+    params_apply_given(p, given);
     return p;
 }
 

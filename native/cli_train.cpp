@@ -143,6 +143,10 @@ void train_run(train_args & a) {
         j.raw("epoch_seconds", json_array(epoch_seconds, 4));
         j.raw("train_rmse_by_epoch", json_array(train_by_epoch));
         j.raw("test_rmse_by_epoch", fr->has_test ? json_array(test_by_epoch) : "[]");
+        // early stopping: the validation part's curve that chose the epoch count (null: off)
+        j.raw("best_epoch", fr->best_epoch > 0 ? std::to_string(fr->best_epoch) : "null");
+        j.integer("n_validation", (long long) fr->n_validation);
+        j.raw("validation_rmse_by_epoch", json_array(fr->validation_rmse));
         if (!a.out.empty()) j.str("out", a.out);
         std::fputs(j.render().c_str(), stdout);
         return;
@@ -164,6 +168,11 @@ void train_run(train_args & a) {
         std::printf("train %lld ratings, test %lld; training %.2fs (%d epochs), total %.2fs%s%s\n",
                     (long long) fr->n_train, (long long) fr->n_test, fr->train_seconds, (int) fr->epochs.size(),
                     total_seconds, a.out.empty() ? "" : "; model written to ", a.out.c_str());
+        if (fr->best_epoch > 0)
+            std::printf(
+                "early stopping: %d epochs, the lowest RMSE on a validation part of %lld training ratings "
+                "(%.4f); retrained on all of them\n",
+                (int) fr->best_epoch, (long long) fr->n_validation, fr->validation_rmse[(size_t) fr->best_epoch - 1]);
         if (ld.report.duplicates > 0)
             std::printf("(%lld repeated (user, movie) ratings: the last one of each was kept)\n",
                         (long long) ld.report.duplicates);

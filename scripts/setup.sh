@@ -32,3 +32,9 @@ if [ -f package-lock.json ]; then
         npm ci --no-audit --no-fund --loglevel=error
     fi
 fi
+
+# the charting library `mfrec report` inlines (compiled into the binary by native/report_assets.cmake)
+if [ -d node_modules/vega-lite ] && { [ ! -f web/vendor/report-charts.js ] || [ package-lock.json -nt web/vendor/report-charts.js ]; }; then
+    echo "setup: vendoring the report's charts (web/vendor/report-charts.js)"
+    node web/tools/vendor_report.mjs >/dev/null
+fi

@@ -51,6 +51,7 @@ step "browser tests (headless Chromium)"
 build/mfrec train --model als --data data/ml-latest-small --split none --seed 42 --quiet --out build/models-test.mfm
 build/mfrec export-web --model build/models-test.mfm --out web/bundle >/dev/null
 node tests/browser/run.mjs
+node tests/browser/report.mjs   # mfrec report, opened from disk
 took
 
 echo "== all tests passed ($((SECONDS - t_all)) s)"

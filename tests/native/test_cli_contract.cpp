@@ -1012,7 +1012,10 @@ train 36 ratings, test 0; training Ts (0 epochs), total Ts
   "total_seconds": T,
   "epoch_seconds": T,
   "train_rmse_by_epoch": [1.519080, 0.288794, 0.279543],
-  "test_rmse_by_epoch": []
+  "test_rmse_by_epoch": [],
+  "best_epoch": null,
+  "n_validation": 0,
+  "validation_rmse_by_epoch": []
 }
 )GOLD");
     golden("train als (csv)", run_ok(base + "--model als " + als + "--format csv"),
