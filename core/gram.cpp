@@ -75,6 +75,7 @@ void isa_select_from_env() {
 }
 
 const kernel_set * kernels_of(isa i, int k) {
+    (void) k;  // (only the AVX-512 path has two widths)
     switch (i) {
         case isa::portable:
             return &kern_portable::kernel_table();
