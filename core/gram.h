@@ -2,7 +2,8 @@
 // Gram matrix, a small Cholesky, the implicit ZᵀZ product of conjugate gradient, and the
 // prediction loops of the RMSE passes. gram_impl.h has the code and the layout it assumes.
 //
-// One instruction set per build (AVX-512F, AVX2+FMA, or portable C++), chosen at compile time.
+// Every kernel exists once per instruction set (cpu.h): the functions below forward to the set
+// chosen at run time (the best the CPU runs, or MFREC_ISA), kernels_for(k) hands out that set.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +11,8 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+
+#include "cpu.h"
 
 namespace mf {
 
@@ -59,14 +62,14 @@ struct prefetch_plan {
 };
 void prefetch_rows(const prefetch_plan & p, int64_t from, int64_t to);
 
-int lanes();        // floats per vector register of this build
+int lanes();        // floats per vector register of the running path
 int padded(int d);  // d rounded up to a multiple of lanes()
 
 // Asks the OS to back [p, p + bytes) with huge pages (Linux: madvise; elsewhere nothing). Random
 // rows of a large factor matrix otherwise miss the TLB on almost every access.
 void prefer_huge_pages(void * p, size_t bytes);
 
-// Half-precision partner rows (builds with x86 F16C): the q part of each row of the other side
+// Half-precision partner rows (the AVX2 and AVX-512 paths, by F16C): the q part of each row of the other side
 // as IEEE half floats, half_stride(k) per row (whole 64-byte lines), the biases apart. A random
 // row is then one cache line at k <= 32 and two at k = 64 instead of two-three and five: the
 // gather of those rows is what bounds a CG half-step. Half keeps 11 significant bits (relative
@@ -119,8 +122,27 @@ struct kernel_set {
     float (*dot_padded)(const float *, const float *, int);
     void (*axpy_padded)(float, const float *, float *, int);
     double (*sse_packed)(const float *, int64_t, int, const float *, const float *, float, const float *, float, float);
+    bool (*half_supported)();
+    void (*half_fill)(const float *, int, int64_t, int64_t, uint16_t *, float *, bool);
+    float (*dot_any)(const float *, const float *, int);
+    double (*sse_row)(const float *, const float *, int, const int32_t *, const float *, int64_t, float, float, float);
+    void (*sse_pairs)(const float *, const float *, int, const int32_t *, const int32_t *, const float *, int64_t,
+                      float, float, float, double &, double &);
+    isa path;
 };
 const kernel_set & kernels_for(int k);
+
+// The path that runs. Chosen on first use: MFREC_ISA from the environment (portable | avx2 |
+// avx512 | auto) or else the best the CPU runs; std::runtime_error when MFREC_ISA names
+// something unknown or a path this CPU (or binary) cannot run.
+isa isa_active();
+// Switches the path (tests, benchmarks; not while kernels run); the same errors.
+void isa_select(isa i);
+// Reads MFREC_ISA now (the CLI calls it first, to fail before any work).
+void isa_select_from_env();
+// The set of path i for k factors whether or not it runs here (tests compare the paths); null
+// when the binary does not have it.
+const kernel_set * kernels_of(isa i, int k);
 
 // r̂ = mu + a[0] + b[0] + a[1..dim)ᵀb[1..dim), clamped to the rating scale [lo, hi] (exactly
 // model::predict).

@@ -8,12 +8,17 @@
 // triangle is meaningful (the kernels also write some entries above the diagonal, which nothing
 // reads).
 //
-// One instruction set per build, chosen at compile time: AVX-512F (-march=native on a machine
-// that has it), AVX2+FMA (the portable native build), or plain C++ on W = 4 lanes (wasm and
-// everything else). Every result depends only on the inputs and the build, never on threads.
+// The instruction set is the one the including file is compiled for: AVX-512F (W = 16),
+// AVX2+FMA (W = 8) or plain C++ on W = 4 lanes. gram.cpp (portable), kernels_avx2.cpp and
+// kernels_avx512.cpp include it, each with its own -m flags, and cpu.h picks one set at run
+// time. Every result depends only on the inputs and the path, never on threads.
 //
-// Include with MFREC_GRAM_NS defined to the namespace (inside mf) that receives the functions;
-// MFREC_GRAM_FORCE_AVX2 / MFREC_GRAM_FORCE_PORTABLE select 8 / 4 lanes below the build's best.
+// Include with MFREC_GRAM_NS defined to the namespace (inside mf) that receives the functions,
+// a namespace of its own per instruction set: everything else here is in an anonymous
+// namespace, so no inline function compiled with one file's flags can be merged by the linker
+// into another path (tests/isa_symbols.cmake checks the object files); MFREC_GRAM_PATH to the
+// mf::isa value of the set. MFREC_GRAM_FORCE_AVX2 / MFREC_GRAM_FORCE_PORTABLE select 8 / 4
+// lanes below what the flags allow.
 
 #include <cmath>
 #include <cstddef>
@@ -195,15 +200,27 @@ MFREC_INLINE void vstore(float * p, vf a) {
 MFREC_INLINE void vstoreu(float * p, vf a) {
     for (int l = 0; l < 4; ++l) p[l] = a.a[l];
 }
-// fused like the SIMD paths (std::fma), so every ISA rounds the same way per lane
+// Fused like the SIMD paths (std::fma) where that is one instruction or what wasm has always
+// done. On baseline x86-64 (no FMA unit assumed) std::fma is a libm call per lane that keeps the
+// loop scalar (the CLI tests forced to this path took 3.6x as long as on AVX2 with it), so there
+// the portable path multiplies and adds.
+#if defined(__FMA__) || defined(__EMSCRIPTEN__) || !(defined(__x86_64__) || defined(__i386__))
+MFREC_INLINE float lane_fma(float a, float b, float c) {
+    return std::fma(a, b, c);
+}
+#else
+MFREC_INLINE float lane_fma(float a, float b, float c) {
+    return a * b + c;
+}
+#endif
 MFREC_INLINE vf vfma(vf a, vf b, vf c) {
     vf r;
-    for (int l = 0; l < 4; ++l) r.a[l] = std::fma(a.a[l], b.a[l], c.a[l]);
+    for (int l = 0; l < 4; ++l) r.a[l] = lane_fma(a.a[l], b.a[l], c.a[l]);
     return r;
 }
 MFREC_INLINE vf vfnma(vf a, vf b, vf c) {
     vf r;
-    for (int l = 0; l < 4; ++l) r.a[l] = std::fma(-a.a[l], b.a[l], c.a[l]);
+    for (int l = 0; l < 4; ++l) r.a[l] = lane_fma(-a.a[l], b.a[l], c.a[l]);
     return r;
 }
 MFREC_INLINE vf vadd(vf a, vf b) {
@@ -876,6 +893,15 @@ void sse_pairs(const float * U, const float * I, int dim, const int32_t * u, con
     }
     se = s;
     ae = a;
+}
+
+// ---- this file's kernels as one set (MFREC_GRAM_PATH: the run-time path it belongs to)
+const ::mf::kern::kernel_set & kernel_table() {
+    static const ::mf::kern::kernel_set set{W,           padded,         pack_rows, pack_rows_half, gram_accum,
+                                            chol_factor, chol_solve,     zz_apply,  dot_padded,     axpy_padded,
+                                            sse_packed,  half_supported, half_fill, dot_any,        sse_row,
+                                            sse_pairs,   MFREC_GRAM_PATH};
+    return set;
 }
 
 }  // namespace MFREC_GRAM_NS

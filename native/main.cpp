@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "cli.h"
+#include "gram.h"
 
 int main(int argc, char ** argv) {
     CLI::App app{"mfrec - matrix-factorization movie recommender (ALS with biases and a genre prior)"};
@@ -20,6 +21,7 @@ int main(int argc, char ** argv) {
     mf::cli_add_anomalies(app);
     mf::cli_add_report(app);
     try {
+        mf::kern::isa_select_from_env();  // MFREC_ISA: refused before any work when the CPU lacks it
         app.parse(argc, argv);
     } catch (const CLI::ParseError & e) {
         return app.exit(e);

@@ -48,9 +48,16 @@ def median3(cmd):
     return secs[1], runs[-1][1]
 
 
-def train_json(binary, args):
-    _, out = timed([binary, "train", "--format", "json", "--quiet"] + args)
+def train_json(binary, args, isa=None):
+    env = dict(os.environ, MFREC_ISA=isa) if isa else None
+    _, out = timed([binary, "train", "--format", "json", "--quiet"] + args, env=env)
     return json.loads(out)
+
+
+def isa_paths(binary):
+    """The kernel paths (core/cpu.h) the binary runs on this CPU, e.g. ['portable', 'avx2', 'avx512']."""
+    info = json.loads(timed([binary, "info", "--cpu", "--format", "json"])[1])
+    return info["paths this cpu runs"].split(), info
 
 
 class Doc:
@@ -94,6 +101,57 @@ def section_peak(doc):
             "`build/mfrec_peak_flops` (tests/bench/peak_flops.cpp: 12 register-resident FMA chains per thread, 2 threads):", "",
             f"AVX2: **{peak.get('avx2_gflops', 0):.0f} GFLOP/s**, AVX-512: **{peak.get('avx512_gflops', 0):.0f} GFLOP/s**", "")
     return peak
+
+
+EPOCH_BEGIN = "<!-- epoch: begin (scripts/bench.py --only epoch) -->"
+EPOCH_END = "<!-- epoch: end -->"
+
+
+def section_epoch(doc, peak, data_dir, info, quick, ks=None):
+    """One ALS epoch at 32M per kernel path of the one portable binary (MFREC_ISA), same run."""
+    paths, cpuinfo = isa_paths(PORTABLE)
+    load0 = os.getloadavg()
+    ks = ks or ([20, 64] if quick else [20, 64, 128])
+    n = info["ratings"] * 0.9
+    rows_n = info["users"] + info.get("movies_rated", 84000)
+    doc.add(EPOCH_BEGIN, "### One ALS epoch on 32M ratings, 2 threads, per kernel path", "",
+            f"CPU: **{cpuinfo['cpu']}** (`mfrec info --cpu`: {cpuinfo['cpu features']}). One binary (`build/mfrec`: "
+            "baseline x86-64, the kernels of core/kernels_avx2.cpp and core/kernels_avx512.cpp chosen at run time, the best by "
+            "default), the path forced with `MFREC_ISA=portable|avx2|avx512`; all rows measured in the same run. "
+            "Epoch = user half-sweep + item half-sweep (biases solved with the vectors) + genre step + the train and test RMSE passes. "
+            "Median of epochs 2-5 of one 5-epoch run (`mfrec train --data <32M> --split random:0.1 --factors k --solver s --iterations 5`; "
+            "the first epoch also allocates). FLOPs: Cholesky counts the lower-triangle Gram "
+            "update (k+1)(k+2) per rating and side plus (k+1)³/3 per row; CG (4 warm-started steps, the default) counts 4(k+1) per rating, side and step plus 2(k+1) for Zᵀt "
+            "(at k = 20 the movies whose packed rows exceed 1 MiB are solved exactly, which costs about as much; counted as CG). "
+            "On the AVX2 and AVX-512 paths CG gathers the other side's rows in half precision (F16C); the portable path gathers floats. "
+            f"Peaks from `build/mfrec_peak_flops`: AVX2 {peak.get('avx2_gflops', 0):.0f}, AVX-512 {peak.get('avx512_gflops', 0):.0f} GFLOP/s; "
+            "the portable path is set against the AVX2 peak. × avx2: epoch time of the AVX2 path over this row's, same run.", "",
+            "| path | solver | k | epoch s | × avx2 | GFLOP | GFLOP/s | % of AVX2 peak | % of the path's peak | test RMSE after 5 |",
+            "|---|---|---|---|---|---|---|---|---|---|")
+    for solver in ("cholesky", "cg"):
+        for k in ks:
+            res = {}
+            for path in paths:
+                r = train_json(PORTABLE, ["--data", data_dir, "--split", "random:0.1", "--factors", str(k), "--iterations", "5",
+                                          "--solver", solver], isa=path)
+                res[path] = (statistics.median(r["epoch_seconds"][1:]), r["test_rmse"])  # the first epoch also allocates
+            d = k + 1
+            if solver == "cholesky":
+                gf = (2 * n * d * (d + 1) + rows_n * d ** 3 / 3) / 1e9
+            else:
+                gf = (2 * n * (2 * d + 4 * 4 * d)) / 1e9
+            for path in paths:
+                ep, rmse = res[path]
+                own = peak.get("avx512_gflops" if path == "avx512" else "avx2_gflops", 1)
+                ratio = f"{res['avx2'][0] / ep:.2f}" if "avx2" in res else ""
+                doc.add(f"| {path} | {solver} | {k} | **{ep:.2f}** | {ratio} | {gf:.0f} | {gf / ep:.0f} | "
+                        f"{100 * gf / ep / peak.get('avx2_gflops', 1):.0f}% | {100 * gf / ep / own:.0f}% | {rmse:.4f} |")
+    load = os.getloadavg()
+    doc.add("", f"Load average (1, 5, 15 min) at the start of the run: {load0[0]:.1f}, {load0[1]:.1f}, {load0[2]:.1f}; at the end: "
+            f"{load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} on {os.cpu_count()} cores" +
+            (": other processes shared the cores, the seconds above are inflated and the same-run ratios are the figures to read."
+             if max(load0 + load) > (os.cpu_count() or 1) + 0.5 else "."), "",
+            "Bars (issue 13): k = 64 CG ≤ 0.6 s; Cholesky at k = 64 ≥ 60% of the AVX2 peak.", EPOCH_END, "")
 
 
 def section_32m(doc, peak, quick):
@@ -141,29 +199,7 @@ def section_32m(doc, peak, quick):
             f"| binary cache (mmap) | **{cache_s:.2f}** (bar ≤ 0.5) | {med(cache_runs, 'matrix_seconds'):.2f} | "
             f"{med_sum(cache_runs):.2f} | |", "")
 
-    # epoch times
-    doc.add("### One ALS epoch on 32M ratings, 2 threads", "",
-            "Epoch = user half-sweep + item half-sweep (biases solved with the vectors) + genre step + the train and test RMSE passes. "
-            "Median of epochs 2-5 of a 5-epoch run (`--split random:0.1 --iterations 5`; the first epoch also allocates). FLOPs: Cholesky counts the lower-triangle Gram "
-            "update (k+1)(k+2) per rating and side plus (k+1)³/3 per row; CG (4 warm-started steps, the default) counts 4(k+1) per rating, side and step plus 2(k+1) for Zᵀt "
-            "(at k = 20 the movies whose packed rows exceed 1 MiB are solved exactly, which costs about as much; counted as CG). "
-            "CG gathers the other side's rows in half precision (F16C).", "",
-            "| build | solver | k | epoch s | GFLOP | GFLOP/s | % of AVX2 peak | test RMSE after 5 |", "|---|---|---|---|---|---|---|---|")
-    ks = [20, 64] if quick else [20, 64, 128]
-    n = info["ratings"] * 0.9
-    rows_n = info["users"] + info.get("movies_rated", 84000)
-    for bname, binary in (("portable (-O3 -mavx2 -mfma -mf16c)", PORTABLE), ("-march=native", NATIVE)):
-        for solver in ("cholesky", "cg"):
-            for k in ks:
-                r = train_json(binary, ["--data", SYNTH_DIR, "--split", "random:0.1", "--factors", str(k), "--iterations", "5", "--solver", solver])
-                ep = statistics.median(r["epoch_seconds"][1:])  # the first epoch also allocates
-                d = k + 1
-                if solver == "cholesky":
-                    gf = (2 * n * d * (d + 1) + rows_n * d ** 3 / 3) / 1e9
-                else:
-                    gf = (2 * n * (2 * d + 4 * 4 * d)) / 1e9
-                doc.add(f"| {bname} | {solver} | {k} | **{ep:.2f}** | {gf:.0f} | {gf / ep:.0f} | {100 * gf / ep / peak.get('avx2_gflops', 1):.0f}% | {r['test_rmse']:.4f} |")
-    doc.add("", "Bars: k = 20 ≤ 0.6 s, k = 64 ≤ 1.5 s.", "")
+    section_epoch(doc, peak, SYNTH_DIR, info, quick)
 
     # time to accuracy: ALS-WR's λ chosen on a validation split carved out of the training part
     base = ["--data", SYNTH_DIR, "--split", "random:0.1", "--factors", "64", "--solver", "cg", "--reg-by-count", "--reg-bias", "0.05"]
@@ -283,18 +319,26 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-32m", action="store_true")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "BENCHMARKS.md"))
-    ap.add_argument("--only", choices=["ranking"], help="regenerate one section in place")
+    ap.add_argument("--only", choices=["ranking", "epoch"], help="regenerate one section in place")
+    ap.add_argument("--data-32m", default=SYNTH_DIR, help="--only epoch: an existing ML-32M-shaped synthetic set")
+    ap.add_argument("--epoch-k", type=int, action="append", help="--only epoch: these factor counts only (repeatable)")
     a = ap.parse_args()
     name, isa = cpu()
-    if a.only == "ranking":
+    if a.only:
         doc = Doc()
-        section_ranking(doc)
+        if a.only == "ranking":
+            section_ranking(doc)
+            begin, end = RANKING_BEGIN, RANKING_END
+        else:
+            info = json.load(open(os.path.join(a.data_32m, "synth.json")))
+            section_epoch(doc, section_peak(Doc()), a.data_32m, info, a.quick, a.epoch_k)
+            begin, end = EPOCH_BEGIN, EPOCH_END
         old = open(a.out).read() if os.path.exists(a.out) else ""
         new = "\n".join(doc.lines)
-        if RANKING_BEGIN in old and RANKING_END in old:
-            head, rest = old.split(RANKING_BEGIN, 1)
-            tail = rest.split(RANKING_END, 1)[1].lstrip("\n")
-            text = head + new + tail
+        if begin in old and end in old:
+            head, rest = old.split(begin, 1)
+            tail = rest.split(end, 1)[1].lstrip("\n")
+            text = head + new + "\n" + tail
         else:
             text = old.rstrip("\n") + "\n\n" + new + "\n"
         with open(a.out, "w") as f:
@@ -303,7 +347,8 @@ def main():
     doc = Doc()
     doc.add("# Benchmarks", "",
             f"Regenerated by `scripts/bench.sh` on {datetime.date.today().isoformat()}. Machine: **{name}**, "
-            f"{os.cpu_count()} cores, ISA {', '.join(isa)}. Portable build: `-O3 -mavx2 -mfma` (what ships); "
+            f"{os.cpu_count()} cores, ISA {', '.join(isa)}. Portable build (what ships): `-O3` for baseline x86-64, the kernels "
+            f"also for AVX2+FMA+F16C and AVX-512, chosen at run time (`mfrec info --cpu`); "
             f"native: `-O3 -march=native` (comparison only).", "")
     section_small(doc)
     section_ranking(doc)

@@ -1,22 +1,16 @@
 // The row-solve kernels (gram.h, solve.h) against an Eigen reference in double precision: the
 // packed lower-triangle Gram, the blocked Cholesky, the Woodbury path, conjugate gradient, the
-// fused training error; for the build's instruction set and for the portable fallback (the same
-// source compiled a second time without SIMD, as wasm builds it).
-#include "gram.h"
-#include "rng.h"
-#include "solve.h"
-
-#define MFREC_GRAM_NS kern_portable
-#define MFREC_GRAM_FORCE_PORTABLE
-#include "gram_impl.h"
-#undef MFREC_GRAM_FORCE_PORTABLE
-#undef MFREC_GRAM_NS
-
+// fused training error; for the running kernel path (MFREC_ISA) and for the portable one (as
+// wasm builds it). tests/core/test_isa.cpp checks every path against hand-computed values.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <vector>
+
+#include "gram.h"
+#include "rng.h"
+#include "solve.h"
 
 using namespace mf;
 
@@ -149,13 +143,14 @@ TEST_CASE("packed Gram kernel equals Eigen for many n and k", "[solve][gram]") {
             auto ppack = [](const float * base, int64_t stride, const int32_t * idx, const float * val, int64_t T,
                             float mu, bool given, int kk, int kp, float * Z, float * tgt, float * b0, float * bq,
                             float * cs, float * dg) {
-                kern_portable::pack_rows(base, stride, idx, val, T, mu, given, kk, kp, Z, tgt, b0, bq, cs, dg, nullptr,
-                                         0.0f, nullptr, nullptr);
+                kern::kernels_of(isa::portable, kk)
+                    ->pack_rows(base, stride, idx, val, T, mu, given, kk, kp, Z, tgt, b0, bq, cs, dg, nullptr, 0.0f,
+                                nullptr, nullptr);
             };
             auto pgram = [](const float * Z, int64_t T, int kk, int kp, float * A, bool first) {
-                kern_portable::gram_accum(Z, T, kk, kp, A, first, nullptr, nullptr);
+                kern::kernels_of(isa::portable, kk)->gram_accum(Z, T, kk, kp, A, first, nullptr, nullptr);
             };
-            check_gram(ppack, pgram, kern_portable::padded, k, n, seed++);
+            check_gram(ppack, pgram, kern::kernels_of(isa::portable, k)->padded, k, n, seed++);
         }
 }
 
@@ -170,8 +165,9 @@ TEST_CASE("blocked Cholesky and its solve equal Eigen's", "[solve][chol]") {
         Eigen::VectorXd b(d);
         for (int j = 0; j < d; ++j) b(j) = r.normal();
         Eigen::VectorXd ref = a.llt().solve(b);
+        const kern::kernel_set & portable = *kern::kernels_of(isa::portable, d);
         for (int variant = 0; variant < 2; ++variant) {
-            const int dp = variant == 0 ? kern::padded(d) : kern_portable::padded(d);
+            const int dp = variant == 0 ? kern::padded(d) : portable.padded(d);
             aligned_floats A, x;
             A.reserve_at_least((size_t) dp * dp);
             x.reserve_at_least((size_t) dp);
@@ -183,8 +179,8 @@ TEST_CASE("blocked Cholesky and its solve equal Eigen's", "[solve][chol]") {
                 REQUIRE(kern::chol_factor(A.data(), d, dp));
                 kern::chol_solve(A.data(), d, dp, x.data());
             } else {
-                REQUIRE(kern_portable::chol_factor(A.data(), d, dp));
-                kern_portable::chol_solve(A.data(), d, dp, x.data());
+                REQUIRE(portable.chol_factor(A.data(), d, dp));
+                portable.chol_solve(A.data(), d, dp, x.data());
             }
             double scale = 1.0 + ref.cwiseAbs().maxCoeff();
             for (int j = 0; j < d; ++j) REQUIRE(std::fabs(x.data()[j] - ref(j)) <= 2e-3 * scale);
