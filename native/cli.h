@@ -19,5 +19,6 @@ void cli_add_recommend(CLI::App & app);  // recommend, similar, explain
 void cli_add_info(CLI::App & app);
 void cli_add_synth(CLI::App & app);
 void cli_add_export_web(CLI::App & app);
+void cli_add_export_site(CLI::App & app);
 
 }  // namespace mf

@@ -14,6 +14,7 @@ int main(int argc, char ** argv) {
     mf::cli_add_info(app);
     mf::cli_add_synth(app);
     mf::cli_add_export_web(app);
+    mf::cli_add_export_site(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError & e) {
