@@ -47,6 +47,7 @@ struct site_args {
     double budget_mb = 8.0;
     std::string format = "table";
     bool quiet = false;
+    bool levels_given = false;  // --int8-levels on the command line
 };
 
 struct site_file {
@@ -390,22 +391,40 @@ void site_run(const site_args & a) {
         throw cli_error(a.out_dir + ": exists and is not an earlier export-site folder (no " + marker_name +
                         "); give a new or empty folder");
 
-    bundle_export_result ex = bundle_export(a.model_path, bundle_cli_options(a.bundle));
-    site_builder sb(web, ex.bytes);
-    std::vector<std::string> roots = {"index.html", "sw.js"};
-    // the vendored libraries' licences travel with them (nothing loads the file)
-    if (fs::is_regular_file(fs::path(web) / licenses_path, ec)) roots.push_back(licenses_path);
-    sb.build(roots);
-
-    // written next to DIR, then swapped in: an earlier export is replaced whole or not at all
-    const fs::path tmp = fs::path(a.out_dir + ".tmp-" + std::to_string(getpid()));
-    fs::remove_all(tmp, ec);
+    // int8 levels: as given, or the finest of 63, 31, 15, 7 whose first visit fits the budget
+    // (ML-32M-shaped hybrid model: 63 -> 10.6 MB gzip, 15 -> 7.9 MB; docs/PUBLISH.md)
+    const model m = bundle_model_load(a.model_path);
+    bundle_options o = bundle_cli_options(a.bundle);
+    std::vector<int32_t> levels = {o.int8_levels};
+    if (o.quant == bundle_quant::int8 && !a.levels_given) levels = {63, 31, 15, 7};
     struct row {
         std::string path;
         int64_t bytes, gzip;
         bool first;
     };
     std::vector<row> rows;
+    std::unique_ptr<site_builder> sb;
+    std::vector<std::string> roots = {"index.html", "sw.js"};
+    // the vendored libraries' licences travel with them (nothing loads the file)
+    if (fs::is_regular_file(fs::path(web) / licenses_path, ec)) roots.push_back(licenses_path);
+    for (size_t li = 0; li < levels.size(); ++li) {
+        o.int8_levels = levels[li];
+        sb = std::make_unique<site_builder>(web, bundle_bytes(m, o));
+        sb->build(roots);
+        rows.clear();
+        int64_t first = 0;
+        for (const auto & kv : sb->files()) {
+            const site_file & f = kv.second;
+            rows.push_back({f.out_path, (int64_t) f.bytes.size(), gzip_size(f.bytes.data(), f.bytes.size()),
+                            first_visit(f.out_path)});
+            if (rows.back().first) first += rows.back().gzip;
+        }
+        if ((double) first <= a.budget_mb * 1e6) break;
+    }
+
+    // written next to DIR, then swapped in: an earlier export is replaced whole or not at all
+    const fs::path tmp = fs::path(a.out_dir + ".tmp-" + std::to_string(getpid()));
+    fs::remove_all(tmp, ec);
     auto put = [&](const std::string & rel, const std::vector<uint8_t> & b) {
         fs::create_directories((tmp / rel).parent_path(), ec);
         if (ec) throw cli_error("cannot create " + (tmp / rel).parent_path().string() + ": " + ec.message());
@@ -415,12 +434,7 @@ void site_run(const site_args & a) {
             throw cli_error(e.what());
         }
     };
-    for (const auto & kv : sb.files()) {
-        const site_file & f = kv.second;
-        put(f.out_path, f.bytes);
-        rows.push_back(
-            {f.out_path, (int64_t) f.bytes.size(), gzip_size(f.bytes.data(), f.bytes.size()), first_visit(f.out_path)});
-    }
+    for (const auto & kv : sb->files()) put(kv.second.out_path, kv.second.bytes);
     const std::string headers = headers_text();
     put("_headers", std::vector<uint8_t>(headers.begin(), headers.end()));
     put(".nojekyll", {});
@@ -441,9 +455,11 @@ void site_run(const site_args & a) {
     }
     json_object j;
     j.str("generator", "mfrec export-site");
-    j.integer("movies", ex.m.n_items());
-    j.integer("factors", ex.m.k);
-    j.str("kind", kind_name(ex.m.params.kind));
+    j.integer("movies", m.n_items());
+    j.integer("factors", m.k);
+    j.str("quantize", bundle_quant_name(o.quant));
+    if (o.quant == bundle_quant::int8) j.integer("int8_levels", o.int8_levels);
+    j.str("kind", kind_name(m.params.kind));
     j.integer("files", (long long) rows.size());
     j.integer("bytes", total);
     j.integer("gzip_bytes", total_gz);
@@ -465,7 +481,10 @@ void site_run(const site_args & a) {
     }
     if (a.quiet) return;
     std::printf("wrote %s: %zu files, %s (gzip %s); %d movies, %d factors (%s)\n", a.out_dir.c_str(), rows.size(),
-                mb(total).c_str(), mb(total_gz).c_str(), ex.m.n_items(), ex.m.k, kind_name(ex.m.params.kind));
+                mb(total).c_str(), mb(total_gz).c_str(), m.n_items(), m.k, kind_name(m.params.kind));
+    if (o.quant == bundle_quant::int8)
+        std::printf("bundle: int8 factors within ±%d%s\n", o.int8_levels,
+                    a.levels_given ? "" : " (the finest of 63, 31, 15, 7 within the budget)");
     std::printf("first visit: %s gzip (bundle %s, page + engine + libraries %s); the threaded engine adds %s gzip\n",
                 mb(first_gz).c_str(), mb(bundle_gz).c_str(), mb(first_gz - bundle_gz).c_str(), mb(mt_gz).c_str());
     if ((double) first_gz > a.budget_mb * 1e6)
@@ -486,11 +505,16 @@ void cli_add_export_site(CLI::App & app) {
     c->add_option("--check", a->check_dir,
                   "instead of exporting: serve DIR under a subpath with and without isolation headers in headless "
                   "Chromium and fail unless the page becomes usable within the size budget");
-    c->add_option("--budget-mb", a->budget_mb, "size budget of a first visit, MB gzip")->capture_default_str();
+    c->add_option("--budget-mb", a->budget_mb,
+                  "size budget of a first visit, MB gzip (the check's; the export picks int8 levels to fit it)")
+        ->capture_default_str();
     bundle_cli_add(c, a->bundle);
     c->add_option("--format", a->format, "table | json")->capture_default_str();
     c->add_flag("--quiet,-q", a->quiet, "print nothing (the table format's summary)");
-    c->callback([a] { site_run(*a); });
+    c->callback([a, c] {
+        a->levels_given = c->count("--int8-levels") > 0;
+        site_run(*a);
+    });
 }
 
 }  // namespace mf

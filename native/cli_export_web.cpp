@@ -62,18 +62,28 @@ bundle_options bundle_cli_options(const bundle_cli_args & a) {
     return o;
 }
 
-bundle_export_result bundle_export(const std::string & model_path, const bundle_options & o) {
-    bundle_export_result r;
-    r.m = model_load_path(model_path);
-    const kind_ops * kind = kind_get(r.m.params.kind);
-    if (!kind || !(kind->caps & kind_vectors) || r.m.k == 0)
-        throw cli_error(model_path + ": a " + std::string(kind_name(r.m.params.kind)) +
+model bundle_model_load(const std::string & model_path) {
+    model m = model_load_path(model_path);
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (!kind || !(kind->caps & kind_vectors) || m.k == 0)
+        throw cli_error(model_path + ": a " + std::string(kind_name(m.params.kind)) +
                         " model has no movie vectors; the web page needs them for its map and similar movies "
                         "(mfrec train --model als)");
-    r.bytes = bundle_write(r.m, o);
+    return m;
+}
+
+std::vector<uint8_t> bundle_bytes(const model & m, const bundle_options & o) {
+    std::vector<uint8_t> bytes = bundle_write(m, o);
     // what the page will do with it: read it back before writing it
-    result<web_model> check = bundle_read(r.bytes.data(), r.bytes.size());
+    result<web_model> check = bundle_read(bytes.data(), bytes.size());
     if (!check) throw cli_error("the bundle does not read back (a bug): " + check.error());
+    return bytes;
+}
+
+bundle_export_result bundle_export(const std::string & model_path, const bundle_options & o) {
+    bundle_export_result r;
+    r.m = bundle_model_load(model_path);
+    r.bytes = bundle_bytes(r.m, o);
     return r;
 }
 

@@ -31,6 +31,9 @@ struct bundle_export_result {
 };
 // Loads the model file and writes its bundle; cli_error when the model has no movie vectors.
 bundle_export_result bundle_export(const std::string & model_path, const bundle_options & o);
+// The two steps: the model file, checked for movie vectors; its bundle, read back once.
+model bundle_model_load(const std::string & model_path);
+std::vector<uint8_t> bundle_bytes(const model & m, const bundle_options & o);
 
 // The gzip size (level 9, as `gzip -9`) of some bytes; -1 when it cannot be computed.
 int64_t gzip_size(const uint8_t * p, size_t n);

@@ -166,12 +166,15 @@ async function visit(browser, dir, isolation, gz) {
   }
   out.requests = seen.size;
   // the first visit's downloads: every URL once (the service worker refetches what the page got)
+  const got = new Set();
   for (const u of seen.keys()) {
     if (!u.startsWith(server.url)) continue;
     let rel = decodeURIComponent(new URL(u).pathname.slice(SUBPATH.length));
     if (rel === '' || rel.endsWith('/')) rel += 'index.html';
-    if (gz.has(rel)) out.firstVisitGzip += gz.get(rel);
+    if (gz.has(rel) && !got.has(rel)) out.firstVisitGzip += gz.get(rel);
+    got.add(rel);
   }
+  out.files = [...got].sort();
   await ctx.close();
   await server.stop();
   return { out, problems };
