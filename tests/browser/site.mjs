@@ -104,7 +104,7 @@ export const siteTests = [
     },
   },
   {
-    name: `site: ${BIG_N.toLocaleString('en')} movies (ML-32M's catalog), the default model: the first visit is within 8 MB gzip`,
+    name: `site: 87,585 movies (ML-32M's catalog), the default model: the first visit is within 8 MB gzip`,
     real: true,
     fn: async (t) => {
       bigBundle();   // builds the 87k-movie synthetic data into /tmp/mfrec-big-catalog
