@@ -357,6 +357,8 @@ void check_run(const site_args & a) {
     if (!fs::is_regular_file(script, ec))
         throw cli_error(script.string() + ": missing; --check needs the repository's tests/browser (and npm ci)");
     if (!fs::is_directory(a.check_dir, ec)) throw cli_error(a.check_dir + ": not a folder");
+    if (!fs::is_directory(fs::path(web).parent_path() / "node_modules" / "playwright-core", ec))
+        throw cli_error("--check needs playwright-core: run npm ci in " + fs::path(web).parent_path().string());
     std::vector<std::string> args = {"node", script.string(), a.check_dir, "--budget-mb", fmt_num(a.budget_mb, 3)};
     std::vector<char *> argv;
     for (std::string & s : args) argv.push_back(s.data());
