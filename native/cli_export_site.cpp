@@ -429,10 +429,17 @@ void site_run(const site_args & a) {
     fs::remove_all(tmp, ec);
     auto put = [&](const std::string & rel, const std::vector<uint8_t> & b) {
         fs::create_directories((tmp / rel).parent_path(), ec);
-        if (ec) throw cli_error("cannot create " + (tmp / rel).parent_path().string() + ": " + ec.message());
+        if (ec) {
+            const std::string msg = "cannot create " + (tmp / rel).parent_path().string() + ": " + ec.message();
+            std::error_code ignored;
+            fs::remove_all(tmp, ignored);
+            throw cli_error(msg);
+        }
         try {
             file_write_atomic((tmp / rel).string(), b.data(), b.size());
         } catch (const std::exception & e) {
+            std::error_code ignored;
+            fs::remove_all(tmp, ignored);  // no half-written folder left behind
             throw cli_error(e.what());
         }
     };
