@@ -113,6 +113,37 @@ matrix_f rotate_rows(const matrix_f & rows, const matrix_f & basis) {
     return out;
 }
 
+// The hybrid's ranking rows (y_i = [unused, ŷ_i], kr = cols - 1) and their Gram matrix ŶᵀŶ (kr × kr):
+// stored in the PCA basis C of the ŷ_i, for the same reason as the item factors (gzip codes the
+// small trailing coordinates in few bits: ML-32M-shaped, 87,585 × 64 at L = 63, 4.72 MB gzip in
+// the trained basis). Nothing needs C back: the fold-in solves in the rotated basis (x' = C x,
+// G' = C G Cᵀ), and scores, explanations and similarities are dot products and cosines, which
+// an orthonormal C preserves.
+const char * const rank_rows_name = "hyb_items";
+const char * const rank_gram_name = "hyb_gram";
+
+std::vector<model_array> extras_rotated(const model & m, bool rotate) {
+    std::vector<model_array> extra = m.extra;
+    if (!rotate || m.params.kind != model_kind::hybrid) return extra;
+    model_array * y = nullptr;
+    model_array * g = nullptr;
+    for (model_array & a : extra) {
+        if (a.name == rank_rows_name && a.per_item) y = &a;
+        if (a.name == rank_gram_name && !a.per_item) g = &a;
+    }
+    if (!y || y->data.cols() < 3 || y->data.rows() < 2) return extra;
+    const Eigen::Index kr = y->data.cols() - 1;
+    if (g && (g->data.rows() != kr || g->data.cols() != kr)) return extra;  // not the expected shape: as is
+    const matrix_f c = pca_fit_basis(y->data.rightCols(kr)).axes;
+    const matrix_f rows = y->data.rightCols(kr) * c.transpose();
+    y->data.rightCols(kr) = rows;
+    if (g) {
+        const matrix_f rotated = c * g->data * c.transpose();
+        g->data = rotated;
+    }
+    return extra;
+}
+
 std::vector<uint8_t> bundle_write_impl(const model & m, const pca_map & map_in, const std::vector<float> & xy,
                                        int32_t trained_users, const bundle_options & o) {
     const catalog & c = m.items_info;
@@ -138,9 +169,13 @@ std::vector<uint8_t> bundle_write_impl(const model & m, const pca_map & map_in, 
     w.add_i32("k", &m.k, 1);
     w.add_f32("mu", &m.mu, 1);
     // per-item arrays of the kind (hybrid: the ranking rows) quantized like the item rows
-    model_meta_write(w, m, true, o.quant != bundle_quant::int8);
+    model meta;  // what model_meta_write reads: the parameters, the scale, the kind's arrays
+    meta.params = m.params;
+    meta.scale = m.scale;
+    meta.extra = extras_rotated(m, o.rotate);
+    model_meta_write(w, meta, true, o.quant != bundle_quant::int8);
     if (o.quant == bundle_quant::int8)
-        for (const model_array & a : m.extra) {
+        for (const model_array & a : meta.extra) {
             if (!a.per_item) continue;
             const size_t rows = (size_t) a.data.rows(), cols = (size_t) a.data.cols();
             std::vector<int8_t> codes(rows * cols);

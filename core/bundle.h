@@ -17,6 +17,8 @@
 //   | item_q16 f16 [m×k]                        B q_i as IEEE binary16
 //   | item_q32 f32 [m×k]                        B q_i (reference, tests)
 //   map_mean f32 [k], map_axes f32 [2×k], map_user_scale f32 [1]   the map (pca.h), in basis B
+//   xq.NAME + xqs.NAME  a kind's per-item arrays, int8 like item_q8 (hybrid: hyb_items, its ŷ part in
+//                       its own PCA basis C, and xw.hyb_gram as C G Cᵀ; readers need not know C)
 //   item_xy             f16|f32 [m×2], optional: the map coordinates of the unquantized vectors;
 //                       when absent the reader computes them from the dequantized vectors
 //

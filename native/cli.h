@@ -25,5 +25,6 @@ void cli_add_tune(CLI::App & app);
 void cli_add_cv(CLI::App & app);
 void cli_add_anomalies(CLI::App & app);
 void cli_add_report(CLI::App & app);
+void cli_add_export_site(CLI::App & app);
 
 }  // namespace mf

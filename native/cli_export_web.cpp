@@ -5,6 +5,8 @@
 // ratings each from the 1,000 most-rated movies, rated like random training users) are folded in
 // under the float32 model and under the int8 and f16 bundles' factors, and the average overlap of
 // their top-20 lists is reported, with each bundle's gzip size.
+#include "cli_export_web.h"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -24,16 +26,73 @@
 
 namespace mf {
 
+void bundle_cli_add(CLI::App * c, bundle_cli_args & a) {
+    c->add_option("--quantize", a.quantize, "item factors as int8 (a scale per movie), f16 or f32")
+        ->capture_default_str();
+    c->add_option(
+         "--int8-levels", a.int8_levels,
+         "int8 codes within ±L (127 finest; 63: top-20 agreement about 0.98, 0.67 MB less gzip at ML-32M scale)")
+        ->capture_default_str();
+    c->add_option("--xy", a.xy, "store the latent map coordinates (f16, f32) or let the page derive them (none)")
+        ->capture_default_str();
+    c->add_flag("--no-rotate", a.no_rotate,
+                "store vectors in the model's basis instead of the PCA basis (larger gzip)");
+    c->add_option("--cold-threshold", a.cold_threshold,
+                  "movies with fewer training ratings are shown as cold (scored mostly by their genres)")
+        ->capture_default_str();
+}
+
+bundle_options bundle_cli_options(const bundle_cli_args & a) {
+    bundle_options o;
+    if (!bundle_quant_parse(a.quantize, o.quant))
+        throw cli_error("--quantize: '" + a.quantize + "' unknown (int8, f16 or f32)");
+    if (a.xy == "none")
+        o.xy = bundle_xy::none;
+    else if (a.xy == "f16")
+        o.xy = bundle_xy::f16;
+    else if (a.xy == "f32")
+        o.xy = bundle_xy::f32;
+    else
+        throw cli_error("--xy: '" + a.xy + "' unknown (none, f16 or f32)");
+    if (a.int8_levels < 1 || a.int8_levels > 127) throw cli_error("--int8-levels must be within 1-127");
+    o.int8_levels = a.int8_levels;
+    o.rotate = !a.no_rotate;
+    if (a.cold_threshold < 0) throw cli_error("--cold-threshold must be 0 or more");
+    o.cold_threshold = a.cold_threshold;
+    return o;
+}
+
+model bundle_model_load(const std::string & model_path) {
+    model m = model_load_path(model_path);
+    const kind_ops * kind = kind_get(m.params.kind);
+    if (!kind || !(kind->caps & kind_vectors) || m.k == 0)
+        throw cli_error(model_path + ": a " + std::string(kind_name(m.params.kind)) +
+                        " model has no movie vectors; the web page needs them for its map and similar movies "
+                        "(mfrec train --model als)");
+    return m;
+}
+
+std::vector<uint8_t> bundle_bytes(const model & m, const bundle_options & o) {
+    std::vector<uint8_t> bytes = bundle_write(m, o);
+    // what the page will do with it: read it back before writing it
+    result<web_model> check = bundle_read(bytes.data(), bytes.size());
+    if (!check) throw cli_error("the bundle does not read back (a bug): " + check.error());
+    return bytes;
+}
+
+bundle_export_result bundle_export(const std::string & model_path, const bundle_options & o) {
+    bundle_export_result r;
+    r.m = bundle_model_load(model_path);
+    r.bytes = bundle_bytes(r.m, o);
+    return r;
+}
+
 namespace {
 
 struct export_args {
     std::string model_path;
     std::string out_dir;
-    std::string quantize = "int8";
-    std::string xy = "none";
-    int32_t int8_levels = 63;
-    bool no_rotate = false;
-    int32_t cold_threshold = 5;
+    bundle_cli_args bundle;
     int32_t check_agreement = 0;
     int32_t agreement_min_count = 0;
     uint64_t seed = 42;
@@ -41,7 +100,8 @@ struct export_args {
     bool quiet = false;
 };
 
-// The gzip size (level 9, as `gzip -9`) of some bytes; -1 when it cannot be computed.
+}  // namespace
+
 int64_t gzip_size(const uint8_t * p, size_t n) {
 #if defined(MFREC_HAVE_ZLIB)
     z_stream z{};
@@ -81,6 +141,8 @@ int64_t gzip_size(const uint8_t * p, size_t n) {
 #endif
 }
 
+namespace {
+
 std::string size_text(int64_t b) {
     if (b < 0) return "n/a";
     return std::to_string(b);
@@ -100,35 +162,13 @@ std::string shape_text(const mfm_section & s) {
 
 void export_run(const export_args & a) {
     out_format fmt = out_format_parse(a.format);
-    bundle_options o;
-    if (!bundle_quant_parse(a.quantize, o.quant))
-        throw cli_error("--quantize: '" + a.quantize + "' unknown (int8, f16 or f32)");
-    if (a.xy == "none")
-        o.xy = bundle_xy::none;
-    else if (a.xy == "f16")
-        o.xy = bundle_xy::f16;
-    else if (a.xy == "f32")
-        o.xy = bundle_xy::f32;
-    else
-        throw cli_error("--xy: '" + a.xy + "' unknown (none, f16 or f32)");
-    if (a.int8_levels < 1 || a.int8_levels > 127) throw cli_error("--int8-levels must be within 1-127");
-    o.int8_levels = a.int8_levels;
-    o.rotate = !a.no_rotate;
-    if (a.cold_threshold < 0) throw cli_error("--cold-threshold must be 0 or more");
+    bundle_options o = bundle_cli_options(a.bundle);
     if (a.check_agreement < 0) throw cli_error("--check-agreement must be 0 or more");
-    o.cold_threshold = a.cold_threshold;
 
     auto t0 = std::chrono::steady_clock::now();
-    model m = model_load_path(a.model_path);
-    const kind_ops * kind = kind_get(m.params.kind);
-    if (!kind || !(kind->caps & kind_vectors) || m.k == 0)
-        throw cli_error(a.model_path + ": a " + std::string(kind_name(m.params.kind)) +
-                        " model has no movie vectors; the web page needs them for its map and similar movies "
-                        "(mfrec train --model als)");
-    std::vector<uint8_t> bytes = bundle_write(m, o);
-    // what the page will do with it: read it back before writing it
-    result<web_model> check = bundle_read(bytes.data(), bytes.size());
-    if (!check) throw cli_error("the bundle does not read back (a bug): " + check.error());
+    bundle_export_result ex = bundle_export(a.model_path, o);
+    const model & m = ex.m;
+    const std::vector<uint8_t> & bytes = ex.bytes;
     std::error_code ec;
     std::filesystem::create_directories(a.out_dir, ec);
     if (ec) throw cli_error("cannot create the output folder " + a.out_dir + ": " + ec.message());
@@ -255,19 +295,7 @@ void cli_add_export_web(CLI::App & app) {
         app.add_subcommand("export-web", "write the web page's bundle (items only, quantized) to DIR/bundle.mfm");
     c->add_option("--model", a->model_path, "model file written by mfrec train")->required();
     c->add_option("--out", a->out_dir, "output folder (created if missing); the bundle is DIR/bundle.mfm")->required();
-    c->add_option("--quantize", a->quantize, "item factors as int8 (a scale per movie), f16 or f32")
-        ->capture_default_str();
-    c->add_option(
-         "--int8-levels", a->int8_levels,
-         "int8 codes within ±L (127 finest; 63: top-20 agreement about 0.98, 0.67 MB less gzip at ML-32M scale)")
-        ->capture_default_str();
-    c->add_option("--xy", a->xy, "store the latent map coordinates (f16, f32) or let the page derive them (none)")
-        ->capture_default_str();
-    c->add_flag("--no-rotate", a->no_rotate,
-                "store vectors in the model's basis instead of the PCA basis (larger gzip)");
-    c->add_option("--cold-threshold", a->cold_threshold,
-                  "movies with fewer training ratings are shown as cold (scored mostly by their genres)")
-        ->capture_default_str();
+    bundle_cli_add(c, a->bundle);
     c->add_option("--check-agreement", a->check_agreement,
                   "also measure the top-20 agreement of int8 and f16 with float32 over N synthetic visitors");
     c->add_option("--agreement-min-count", a->agreement_min_count,

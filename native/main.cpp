@@ -20,6 +20,7 @@ int main(int argc, char ** argv) {
     mf::cli_add_cv(app);
     mf::cli_add_anomalies(app);
     mf::cli_add_report(app);
+    mf::cli_add_export_site(app);
     try {
         mf::kern::isa_select_from_env();  // MFREC_ISA: refused before any work when the CPU lacks it
         app.parse(argc, argv);

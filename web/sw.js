@@ -11,6 +11,8 @@ const PRECACHE = [
   'vendor/regl-scatterplot.js', 'vendor/regl.js', 'vendor/pub-sub-es.js',
   'wasm/mfrec.js', 'wasm/mfrec.wasm', 'bundle/bundle.mfm',
 ];
+// Cached by the page when it can use them (below); listed so that activate keeps them.
+const OPTIONAL = ['wasm/mfrec_mt.js', 'wasm/mfrec_mt.wasm', 'wasm/mfrec_mt.worker.js'];
 // Only what every host can use is precached. The threaded engine (wasm/mfrec_mt.*) runs only on
 // a cross-origin isolated page: the page itself adds it to the cache when it is (app.js,
 // registerServiceWorker). The benchmark page is never precached (cached if visited).
@@ -34,6 +36,13 @@ self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const key of await caches.keys()) {
       if (key.startsWith('mfrec-v') && key !== CACHE) await caches.delete(key);
+    }
+    // A site from mfrec export-site has content-hashed names (app.0123abcdef.js): a new version
+    // has new names, and the old version's files are dropped here, once nothing can ask for them.
+    const cache = await caches.open(CACHE);
+    const keep = new Set([...PRECACHE, ...OPTIONAL].map((p) => new URL(p, self.registration.scope).href));
+    for (const req of await cache.keys()) {
+      if (/\.[0-9a-f]{10}\.[a-z]+$/.test(new URL(req.url).pathname) && !keep.has(req.url)) await cache.delete(req);
     }
     await self.clients.claim();
   })());

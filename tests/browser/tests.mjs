@@ -10,6 +10,7 @@ import {
 } from './harness.mjs';
 import { Reference, readSections, sameRanking } from './reference.mjs';
 import { productTests } from './product.mjs';
+import { siteTests } from './site.mjs';
 
 // how the page formats numbers (en locale; a real minus sign for negative terms)
 const fmt1 = (v) => new Intl.NumberFormat('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
@@ -1171,4 +1172,5 @@ export const tests = [
     },
   },
   ...productTests,
+  ...siteTests,
 ];

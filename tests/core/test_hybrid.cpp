@@ -247,13 +247,26 @@ TEST_CASE("hybrid: model file and int8 bundle keep the list", "[hybrid][file]") 
     const std::vector<uint8_t> bytes = bundle_write(m, bo);
     result<web_model> w = bundle_read(bytes.data(), bytes.size());
     REQUIRE(w);
-    // per-item rows quantized to ±63 levels of each row's max: error <= max / 126
+    // per-item rows stored in their PCA basis C (bundle.cpp) and quantized to ±63 levels of each
+    // row's max: a coordinate errs by <= max / 126 <= |y_i| / 126, so every dot product y_i·y_j (all
+    // the page computes with the rows) by <= 2 √kr / 126 |y_i| |y_j| + kr (|y_i| |y_j| / 126²)
     const matrix_f & y0 = array_of(m, "hyb_items");
     const matrix_f & y1 = array_of(w->m, "hyb_items");
     REQUIRE(y1.rows() == y0.rows());
     REQUIRE(y1.cols() == y0.cols());
+    const Eigen::Index kr = y0.cols() - 1;
+    const matrix_f d0 = y0.rightCols(kr) * y0.rightCols(kr).transpose();
+    const matrix_f d1 = y1.rightCols(kr) * y1.rightCols(kr).transpose();
+    const float e = 2.0f * std::sqrt((float) kr) / 126.0f + (float) kr / (126.0f * 126.0f);
     for (Eigen::Index i = 0; i < y0.rows(); ++i)
-        REQUIRE((y1.row(i) - y0.row(i)).cwiseAbs().maxCoeff() <= y0.row(i).cwiseAbs().maxCoeff() / 126.0f + 1e-6f);
+        for (Eigen::Index j = 0; j < y0.rows(); ++j)
+            REQUIRE(std::abs(d1(i, j) - d0(i, j)) <= e * std::sqrt(d0(i, i) * d0(j, j)) + 1e-6f);
+    // ... in another basis indeed (the first coordinates carry the most spread), the Gram rotated alike
+    REQUIRE((y1.rightCols(kr) - y0.rightCols(kr)).cwiseAbs().maxCoeff() > y0.rightCols(kr).cwiseAbs().maxCoeff() / 10);
+    const matrix_f & g0 = array_of(m, "hyb_gram");
+    const matrix_f & g1 = array_of(w->m, "hyb_gram");
+    REQUIRE(g1.trace() == Approx(g0.trace()).epsilon(1e-4));
+    REQUIRE((g1 - y1.rightCols(kr).transpose() * y1.rightCols(kr)).cwiseAbs().maxCoeff() <= 0.05f * g0.trace());
     // the Gram travels (the page folds a visitor in without recomputing it); no user rows do
     bool gram = false, users = false;
     for (const model_array & a : w->m.extra) {

@@ -1359,8 +1359,10 @@ async function registerServiceWorker() {
     const cache = await caches.open(SW_CACHE);
     // the threaded engine is worth keeping only where it can run (a cross-origin isolated page)
     if (self.crossOriginIsolated) {
-      await Promise.all(['mfrec_mt.js', 'mfrec_mt.wasm', 'mfrec_mt.worker.js'].map(async (f) => {
-        const url = new URL(`../wasm/${f}`, import.meta.url).href;
+      // literal names: mfrec export-site rewrites them to the content-hashed ones
+      const engine = [new URL('../wasm/mfrec_mt.js', import.meta.url), new URL('../wasm/mfrec_mt.wasm', import.meta.url),
+        new URL('../wasm/mfrec_mt.worker.js', import.meta.url)];
+      await Promise.all(engine.map(async ({ href: url }) => {
         if (await cache.match(url)) return;
         try { const resp = await fetch(url); if (resp.ok && resp.status === 200) await cache.put(url, resp); } catch { /* optional */ }
       }));
