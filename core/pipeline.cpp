@@ -139,9 +139,10 @@ void pipeline_stop_epoch(const dataset & d, const std::vector<int64_t> & train_p
     p.stop_epoch = out.best_epoch;
 }
 
-}  // namespace
-
-result<fit_result> pipeline_fit(const dataset & d, const fit_options & o, const epoch_callback & progress) {
+// pipeline_fit; with `release` (== &d), the dataset's ratings and the split's positions are
+// freed as soon as the matrix, the held-out set and the validation mask are built
+result<fit_result> fit_run(const dataset & d, dataset * release, const fit_options & o,
+                           const epoch_callback & progress) {
     using R = result<fit_result>;
     train_params p = o.params;
     p.seed = o.seed;
@@ -163,11 +164,6 @@ result<fit_result> pipeline_fit(const dataset & d, const fit_options & o, const 
         p.early_stopping = 0;  // the final fit runs best_epoch epochs (stop_epoch)
     }
 
-    auto t_matrix = std::chrono::steady_clock::now();
-    rating_matrix train = rating_matrix_build(d, out.split.train, false, p.threads);
-    out.matrix_seconds = seconds_since(t_matrix);
-    out.n_train = train.nnz();
-
     test_set test;  // the dataset's rows are the model's rows
     test.user.reserve(out.split.test.size());
     test.item.reserve(out.split.test.size());
@@ -177,12 +173,32 @@ result<fit_result> pipeline_fit(const dataset & d, const fit_options & o, const 
         test.item.push_back(d.item[q]);
         test.rating.push_back(d.rating[q]);
     }
+    const bool validates = (kind->caps & kind_validates) != 0;
+    auto t_matrix = std::chrono::steady_clock::now();
+    rating_matrix train;
+    if (release && !validates) {
+        // the training ratings moved to the front of the dataset and their positions freed
+        // before the matrix is built: the build's peak holds neither the positions (8 bytes a
+        // rating) nor a second copy; the matrix is the same (same ratings, same order)
+        dataset_keep(*release, out.split.train);
+        out.split = split_result();
+        train = rating_matrix_build(d, {}, true, p.threads);
+    } else {
+        train = rating_matrix_build(d, out.split.train, false, p.threads);
+    }
+    out.matrix_seconds = seconds_since(t_matrix);
+    out.n_train = train.nnz();
+
     out.n_test = test.size();
     const bool rates = (kind->caps & kind_rates) != 0;
     std::vector<uint8_t> validation;
-    if (kind->caps & kind_validates) validation = pipeline_validation_mask(d, out.split.train, train, p.seed);
+    if (validates) validation = pipeline_validation_mask(d, out.split.train, train, p.seed);
     fit_input in{train, d.items, d.users.ids, rates && test.size() > 0 ? &test : nullptr};
-    if (kind->caps & kind_validates) in.validation = &validation;
+    if (validates) in.validation = &validation;
+    if (release) {
+        release->release_ratings();
+        out.split = split_result();
+    }
 
     if (o.baselines && test.size() > 0) {
         const model_kind base[2] = {model_kind::mean, model_kind::bias};
@@ -206,7 +222,7 @@ result<fit_result> pipeline_fit(const dataset & d, const fit_options & o, const 
         out.epochs.push_back(r);
         if (progress) progress(r);
     });
-    out.train_seconds = seconds_since(t_train);
+    out.train_seconds += seconds_since(t_train);
     if (!m) return R::fail(m.error());
     status fin = model_check_finite(*m);
     if (!fin)
@@ -219,6 +235,16 @@ result<fit_result> pipeline_fit(const dataset & d, const fit_options & o, const 
         out.has_test = true;
     }
     return out;
+}
+
+}  // namespace
+
+result<fit_result> pipeline_fit(const dataset & d, const fit_options & o, const epoch_callback & progress) {
+    return fit_run(d, nullptr, o, progress);
+}
+
+result<fit_result> pipeline_fit_release(dataset & d, const fit_options & o, const epoch_callback & progress) {
+    return fit_run(d, &d, o, progress);
 }
 
 // ---- evaluate

@@ -75,6 +75,13 @@ struct fit_result {
 [[nodiscard]] result<fit_result> pipeline_fit(const dataset & d, const fit_options & o,
                                               const epoch_callback & progress = nullptr);
 
+// The same for a caller done with the dataset's ratings (mfrec train): they and the split's
+// positions are freed once the training matrix, the held-out set and the validation mask are
+// built, so the training's peak memory holds the ratings once (in the matrix), not three times.
+// Afterwards d keeps its catalog and user ids, d.size() is 0 and the result's split is empty.
+[[nodiscard]] result<fit_result> pipeline_fit_release(dataset & d, const fit_options & o,
+                                                      const epoch_callback & progress = nullptr);
+
 // ---- evaluate
 
 // The ratings at `positions` of d in the model's index space: users unknown to the model get

@@ -60,6 +60,22 @@ sparse_rows rows_build(int32_t n_rows, int64_t n, Get get, int threads) {
 
 }  // namespace
 
+void dataset_keep(dataset & d, const std::vector<int64_t> & positions) {
+    const bool with_time = d.time.size() == d.rating.size();
+    size_t w = 0;
+    for (int64_t q : positions) {  // q >= w: increasing positions never overwrite a later one
+        d.user[w] = d.user[(size_t) q];
+        d.item[w] = d.item[(size_t) q];
+        d.rating[w] = d.rating[(size_t) q];
+        if (with_time) d.time[w] = d.time[(size_t) q];
+        ++w;
+    }
+    d.user.resize(w);
+    d.item.resize(w);
+    d.rating.resize(w);
+    if (with_time) d.time.resize(w);
+}
+
 rating_matrix rating_matrix_build(const dataset & d, const std::vector<int64_t> & sel, bool use_all, int threads) {
     rating_matrix m;
     m.n_users = d.users.size();

@@ -50,6 +50,16 @@ struct dataset {
         rating.reserve(n);
         time.reserve(n);
     }
+    // Frees the timestamps (a load whose splits never read them); capacity too, not only size.
+    void release_time() { std::vector<int64_t>().swap(time); }
+    // Frees every rating (user, item, rating, time), keeping the catalog and the user ids: for a
+    // caller done with the triplets once the training matrix and the held-out set are built.
+    void release_ratings() {
+        std::vector<int32_t>().swap(user);
+        std::vector<int32_t>().swap(item);
+        std::vector<float>().swap(rating);
+        release_time();
+    }
     void push(int32_t u, int32_t i, float r, int64_t t) {
         user.push_back(u);
         item.push_back(i);
@@ -103,6 +113,10 @@ struct rating_matrix {
 
     int64_t nnz() const { return by_user.nnz(); }
 };
+
+// Keeps the ratings of d at `positions` (increasing), in that order, at the front of its arrays
+// (in place; d.size() becomes positions.size()).
+void dataset_keep(dataset & d, const std::vector<int64_t> & positions);
 
 // Builds the dual matrix from the ratings of `d` at positions `sel` (all ratings when sel is
 // empty and use_all is true). Counting sort: O(n), rows keep input order.

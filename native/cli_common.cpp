@@ -47,9 +47,6 @@ loaded_data data_load(const data_args & a, int threads, bool quiet, bool need_ti
         std::fprintf(stderr, "\n");
     }
     if (out.d.size() == 0) throw cli_error(out.report.ratings_path + ": no ratings");
-    result<split_result> sp = split_apply(out.d, *spec, a.seed);
-    if (!sp) throw cli_error(sp.error());
-    out.split = std::move(*sp);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;
 }

@@ -68,7 +68,9 @@ void train_run(train_args & a) {
     const int total_epochs = p.kind == model_kind::mean    ? 1
                              : p.kind == model_kind::bayes ? p.burn_in + p.samples  // Gibbs sweeps
                                                            : p.iterations;
-    result<fit_result> fr = pipeline_fit(ld.d, fo, [&](const epoch_report & r) {
+    const int64_t n_ratings = ld.d.size();
+    // the ratings are freed once the training matrix is built (peak memory)
+    result<fit_result> fr = pipeline_fit_release(ld.d, fo, [&](const epoch_report & r) {
         if (!show_epochs) return;
         if (r.test_rmse >= 0)
             std::fprintf(stderr, "epoch %3d/%d  %7.3fs  train RMSE %.4f  %s RMSE %.4f\n", r.epoch, total_epochs,
@@ -81,7 +83,7 @@ void train_run(train_args & a) {
     if (!a.quiet)
         std::fprintf(stderr,
                      "mfrec: %s: %lld ratings, %d users, %d movies (%s%.2fs); split %s: %lld train, %lld test\n",
-                     a.data.dir.c_str(), (long long) ld.d.size(), ld.d.users.size(), ld.d.items.size(),
+                     a.data.dir.c_str(), (long long) n_ratings, ld.d.users.size(), ld.d.items.size(),
                      ld.report.from_cache ? "from cache, " : "", ld.seconds, a.data.split.c_str(),
                      (long long) fr->n_train, (long long) fr->n_test);
     if (!a.out.empty()) model_save_path(fr->m, a.out);

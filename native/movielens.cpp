@@ -175,7 +175,7 @@ dataset movielens_load(const std::string & dir, const load_options & opt, load_r
         mapped_file file(L.ratings);
         ratings_format f =
             opt.ratings_file.empty() ? L.rfmt : ratings_format_sniff(L.ratings, file.data(), file.size(), L.rfmt);
-        parse_ratings(file.data(), file.size(), f, L.ratings, opt.threads, 64 * 1024, d, errs, st);
+        parse_ratings(file.data(), file.size(), f, L.ratings, opt.threads, 64 * 1024, d, errs, st, file.mapped());
     }
     rep.lines = st.lines;
     rep.skipped = errs.skipped;
@@ -196,6 +196,9 @@ dataset movielens_load(const std::string & dir, const load_options & opt, load_r
         std::string why;
         if (!rating_cache_write(cache_path, key, d, m, &why)) rep.cache_note = why;
     }
+    // parsed for the cache (which keeps them for the loads that need them), not kept: 8 bytes a
+    // rating that a split without time never reads
+    if (!opt.timestamps) d.release_time();
     rep.seconds = seconds_since(t0);
     if (report) *report = rep;
     return d;

@@ -48,6 +48,17 @@ struct fd_guard {
 
 }  // namespace
 
+void mapped_release(const char * b, const char * e) {
+#ifdef MADV_DONTNEED
+    const uintptr_t page = (uintptr_t)::sysconf(_SC_PAGESIZE);
+    const uintptr_t lo = ((uintptr_t) b + page - 1) & ~(page - 1), hi = (uintptr_t) e & ~(page - 1);
+    if (hi > lo) ::madvise((void *) lo, hi - lo, MADV_DONTNEED);
+#else
+    (void) b;
+    (void) e;
+#endif
+}
+
 mapped_file::mapped_file(const std::string & path, bool populate) {
     // O_NONBLOCK: opening a FIFO that has no writer must not hang (it is refused below)
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);

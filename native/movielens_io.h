@@ -31,6 +31,12 @@ private:
     std::vector<char> buf_;
 };
 
+// Drops the pages wholly inside [b, e) of a read-only file mapping (a mapped() mapped_file's
+// data) from the process's resident memory: they stay in the page cache and a later read maps
+// them again. A parser calls it behind itself so that a file read once never sits whole in the
+// process's RSS beside what was parsed from it. Never call it on other memory (it would be zeroed).
+void mapped_release(const char * b, const char * e);
+
 // The read() fallback's bound for a file whose size the system does not report (/proc).
 constexpr size_t unsized_read_limit = (size_t) 1 << 30;
 

@@ -73,8 +73,11 @@ struct ratings_stats {
 // Of several ratings of one (user, movie) only the last in file order is kept (st.duplicates
 // counts the others). Throws load_error "NAME: no ratings (...)" when no rating is left (an
 // empty file, a header alone, only blank or skipped lines).
+// data_mapped: `data` is a mapped_file's mapping; the parser then releases the pages it has read
+// (mapped_release) so that the file does not stay in the process's RSS.
 void parse_ratings(const char * data, size_t n, ratings_format f, const std::string & name, int threads,
-                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st);
+                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st,
+                   bool data_mapped = false);
 
 // The format of a ratings file: *.csv is csv; otherwise the first line decides ("::" dat, a tab
 // tab, a comma csv); `fallback` when it cannot tell.

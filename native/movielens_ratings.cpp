@@ -43,6 +43,8 @@ constexpr int64_t sparse_factor = 4;
 constexpr int64_t sparse_slack = 1 << 20;
 // the shortest record line: "1,1,1,1\n"
 constexpr int64_t min_record_bytes = 8;
+// a mapped file's pages are released behind the parser in steps of this many bytes
+constexpr ptrdiff_t release_chunk = 8 << 20;
 
 size_t count_newlines(const char * b, const char * e) {
     size_t c = 0;
@@ -229,6 +231,7 @@ struct parse_job {
     int64_t * time;
     const int32_t * item_of;  // movie id -> catalog row (-1: none), ids < item_of_size
     uint32_t item_of_size;
+    bool release = false;  // mapped_release the bytes parsed
     std::atomic<int> first_failed{INT_MAX};
 };
 
@@ -256,6 +259,7 @@ void parse_range(parse_job & job, range_state & rs, int t) {
     // movie ids -> catalog rows, a cache-resident chunk at a time: independent table lookups in
     // a tight loop overlap their cache misses (inside the parse loop they stalled it)
     int64_t mapped = k;
+    const char * released = p;  // bytes before it were given back (job.release)
     auto map_items = [&]() {
         int32_t * it = job.item;
         for (int64_t j = mapped; j < k; ++j) {
@@ -327,6 +331,10 @@ void parse_range(parse_job & job, range_state & rs, int t) {
             record(u, m, r, ts);
             if ((++n_fast & 0xFFF) == 0) {
                 map_items();
+                if (job.release && p - released >= release_chunk) {
+                    mapped_release(released, p);
+                    released = p;
+                }
                 if (job.first_failed.load(std::memory_order_relaxed) < t) {
                     stop = true;  // strict mode: an earlier range failed, its error wins
                     break;
@@ -344,6 +352,7 @@ void parse_range(parse_job & job, range_state & rs, int t) {
     }
     if (!stop && fast_end < e) slow(fast_end, e);
     map_items();
+    if (job.release) mapped_release(released, e);
     rs.lines += n_fast;
     rs.count = k - rs.out;
     rs.unmapped = unmapped;
@@ -533,7 +542,7 @@ ratings_format ratings_format_sniff(const std::string & path, const char * data,
 }
 
 void parse_ratings(const char * data, size_t n, ratings_format f, const std::string & name, int threads,
-                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st) {
+                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st, bool data_mapped) {
     size_t start = 0;
     if (n >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) start = 3;
     if (start == n) throw load_error(name + ": no ratings (the file is empty)");
@@ -565,7 +574,19 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
         cut = want;
     }
     // 2. newline counts: line numbers and output slots
-    run_threads(T, [&](int t) { rs[(size_t) t].newlines = count_newlines(rs[(size_t) t].b, rs[(size_t) t].e); });
+    run_threads(T, [&](int t) {
+        range_state & r = rs[(size_t) t];
+        if (!data_mapped) {
+            r.newlines = count_newlines(r.b, r.e);
+            return;
+        }
+        // a chunk at a time, each released once counted: the file never sits whole in the RSS
+        for (const char * c = r.b; c < r.e; c += release_chunk) {
+            const char * ce = r.e - c > release_chunk ? c + release_chunk : r.e;
+            r.newlines += count_newlines(c, ce);
+            mapped_release(c, ce);
+        }
+    });
     int64_t slots = 0, line = first_line;
     for (range_state & r : rs) {
         r.first_line = line;
@@ -616,6 +637,7 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
     job.time = d.time.data();
     job.item_of = item_of.data();
     job.item_of_size = (uint32_t) item_of.size();
+    job.release = data_mapped;
     run_threads(T, [&](int t) { parse_range_any(job, rs[(size_t) t], t); });
     for (range_state & r : rs) {
         if (r.failed) throw load_error(r.error);

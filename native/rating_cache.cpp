@@ -139,6 +139,7 @@ struct section_task {
     int64_t limit = 0;                   // > 0: int32 entries must be in [0, limit)
     uint64_t hash = 0;
     bool in_range = true;
+    bool release = false;  // src is a file mapping: mapped_release each block once done
 };
 
 void section_run(section_task & s) {
@@ -152,6 +153,7 @@ void section_run(section_task & s) {
         char * dst = s.grow ? s.grow(len) : nullptr;
         if (dst) std::memcpy(dst, p, len);
         block_hash[(size_t) k] = hash64(p, len, k);
+        if (s.release) mapped_release(p, p + len);
         if (s.limit > 0 && dst) {
             // dst is a vector<int32_t>'s storage: aligned
             const int32_t * v = (const int32_t *) (const void *) dst;
@@ -242,8 +244,12 @@ std::string rating_cache_key(const std::vector<std::string> & sources, const std
     return k;
 }
 
-bool rating_cache_decode(const char * data, size_t n, const std::string & key, dataset & d, cache_meta & meta,
-                         int threads, std::string * why, bool timestamps) {
+namespace {
+
+// rating_cache_decode; `mapped`: data is a file mapping whose big sections' pages are released
+// as they are copied out (the cache is never whole in the RSS beside its copy)
+bool cache_decode(const char * data, size_t n, const std::string & key, dataset & d, cache_meta & meta, int threads,
+                  std::string * why, bool timestamps, bool mapped) {
     if (n < header_bytes) return fail(why, "corrupt: " + std::to_string(n) + " bytes, shorter than the header");
     if (std::memcmp(data, cache_magic, 8) != 0) return fail(why, "corrupt: not an mfrec cache file");
     if (get_u32(data + 12) != endian_mark) return fail(why, "stale: written on a machine of another byte order");
@@ -310,6 +316,7 @@ bool rating_cache_decode(const char * data, size_t n, const std::string & key, d
     tasks[s_item].grow = appender(out.item, h.s[s_item].bytes);
     tasks[s_rating].grow = appender(out.rating, h.s[s_rating].bytes);
     if (timestamps) tasks[s_time].grow = appender(out.time, h.s[s_time].bytes);  // else hashed only
+    for (size_t k : {s_user, s_item, s_rating, s_time}) tasks[k].release = mapped;
     tasks[s_user].limit = (int64_t) h.n_users;
     tasks[s_item].limit = (int64_t) h.n_items;
     sections_run(tasks, threads);
@@ -356,13 +363,20 @@ bool rating_cache_decode(const char * data, size_t n, const std::string & key, d
     return true;
 }
 
+}  // namespace
+
+bool rating_cache_decode(const char * data, size_t n, const std::string & key, dataset & d, cache_meta & meta,
+                         int threads, std::string * why, bool timestamps) {
+    return cache_decode(data, n, key, d, meta, threads, why, timestamps, false);
+}
+
 bool rating_cache_read(const std::string & path, const std::string & key, dataset & d, cache_meta & meta, int threads,
                        std::string * why, bool timestamps) {
     file_info fi = file_stat(path);
     if (!fi.exists) return fail(why, "no cache");
     try {
-        mapped_file f(path, true);
-        return rating_cache_decode(f.data(), f.size(), key, d, meta, threads, why, timestamps);
+        mapped_file f(path, false);
+        return cache_decode(f.data(), f.size(), key, d, meta, threads, why, timestamps, f.mapped());
     } catch (const load_error & e) {
         return fail(why, e.what());
     }
