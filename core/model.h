@@ -46,7 +46,10 @@ struct train_params {
     // explicit kinds: epochs without a better validation RMSE before training stops (0 = off);
     // pipeline_fit then retrains on the whole training part for the best epoch count
     int32_t early_stopping = 2;
-    int32_t stop_epoch = 0;     // not a parameter: the epoch count early stopping chose (0 = iterations)
+    int32_t stop_epoch = 0;  // not a parameter: the epoch count early stopping chose (0 = iterations)
+    // not a parameter: set when no regularization option was given (params_apply_given); early
+    // stopping then also chooses between the two regimes on its validation part (pipeline.cpp)
+    bool reg_auto = false;
     float reg = 10.0f;          // λ on p_u and q_i - q̄_i (Spark: regParam)
     float reg_bias = 5.0f;      // λ_b on b_u and b_i - b̄_i
     float reg_genre = 0.1f;     // λ_g on w_g

@@ -312,14 +312,19 @@ status rating_scale_check(const rating_scale & s) {
 }
 
 void params_apply_given(train_params & p, const std::vector<std::string> & given) {
-    bool iterations = false, early = false;
+    bool iterations = false, early = false, reg = false;
     for (const std::string & g : given) {
         const param_spec * s = param_find(g);
         if (!s) continue;
-        iterations |= std::string(s->name) == "iterations";
-        early |= std::string(s->name) == "early_stopping";
+        const std::string n = s->name;
+        iterations |= n == "iterations";
+        early |= n == "early_stopping";
+        reg |= n == "regularization" || n == "reg_bias" || n == "reg_by_count";
     }
     if (iterations && !early) p.early_stopping = 0;
+    // no regularization given: the scale of the data decides between the table's λ and the
+    // count-scaled one (docs/TUNING.md), on early stopping's validation part
+    p.reg_auto = !reg && p.early_stopping > 0;
 }
 
 }  // namespace mf

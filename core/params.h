@@ -45,8 +45,9 @@ double param_get(const train_params & p, const param_spec & s);
 // From text: numbers, "true"/"false" for flags, a choice by name.
 [[nodiscard]] status param_set_text(train_params & p, const std::string & name, const std::string & text);
 // What setting some parameters implies for the others, the same for every front end: a fixed
-// iteration count turns early stopping off unless early_stopping is set too. `given`: the names
-// the user set.
+// iteration count turns early stopping off unless early_stopping is set too; with none of
+// regularization, reg_bias, reg_by_count given, early stopping also chooses between the table's
+// λ and the count-scaled λ (train_params::reg_auto). `given`: the names the user set.
 void params_apply_given(train_params & p, const std::vector<std::string> & given);
 // The value as text (choices by name), as the CLI and the model file print it.
 std::string param_text(const train_params & p, const param_spec & s);

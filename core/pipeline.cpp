@@ -105,6 +105,11 @@ namespace {
 // retrains on the whole training part for that many epochs (as Spark's CrossValidator refits on
 // all the data), so no rating is lost to the validation part. The held-out matrix is freed before
 // the final one is built: the peak memory stays that of one training matrix.
+// ALS-WR's λ and λ_b for reg_auto: chosen on the 32M-shaped synthetic data's validation part
+// (docs/TUNING.md)
+constexpr float reg_by_count_default = 0.1f;
+constexpr float reg_bias_by_count_default = 0.05f;
+
 void pipeline_stop_epoch(const dataset & d, const std::vector<int64_t> & train_positions, train_params & p,
                          fit_result & out) {
     constexpr uint64_t every = 20;
@@ -126,17 +131,35 @@ void pipeline_stop_epoch(const dataset & d, const std::vector<int64_t> & train_p
     std::vector<int64_t>().swap(held);
     rating_matrix part = rating_matrix_build(d, keep, false, p.threads);
     std::vector<int64_t>().swap(keep);
-    train_params q = p;
-    q.kind = p.kind == model_kind::bias ? model_kind::bias : model_kind::als;  // hybrid: its rating part
-    std::vector<double> curve;
-    (void) model_train(part, d.items, d.users.ids, q, &val,
-                       [&](const epoch_report & r) { curve.push_back(r.test_rmse); });
-    if (curve.empty()) return;
-    const size_t best = (size_t) (std::min_element(curve.begin(), curve.end()) - curve.begin());
-    out.validation_rmse = curve;
-    out.best_epoch = (int32_t) best + 1;
-    out.n_validation = val.size();
-    p.stop_epoch = out.best_epoch;
+    // the candidates: the parameters as given, and with reg_auto also ALS-WR's count-scaled λ
+    // (λ n_u, λ n_i), which the table's unscaled λ loses to once movies have hundreds of ratings
+    // (docs/TUNING.md: ml-latest-small prefers unscaled, the 1M- and 32M-shaped data count-scaled)
+    std::vector<train_params> cand{p};
+    if (p.reg_auto && kind_uses(*kind_get(p.kind), "regularization")) {
+        train_params c = p;
+        c.reg_by_count = true;
+        c.reg = reg_by_count_default;
+        c.reg_bias = reg_bias_by_count_default;
+        cand.push_back(c);
+    }
+    double best_rmse = INFINITY;
+    for (const train_params & c : cand) {
+        train_params q = c;
+        q.kind = c.kind == model_kind::bias ? model_kind::bias : model_kind::als;  // hybrid: its rating part
+        std::vector<double> curve;
+        (void) model_train(part, d.items, d.users.ids, q, &val,
+                           [&](const epoch_report & r) { curve.push_back(r.test_rmse); });
+        if (curve.empty()) continue;
+        const size_t best = (size_t) (std::min_element(curve.begin(), curve.end()) - curve.begin());
+        if (!(curve[best] < best_rmse)) continue;
+        best_rmse = curve[best];
+        out.validation_rmse = curve;
+        out.best_epoch = (int32_t) best + 1;
+        out.n_validation = val.size();
+        const int32_t stop = out.best_epoch;
+        p = c;
+        p.stop_epoch = stop;
+    }
 }
 
 // pipeline_fit; with `release` (== &d), the dataset's ratings and the split's positions are

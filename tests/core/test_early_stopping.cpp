@@ -69,4 +69,34 @@ TEST_CASE("a given iteration count turns early stopping off unless it is given t
     c.early_stopping = 5;
     params_apply_given(c, {"iterations", "early-stopping"});
     CHECK(c.early_stopping == 5);
+    // the regularization regime is chosen on the validation part only when none of its options
+    // was given, and only with early stopping (which owns the validation part)
+    CHECK(a.reg_auto == false);  // "regularization" was given
+    train_params e = p;
+    params_apply_given(e, {"factors"});
+    CHECK(e.reg_auto);
+    CHECK_FALSE(b.reg_auto);
+    for (const char * n : {"regularization", "reg-bias", "reg_by_count"}) {
+        train_params f = p;
+        params_apply_given(f, {n});
+        CHECK_FALSE(f.reg_auto);
+    }
+}
+
+TEST_CASE("reg_auto keeps the regime with the lower validation RMSE", "[early]") {
+    planted_data pd = planted_make(300, 200, 2, 0.1, 0.8f, 11);
+    fit_options fixed = overfit_options(2);
+    fit_options autom = overfit_options(2);
+    autom.params.reg_auto = true;
+    result<fit_result> a = pipeline_fit(pd.d, fixed);
+    result<fit_result> b = pipeline_fit(pd.d, autom);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    const double min_a = *std::min_element(a->validation_rmse.begin(), a->validation_rmse.end());
+    const double min_b = *std::min_element(b->validation_rmse.begin(), b->validation_rmse.end());
+    CHECK(min_b <= min_a);  // the given parameters are one of the candidates
+    // λ = 0.5 unscaled overfits this set; ALS-WR's λ n (n ≈ 13 ratings a user) does not
+    CHECK(b->m.params.reg_by_count);
+    CHECK(b->m.params.reg == Approx(0.1f));
+    CHECK(min_b < min_a);
 }
