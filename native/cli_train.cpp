@@ -69,8 +69,9 @@ void train_run(train_args & a) {
                              : p.kind == model_kind::bayes ? p.burn_in + p.samples  // Gibbs sweeps
                                                            : p.iterations;
     const int64_t n_ratings = ld.d.size();
-    // the ratings are freed once the training matrix is built (peak memory)
-    result<fit_result> fr = pipeline_fit_release(ld.d, fo, [&](const epoch_report & r) {
+    // the ratings are freed once the training matrix is built (peak memory), except for a
+    // report, which plots the data and measures the model on the held-out part after training
+    const epoch_callback on_epoch = [&](const epoch_report & r) {
         if (!show_epochs) return;
         if (r.test_rmse >= 0)
             std::fprintf(stderr, "epoch %3d/%d  %7.3fs  train RMSE %.4f  %s RMSE %.4f\n", r.epoch, total_epochs,
@@ -78,7 +79,9 @@ void train_run(train_args & a) {
         else
             std::fprintf(stderr, "epoch %3d/%d  %7.3fs  train RMSE %.4f\n", r.epoch, total_epochs, r.seconds,
                          r.train_rmse);
-    });
+    };
+    result<fit_result> fr =
+        a.report.empty() ? pipeline_fit_release(ld.d, fo, on_epoch) : pipeline_fit(ld.d, fo, on_epoch);
     if (!fr) throw cli_error(fr.error());
     if (!a.quiet)
         std::fprintf(stderr,
