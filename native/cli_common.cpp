@@ -107,6 +107,18 @@ train_params params_from_cli(CLI::App * cmd, const std::string & kind_text,
     return p;
 }
 
+std::vector<std::string> split_list(const std::string & s) {
+    std::vector<std::string> out;
+    size_t at = 0;
+    while (at <= s.size()) {
+        size_t c = s.find(',', at);
+        if (c == std::string::npos) c = s.size();
+        if (c > at) out.push_back(s.substr(at, c - at));
+        at = c + 1;
+    }
+    return out;
+}
+
 void threads_check(int threads) {
     train_params p;
     status s = param_set_number(p, "threads", threads);

@@ -48,6 +48,9 @@ void params_options_add(CLI::App * cmd, std::map<std::string, std::string> & tex
 train_params params_from_cli(CLI::App * cmd, const std::string & kind, const std::map<std::string, std::string> & text,
                              const std::map<std::string, bool> & flags, bool quiet);
 // --threads within the table's limits
+// "a,b,,c" -> {"a", "b", "c"} (empty items dropped): --metrics, --model lists
+std::vector<std::string> split_list(const std::string & s);
+
 void threads_check(int threads);
 // Fails before any work when the model could not be written there.
 void output_check_writable(const std::string & path);

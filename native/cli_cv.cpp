@@ -29,18 +29,6 @@ struct cv_args {
     CLI::App * cmd = nullptr;
 };
 
-std::vector<std::string> split_commas(const std::string & s) {
-    std::vector<std::string> out;
-    size_t at = 0;
-    while (at <= s.size()) {
-        size_t c = s.find(',', at);
-        if (c == std::string::npos) c = s.size();
-        if (c > at) out.push_back(s.substr(at, c - at));
-        at = c + 1;
-    }
-    return out;
-}
-
 struct metric_row {
     std::string name;
     std::vector<double> folds;
@@ -54,7 +42,7 @@ void cv_run(cv_args & a) {
     if (!mode) throw cli_error("--fold-mode " + mode.error());
     std::vector<train_params> kinds;
     bool need_time = false;
-    for (const std::string & name : split_commas(a.models)) {
+    for (const std::string & name : split_list(a.models)) {
         train_params p = params_from_cli(a.cmd, name, a.param_text, a.param_flag, a.quiet);
         if (status s = params_check(p); !s) throw cli_error(s.error);
         result<bool> nt = pipeline_needs_time("none", "", p.kind);

@@ -15,18 +15,6 @@ namespace mf {
 
 namespace {
 
-std::vector<std::string> split_list(const std::string & s) {
-    std::vector<std::string> out;
-    size_t at = 0;
-    while (at <= s.size()) {
-        size_t c = s.find(',', at);
-        if (c == std::string::npos) c = s.size();
-        if (c > at) out.push_back(s.substr(at, c - at));
-        at = c + 1;
-    }
-    return out;
-}
-
 struct train_args {
     data_args data;
     std::string model = kind_name(kind_default());
