@@ -155,6 +155,7 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
     m.user_ids = user_ids;
     m.items_info = info;
     m.seen = train.by_user;
+    decltype(m.seen.recency)().swap(m.seen.recency);  // training only
     m.user_counts.resize((size_t) train.n_users);
     m.item_counts.resize((size_t) train.n_items);
     for (int32_t u = 0; u < train.n_users; ++u) m.user_counts[u] = (int32_t) train.by_user.row_size(u);

@@ -42,6 +42,7 @@ train_params rank_params(const train_params & p) {
     q.reg = p.rank_reg;
     q.alpha = p.alpha;
     q.confidence = p.confidence;
+    q.recency = p.recency;
     q.iterations = p.iterations;
     q.threads = p.threads;
     q.seed = p.seed;
@@ -87,21 +88,38 @@ result<parts> parts_fit(const rating_matrix & train, const fit_input & in, const
 
 // Splits the training rows by a holdout mask (split_rows_holdout) into the part both models are
 // fitted on and the held-out rows they are scored on.
+// The kept entries' recency ranks are re-ranked among the kept (the held-out ones, the user's
+// newest under a time holdout, no longer come first).
 void validation_split(const sparse_rows & by_user, int32_t n_items, const std::vector<uint8_t> & mask,
                       rating_matrix & keep, sparse_rows & held) {
     std::vector<int32_t> ku, ki, hu, hi;
     std::vector<float> kr, hr;
+    std::vector<uint8_t> krec;
+    const bool recent = (int64_t) by_user.recency.size() == by_user.nnz();
     ku.reserve((size_t) by_user.nnz());
     ki.reserve((size_t) by_user.nnz());
     kr.reserve((size_t) by_user.nnz());
-    for (int32_t u = 0; u < by_user.rows(); ++u)
+    std::vector<std::pair<uint8_t, size_t>> order;  // (old rank, index in krec) of a row's kept entries
+    for (int32_t u = 0; u < by_user.rows(); ++u) {
+        order.clear();
         for (uint64_t e = by_user.ptr[u]; e < by_user.ptr[u + 1]; ++e) {
             const bool out = mask[e] != 0;
             (out ? hu : ku).push_back(u);
             (out ? hi : ki).push_back(by_user.idx[e]);
             (out ? hr : kr).push_back(by_user.val[e]);
+            if (recent && !out) {
+                order.push_back({by_user.recency[e], krec.size()});
+                krec.push_back(0);
+            }
         }
-    keep = rating_matrix_from_coo(by_user.rows(), n_items, ku, ki, kr);
+        std::stable_sort(order.begin(), order.end(),
+                         [](const std::pair<uint8_t, size_t> & a, const std::pair<uint8_t, size_t> & b) {
+                             return a.first < b.first;
+                         });
+        for (size_t q = 0; q < order.size(); ++q)
+            krec[order[q].second] = (uint8_t) std::min<size_t>(q, (size_t) recency_cap);
+    }
+    keep = rating_matrix_from_coo(by_user.rows(), n_items, ku, ki, kr, recent ? &krec : nullptr);
     held = rating_matrix_from_coo(by_user.rows(), n_items, hu, hi, hr).by_user;
 }
 
@@ -317,8 +335,9 @@ result<explanation> hybrid_explain(const model & m, const std::vector<rated_item
     std::map<int32_t, double> rate_part;
     for (const explanation::term & q : e->by_rated) rate_part[q.item] += q.value;
     std::map<int32_t, double> parts;  // in item order: one term per distinct rated movie
-    for (const rated_item & r : rated) {
-        const double c = 1.0 + (double) ials_weight(rp, r.rating);
+    for (size_t j = 0; j < rated.size(); ++j) {
+        const rated_item & r = rated[j];
+        const double c = 1.0 + (double) ials_fold_in_weight(rp, r.rating, j, rated.size());
         const double dot = kr > 0 ? y->row(r.item).tail(kr).cast<double>().dot(t) : 0.0;
         parts[r.item] += w * c * dot;
     }
@@ -348,6 +367,7 @@ result<std::vector<similar_item>> hybrid_similar(const model & m, int32_t item, 
 
 void hybrid_defaults(train_params & p) {
     p.blend = -1.0f;
+    p.recency = ials_recency_default;
 }
 
 }  // namespace
@@ -372,7 +392,7 @@ extern const kind_ops kind_hybrid_ops = {
     kind_rates | kind_vectors | kind_explains | kind_validates,
     "factors iterations early_stopping regularization reg_bias genre_prior reg_genre reg_by_count solver cg_steps "
     "init_std alpha "
-    "confidence rank_factors rank_reg blend threads",
+    "confidence recency rank_factors rank_reg blend threads",
     hybrid_defaults,
     hybrid_check,
     hybrid_fit,

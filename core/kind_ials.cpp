@@ -62,8 +62,10 @@ void apply_a(const half_setup & h, const float * z, int64_t n, const float * v, 
     if (n > 0) h.ks->zz_apply(z, n, h.kp, nullptr, 0.0f, v, dummy, out, nullptr);
 }
 
-void solve_row(const half_setup & h, const float * other, const int32_t * idx, const float * val, int64_t n,
-               const train_params & p, ials_scratch & s, float * self_row, double * sse) {
+// rec (may be null): the entries' recency ranks, weighted by decay[rank] (ials_recency)
+void solve_row(const half_setup & h, const float * other, const int32_t * idx, const float * val, const uint8_t * rec,
+               const float * decay, int64_t n, const train_params & p, ials_scratch & s, float * self_row,
+               double * sse) {
     const int k = h.k, kp = h.kp, dim = k + 1;
     s.z.reserve_at_least((size_t) (n > 0 ? n : 1) * kp);
     s.vec.reserve_at_least((size_t) 5 * kp);
@@ -82,7 +84,7 @@ void solve_row(const half_setup & h, const float * other, const int32_t * idx, c
             for (int off = 0; off < dim * 4; off += 64) prefetch(q + off);
         }
         const float * y = other + (int64_t) idx[t] * dim + 1;
-        const float w = ials_weight(p, val[t]);
+        const float w = ials_weight(p, val[t]) * (rec ? decay[rec[t]] : 1.0f);
         const float sw = std::sqrt(w > 0.0f ? w : 0.0f);
         s.sw[(size_t) t] = sw;
         const float c = 1.0f + w;
@@ -173,6 +175,7 @@ result<model> ials_fit(const fit_input & in, const train_params & p, const epoch
     m.user_ids = in.user_ids;
     m.items_info = in.items;
     m.seen = train.by_user;
+    decltype(m.seen.recency)().swap(m.seen.recency);  // training only
     m.user_counts.resize((size_t) train.n_users);
     m.item_counts.resize((size_t) train.n_items);
     for (int32_t u = 0; u < train.n_users; ++u) m.user_counts[u] = (int32_t) train.by_user.row_size(u);
@@ -233,6 +236,7 @@ void ials_defaults(train_params & p) {
     p.reg = 20.0f;
     p.alpha = 0.5f;
     p.confidence = confidence_kind::rating;
+    p.recency = ials_recency_default;
     p.solver = solver_kind::cg;
     p.cg_steps = 3;
     p.init_std = 0.01f;
@@ -267,11 +271,12 @@ status ials_fold_in_system(const matrix_f & items, const matrix_f * gram, const 
         a = ials_gram(items);
     a.diagonal().array() += (double) p.reg;
     b = Eigen::VectorXd::Zero(k);
-    for (const rated_item & r : rated) {
+    for (size_t j = 0; j < rated.size(); ++j) {
+        const rated_item & r = rated[j];
         if (r.item < 0 || r.item >= items.rows())
             return status::fail("item row " + std::to_string(r.item) + " is outside the model's " +
                                 std::to_string(items.rows()) + " items");
-        const double w = (double) ials_weight(p, r.rating);
+        const double w = (double) ials_fold_in_weight(p, r.rating, j, rated.size());
         if (!std::isfinite(r.rating) || !(w >= 0.0))
             return status::fail("rating " + std::to_string(r.rating) +
                                 " gives a negative confidence (confidence=rating)");
@@ -307,11 +312,15 @@ void ials_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f &
     if (sse) sse->assign((size_t) n_rows, 0.0);
     constexpr int64_t block = 8;  // rows have long-tailed costs: hand them out in small blocks
     const int32_t dim = (int32_t) self.cols();
+    const bool recent = p.recency > 0.0f && (int64_t) rows.recency.size() == rows.nnz();
+    float decay[recency_cap + 1];
+    for (int32_t a = 0; a <= recency_cap; ++a) decay[a] = ials_recency(p, a);
     parallel_for(
         n_rows, p.threads, block, [] { return ials_scratch(); },
         [&](ials_scratch & s, int64_t r) {
             const uint64_t at = rows.ptr[r];
-            solve_row(h, other.data(), rows.idx.data() + at, rows.val.data() + at, rows.row_size((int32_t) r), p, s,
+            solve_row(h, other.data(), rows.idx.data() + at, rows.val.data() + at,
+                      recent ? rows.recency.data() + at : nullptr, decay, rows.row_size((int32_t) r), p, s,
                       self.data() + r * dim, sse ? sse->data() + r : nullptr);
         });
 }
@@ -321,7 +330,7 @@ extern const kind_ops kind_ials_ops = {
     "ials",
     "implicit ALS (Hu, Koren, Volinsky 2008): every rating an interaction, ranks what a visitor will watch",
     kind_vectors,
-    "factors iterations regularization alpha confidence solver cg_steps init_std threads",
+    "factors iterations regularization alpha confidence recency solver cg_steps init_std threads",
     ials_defaults,
     ials_check,
     ials_fit,

@@ -23,6 +23,8 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "infer.h"
@@ -38,6 +40,24 @@ inline float ials_weight(const train_params & p, float r) {
     return p.confidence == confidence_kind::rating ? p.alpha * r : p.alpha;
 }
 
+// The recency factor of an interaction ranked `rank` among its user's ratings (0 = the newest):
+// 2^(-rank / h) with h = p.recency, 1 when recency is off. Training reads the rank from
+// sparse_rows::recency; a fold-in from the order of the visitor's ratings (the last the newest).
+//     c - 1 = ials_weight(p, r) · ials_recency(p, rank)
+inline float ials_recency(const train_params & p, int64_t rank) {
+    if (!(p.recency > 0.0f)) return 1.0f;
+    return std::exp2(-(float) std::min<int64_t>(rank, recency_cap) / p.recency);
+}
+
+// The default half-life (ials and hybrid), chosen on ml-latest-small's user-time:0.2 split
+// (docs/TUNING.md "Recency"): the last ratings say most about what a user watches next.
+constexpr float ials_recency_default = 40.0f;
+
+// c - 1 of the j-th of n ratings of a visitor (given oldest first)
+inline float ials_fold_in_weight(const train_params & p, float r, size_t j, size_t n) {
+    return ials_weight(p, r) * ials_recency(p, (int64_t) (n - 1 - j));
+}
+
 // YᵀY over the factor columns 1..k of `rows` (n × (k+1)), k × k, in double.
 Eigen::MatrixXd ials_gram(const matrix_f & rows);
 
@@ -49,8 +69,8 @@ void ials_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f &
                     std::vector<double> * sse = nullptr);
 
 // A visitor's row system with the item rows fixed: A = YᵀY + λI + Σ_j w_j y_j y_jᵀ (full, symmetric)
-// and b = Σ_j (1 + w_j) y_j over the rated items; `gram` (k × k, may be null or the wrong size:
-// then computed) is YᵀY. Fails on an item row out of range or a negative confidence.
+// and b = Σ_j (1 + w_j) y_j over the rated items (given oldest first: w_j = ials_fold_in_weight); `gram` (k × k, may be
+// null or the wrong size: then computed) is YᵀY. Fails on an item row out of range or a negative confidence.
 [[nodiscard]] status ials_fold_in_system(const matrix_f & items, const matrix_f * gram, const train_params & p,
                                          const std::vector<rated_item> & rated, Eigen::MatrixXd & a,
                                          Eigen::VectorXd & b);

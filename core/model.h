@@ -62,13 +62,16 @@ struct train_params {
     float init_std = 0.1f;                                 // initial factors ~ N(0, init_std² / k)
     float alpha = 0.5f;                                    // ials: confidence weight α of an interaction (kind_ials.h)
     confidence_kind confidence = confidence_kind::rating;  // ials: c = 1 + α or 1 + α r
-    int32_t burn_in = 50;                                  // bayes: Gibbs sweeps discarded before the kept samples
-    int32_t samples = 300;                                 // bayes: Gibbs sweeps kept (predictions averaged over them)
-    bool implicit_features = true;                         // bayes: who-rated-what side features (users and movies)
-    bool genre_features = true;                            // bayes: genres and release decade as movie side features
-    int32_t rank_factors = 64;                             // hybrid: factors of its implicit-ALS part
-    float rank_reg = 20.0f;                                // hybrid: λ of its implicit-ALS part
-    float blend = -1.0f;  // hybrid: weight w of the ranking part (-1: chosen on a validation part)
+    // ials and hybrid's ranking part: an interaction's weight c - 1 halves with every `recency`
+    // more recent ratings of the same user (0 = off; a model file without it: off)
+    float recency = 0.0f;
+    int32_t burn_in = 50;           // bayes: Gibbs sweeps discarded before the kept samples
+    int32_t samples = 300;          // bayes: Gibbs sweeps kept (predictions averaged over them)
+    bool implicit_features = true;  // bayes: who-rated-what side features (users and movies)
+    bool genre_features = true;     // bayes: genres and release decade as movie side features
+    int32_t rank_factors = 64;      // hybrid: factors of its implicit-ALS part
+    float rank_reg = 20.0f;         // hybrid: λ of its implicit-ALS part
+    float blend = -1.0f;            // hybrid: weight w of the ranking part (-1: chosen on a validation part)
     uint64_t seed = 42;
     int32_t threads = 0;  // 0 = all
 };

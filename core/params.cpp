@@ -41,6 +41,10 @@ const std::vector<param_spec> & table() {
          param_type::real, 0.5, 0, 1e6, "", true, true},
         {"confidence", "", "ials: binary (c = 1 + alpha) | rating (c = 1 + alpha r)", param_type::choice, 1, 0, 1,
          "binary|rating", true, true},
+        {"recency", "",
+         "ials, hybrid: recent tastes first: an interaction's weight halves with every this many more recent ratings "
+         "of the same user (a half-life in ratings; 0 = all alike; needs timestamps)",
+         param_type::real, 0, 0, 1e6, "", true, true},
         {"burn_in", "", "bayes: Gibbs sweeps discarded before the kept samples", param_type::integer, 50, 0, 100000, "",
          true, true},
         {"samples", "", "bayes: Gibbs sweeps kept (predictions averaged over them)", param_type::integer, 300, 1,
@@ -128,6 +132,7 @@ double param_get(const train_params & p, const param_spec & s) {
     if (n == "init_std") return p.init_std;
     if (n == "alpha") return p.alpha;
     if (n == "confidence") return (double) p.confidence;
+    if (n == "recency") return p.recency;
     if (n == "burn_in") return p.burn_in;
     if (n == "samples") return p.samples;
     if (n == "implicit_features") return p.implicit_features ? 1 : 0;
@@ -175,6 +180,8 @@ status param_set_number(train_params & p, const std::string & name, double v) {
         p.alpha = (float) v;
     else if (n == "confidence")
         p.confidence = (confidence_kind) (uint32_t) v;
+    else if (n == "recency")
+        p.recency = (float) v;
     else if (n == "burn_in")
         p.burn_in = (int32_t) v;
     else if (n == "samples")

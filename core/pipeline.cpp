@@ -24,7 +24,8 @@ result<bool> pipeline_needs_time(const std::string & spec, const std::string & v
     result<split_spec> s = split_parse(spec);
     if (!s) return result<bool>::fail(s.error());
     const kind_ops * k = kind_get(kind);
-    bool need = split_needs_time(*s) || (k && (k->caps & kind_validates));
+    // recency ranks each user's ratings by time (kind_ials.h)
+    bool need = split_needs_time(*s) || (k && ((k->caps & kind_validates) || kind_uses(*k, "recency")));
     if (!validate.empty()) {
         result<split_spec> v = split_parse(validate);
         if (!v) return result<bool>::fail("validate: " + v.error());
@@ -197,6 +198,10 @@ result<fit_result> fit_run(const dataset & d, dataset * release, const fit_optio
         test.rating.push_back(d.rating[q]);
     }
     const bool validates = (kind->caps & kind_validates) != 0;
+    // recency needs the times: without them every interaction weighs alike, and the model says so
+    // (a fold-in then weighs a visitor's ratings alike too)
+    if (kind_uses(*kind, "recency") && d.time.size() != d.rating.size()) p.recency = 0.0f;
+    const bool recent = kind_uses(*kind, "recency") && p.recency > 0.0f;
     auto t_matrix = std::chrono::steady_clock::now();
     rating_matrix train;
     if (release && !validates) {
@@ -206,8 +211,10 @@ result<fit_result> fit_run(const dataset & d, dataset * release, const fit_optio
         dataset_keep(*release, out.split.train);
         out.split = split_result();
         train = rating_matrix_build(d, {}, true, p.threads);
+        if (recent) rating_matrix_set_recency(train, d, {}, true, p.threads);
     } else {
         train = rating_matrix_build(d, out.split.train, false, p.threads);
+        if (recent) rating_matrix_set_recency(train, d, out.split.train, false, p.threads);
     }
     out.matrix_seconds = seconds_since(t_matrix);
     out.n_train = train.nnz();
@@ -416,9 +423,12 @@ result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rat
     const kind_ops * kind = kind_get(m.params.kind);
     if (!kind) return R::fail("model kind " + std::to_string((uint32_t) m.params.kind) + " unknown");
     visitor v;
-    // the last rating of a movie wins; order of first appearance kept
-    std::map<int32_t, size_t> at;
-    for (const rated_item & r : rated) {
+    // the last rating of a movie wins, at its place: the ratings stay oldest first (the ranking
+    // kinds weigh the recent ones more, kind_ials.h), a re-rated movie the newest
+    std::map<int32_t, size_t> last;
+    for (size_t j = 0; j < rated.size(); ++j) last[rated[j].item] = j;
+    for (size_t j = 0; j < rated.size(); ++j) {
+        const rated_item & r = rated[j];
         if (r.item < 0 || r.item >= m.n_items())
             return R::fail("item row " + std::to_string(r.item) + " is outside the model's " +
                            std::to_string(m.n_items()) + " items");
@@ -428,14 +438,10 @@ result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rat
                           m.items_info.movie_id[r.item], (double) m.scale.min, (double) m.scale.max);
             return R::fail(b);
         }
-        auto it = at.find(r.item);
-        if (it != at.end()) {
-            v.rated[it->second].rating = r.rating;
+        if (last[r.item] != j)
             ++v.duplicates;
-        } else {
-            at.emplace(r.item, v.rated.size());
+        else
             v.rated.push_back(r);
-        }
     }
     result<vector_f> x = kind->fold_in(m, v.rated);
     if (!x) return R::fail(x.error());

@@ -136,7 +136,8 @@ struct visitor {
 // For a kind with a predictive sd (kind_ops::rate_sd) the row is the fold-in of the user's
 // training ratings (m.seen), so a known user gets a posterior mean and covariance too.
 [[nodiscard]] result<visitor> visitor_known(const model & m, int32_t user_id);
-// Ratings of item rows; a movie given twice keeps its last rating (counted in `duplicates`).
+// Ratings of item rows, oldest first (ials and hybrid weigh the recent ones more: recency); a
+// movie given twice keeps its last rating, at its last place (counted in `duplicates`).
 [[nodiscard]] result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rated);
 
 struct recommend_options {

@@ -58,7 +58,66 @@ sparse_rows rows_build(int32_t n_rows, int64_t n, Get get, int threads) {
     return s;
 }
 
+// Copies rank[k] (k = 0..n-1, in input order) into both sides' recency: rows keep the input
+// order, so the e-th entry of a row is the row's e-th triplet.
+template <class Rows>
+void recency_scatter(rating_matrix & m, int64_t n, Rows rows_of, const std::vector<uint8_t> & rank) {
+    m.by_user.recency.resize((size_t) n);
+    m.by_item.recency.resize((size_t) n);
+    std::vector<uint64_t> cu(m.by_user.ptr.begin(), m.by_user.ptr.end() - 1);
+    std::vector<uint64_t> ci(m.by_item.ptr.begin(), m.by_item.ptr.end() - 1);
+    for (int64_t k = 0; k < n; ++k) {
+        int32_t u, i;
+        rows_of(k, u, i);
+        m.by_user.recency[cu[(size_t) u]++] = rank[(size_t) k];
+        m.by_item.recency[ci[(size_t) i]++] = rank[(size_t) k];
+    }
+}
+
 }  // namespace
+
+void rating_matrix_set_recency(rating_matrix & m, const dataset & d, const std::vector<int64_t> & sel, bool use_all,
+                               int threads) {
+    const int64_t n = use_all ? d.size() : (int64_t) sel.size();
+    if (d.time.size() != d.rating.size() || n == 0 || n > (int64_t) UINT32_MAX || n != m.nnz()) return;
+    auto pos = [&](int64_t k) { return use_all ? k : sel[(size_t) k]; };
+    // the selection's indices grouped by user (counting sort, ascending within a user)
+    const int32_t nu = m.n_users;
+    std::vector<uint64_t> start((size_t) nu + 1, 0);
+    for (int64_t k = 0; k < n; ++k) start[(size_t) d.user[(size_t) pos(k)] + 1]++;
+    for (int32_t u = 0; u < nu; ++u) start[(size_t) u + 1] += start[(size_t) u];
+    std::vector<uint32_t> order((size_t) n);
+    {
+        std::vector<uint64_t> fill(start.begin(), start.end() - 1);
+        for (int64_t k = 0; k < n; ++k) order[fill[(size_t) d.user[(size_t) pos(k)]]++] = (uint32_t) k;
+    }
+    std::vector<uint8_t> rank((size_t) n);
+    parallel_for(
+        nu, threads, 64, [] { return 0; },
+        [&](int, int64_t u) {
+            uint32_t * b = order.data() + start[(size_t) u];
+            uint32_t * e = order.data() + start[(size_t) u + 1];
+            // newest first; equal times: the later position (a file's later line) first
+            std::sort(b, e, [&](uint32_t x, uint32_t y) {
+                const int64_t tx = d.time[(size_t) pos(x)], ty = d.time[(size_t) pos(y)];
+                return tx != ty ? tx > ty : x > y;
+            });
+            // equal times share a rank: the count of strictly newer ratings
+            int64_t r = 0;
+            for (uint32_t * q = b; q < e; ++q) {
+                if (q > b && d.time[(size_t) pos(*q)] != d.time[(size_t) pos(q[-1])]) r = q - b;
+                rank[*q] = (uint8_t) std::min<int64_t>(r, recency_cap);
+            }
+        });
+    std::vector<uint32_t>().swap(order);
+    recency_scatter(
+        m, n,
+        [&](int64_t k, int32_t & u, int32_t & i) {
+            u = d.user[(size_t) pos(k)];
+            i = d.item[(size_t) pos(k)];
+        },
+        rank);
+}
 
 void dataset_keep(dataset & d, const std::vector<int64_t> & positions) {
     const bool with_time = d.time.size() == d.rating.size();
@@ -107,7 +166,8 @@ rating_matrix rating_matrix_build(const dataset & d, const std::vector<int64_t> 
 }
 
 rating_matrix rating_matrix_from_coo(int32_t n_users, int32_t n_items, const std::vector<int32_t> & u,
-                                     const std::vector<int32_t> & i, const std::vector<float> & r) {
+                                     const std::vector<int32_t> & i, const std::vector<float> & r,
+                                     const std::vector<uint8_t> * recency) {
     rating_matrix m;
     m.n_users = n_users;
     m.n_items = n_items;
@@ -131,6 +191,14 @@ rating_matrix rating_matrix_from_coo(int32_t n_users, int32_t n_items, const std
     double sum = 0.0;
     for (float v : r) sum += v;
     m.mean = n > 0 ? sum / (double) n : 0.0;
+    if (recency && (int64_t) recency->size() == n)
+        recency_scatter(
+            m, n,
+            [&](int64_t k, int32_t & uu, int32_t & ii) {
+                uu = u[(size_t) k];
+                ii = i[(size_t) k];
+            },
+            *recency);
     return m;
 }
 

@@ -98,6 +98,10 @@ struct sparse_rows {
     std::vector<uint64_t> ptr;
     uninit_vector<int32_t> idx;
     uninit_vector<float> val;
+    // Per entry, the rating's rank among its user's ratings in the matrix from the most recent
+    // (0 = newest, capped at recency_cap); empty when the times are unknown. The ranking models
+    // weigh an interaction by it (train_params::recency).
+    uninit_vector<uint8_t> recency;
 
     int32_t rows() const { return ptr.empty() ? 0 : (int32_t) ptr.size() - 1; }
     int64_t nnz() const { return (int64_t) idx.size(); }
@@ -114,6 +118,8 @@ struct rating_matrix {
     int64_t nnz() const { return by_user.nnz(); }
 };
 
+constexpr int32_t recency_cap = 255;
+
 // Keeps the ratings of d at `positions` (increasing), in that order, at the front of its arrays
 // (in place; d.size() becomes positions.size()).
 void dataset_keep(dataset & d, const std::vector<int64_t> & positions);
@@ -122,8 +128,16 @@ void dataset_keep(dataset & d, const std::vector<int64_t> & positions);
 // empty and use_all is true). Counting sort: O(n), rows keep input order.
 rating_matrix rating_matrix_build(const dataset & d, const std::vector<int64_t> & sel, bool use_all, int threads = 0);
 
-// The same from raw coordinates (used by tests and the in-browser trainer).
+// The same from raw coordinates (used by tests and the in-browser trainer); `recency` (may be
+// null) gives each triplet's sparse_rows::recency.
 rating_matrix rating_matrix_from_coo(int32_t n_users, int32_t n_items, const std::vector<int32_t> & u,
-                                     const std::vector<int32_t> & i, const std::vector<float> & r);
+                                     const std::vector<int32_t> & i, const std::vector<float> & r,
+                                     const std::vector<uint8_t> * recency = nullptr);
+
+// Fills m.by_user.recency and m.by_item.recency for the matrix rating_matrix_build(d, sel,
+// use_all) made: each rating ranked among its user's selected ratings by time, newest first (equal
+// times: the later position first). No-op when d has no times. O(n log n_u) per user, in parallel.
+void rating_matrix_set_recency(rating_matrix & m, const dataset & d, const std::vector<int64_t> & sel, bool use_all,
+                               int threads = 0);
 
 }  // namespace mf

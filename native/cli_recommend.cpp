@@ -200,7 +200,9 @@ void add_visitor(CLI::App * c, std::shared_ptr<query_args> a) {
     c->add_option("--user", a->user_id, "an existing user (MovieLens id)")->each([a](const std::string &) {
         a->has_user = true;
     });
-    c->add_option("--rate", a->rate, "a new visitor's ratings: \"MOVIE:R,MOVIE:R,...\" (MovieLens ids, 0.5-5)");
+    c->add_option("--rate", a->rate,
+                  "a new visitor's ratings: \"MOVIE:R,MOVIE:R,...\" (MovieLens ids, 0.5-5), oldest first: the list "
+                  "recommender weighs the recent ones more");
 }
 
 }  // namespace

@@ -82,11 +82,15 @@ TEST_CASE("hybrid: the list score is w * implicit score + (1 - w) * (rating - mu
     }
     a.diagonal().array() += 2.0;
     Eigen::Vector3d b = Eigen::Vector3d::Zero();
-    const double alpha = m.params.alpha;
-    for (const rated_item & r : rated) {
+    // the ratings in the order given, oldest first: the j-th of n weighs 2^(-(n-1-j) / h) more
+    const double alpha = m.params.alpha, h = m.params.recency;
+    REQUIRE(h > 0);
+    for (size_t j = 0; j < rated.size(); ++j) {
+        const rated_item & r = rated[j];
         const Eigen::Vector3d yj = y.row(r.item).tail(3).transpose().cast<double>();
-        a += alpha * r.rating * yj * yj.transpose();
-        b += (1.0 + alpha * r.rating) * yj;
+        const double w = alpha * r.rating * std::pow(2.0, -(double) (rated.size() - 1 - j) / h);
+        a += w * yj * yj.transpose();
+        b += (1.0 + w) * yj;
     }
     const Eigen::Vector3d xr = a.llt().solve(b);
     const double width = m.scale.max - m.scale.min;

@@ -104,11 +104,18 @@ TEST_CASE("ials recovers planted groups: a user's top unseen items are of their 
 }
 
 TEST_CASE("ials fold-in of a training user's ratings is that user's row after a final exact half-step", "[ials]") {
+    // with recency, the fold-in's order (oldest first: the rows' order, times increase with it)
+    // must weigh each rating as training's ranks did
+    const float recency = GENERATE(0.0f, 3.0f);
+    CAPTURE(recency);
     dataset d = two_groups(50, 30, 0.5, 8);
     rating_matrix train = rating_matrix_build(d, {}, true);
+    rating_matrix_set_recency(train, d, {}, true);
+    REQUIRE(train.by_user.recency.size() == (size_t) train.nnz());
     train_params p = ials_params();
     p.confidence = confidence_kind::rating;
     p.alpha = 2.0f;
+    p.recency = recency;
     model m = fit(d, train, p);
     matrix_f exact = m.users;
     train_params pe = p;
@@ -193,6 +200,144 @@ TEST_CASE("ials row solves agree with a dense solve of the normal equations", "[
         ials_half_step(row, items, self, p);
         REQUIRE((self.row(0).tail(k).transpose().cast<double>() - want).norm() <= 0.5 * 0.1 * want.norm());
     }
+}
+
+TEST_CASE("recency ranks each user's ratings newest first, equal times sharing a rank", "[ials][recency]") {
+    dataset d;
+    d.items.genres_init_movielens();
+    for (int32_t i = 0; i < 4; ++i) d.items.add(10 + i, "M" + std::to_string(i) + " (2000)", 1u);
+    d.users.get_or_add(1);
+    d.users.get_or_add(2);
+    // user 0: items 0..3 at times 5, 9, 9, 1; user 1: items 1, 2 at 7, 3 (interleaved)
+    d.push(0, 0, 4.0f, 5);
+    d.push(1, 1, 3.0f, 7);
+    d.push(0, 1, 2.0f, 9);
+    d.push(0, 2, 5.0f, 9);
+    d.push(1, 2, 1.0f, 3);
+    d.push(0, 3, 3.5f, 1);
+    rating_matrix m = rating_matrix_build(d, {}, true);
+    rating_matrix_set_recency(m, d, {}, true);
+    // by user, rows in input order: u0 [0, 1, 2, 3] -> ranks [2, 0, 0, 3]; u1 [1, 2] -> [0, 1]
+    REQUIRE(std::vector<uint8_t>(m.by_user.recency.begin(), m.by_user.recency.end()) ==
+            std::vector<uint8_t>{2, 0, 0, 3, 0, 1});
+    // by item: i0 [u0:2]; i1 [u1:0, u0:0]; i2 [u0:0, u1:1]; i3 [u0:3]
+    REQUIRE(std::vector<uint8_t>(m.by_item.recency.begin(), m.by_item.recency.end()) ==
+            std::vector<uint8_t>{2, 0, 0, 0, 1, 3});
+    // a selection ranks among the selected only: without u0's two time-9 ratings
+    rating_matrix s = rating_matrix_build(d, {0, 1, 4, 5}, false);
+    rating_matrix_set_recency(s, d, {0, 1, 4, 5}, false);
+    REQUIRE(std::vector<uint8_t>(s.by_user.recency.begin(), s.by_user.recency.end()) ==
+            std::vector<uint8_t>{0, 1, 0, 1});
+    // ranks past the cap stay at the cap; no times: no ranks
+    dataset big = d;
+    for (int t = 0; t < 300; ++t) big.push(1, t % 4, 3.0f, 100 + t);
+    rating_matrix b = rating_matrix_build(big, {}, true);
+    rating_matrix_set_recency(b, big, {}, true);
+    REQUIRE(b.by_user.recency[b.by_user.ptr[1]] == recency_cap);  // u1's first (time 7): 300 newer
+    REQUIRE(b.by_user.recency[b.by_user.ptr[2] - 1] == 0);
+    dataset untimed = d;
+    untimed.release_time();
+    rating_matrix u = rating_matrix_build(untimed, {}, true);
+    rating_matrix_set_recency(u, untimed, {}, true);
+    REQUIRE(u.by_user.recency.empty());
+}
+
+TEST_CASE("ials with recency weighs each interaction by 2^(-rank / h) in the normal equations", "[ials][recency]") {
+    const int k = 4, ni = 12;
+    rng g(5);
+    matrix_f items = matrix_f::Zero(ni, k + 1);
+    for (int i = 0; i < ni; ++i)
+        for (int c = 1; c <= k; ++c) items(i, c) = (float) (0.5 * g.normal());
+    sparse_rows row;
+    row.ptr = {0, 5};
+    const uint8_t ranks[5] = {4, 0, 2, 255, 1};
+    for (int t = 0; t < 5; ++t) {
+        row.idx.push_back(2 * t + 1);
+        row.val.push_back(1.0f + (float) t);
+        row.recency.push_back(ranks[t]);
+    }
+    train_params p = kind_defaults(model_kind::ials);
+    p.reg = 0.5f;
+    p.alpha = 2.0f;
+    p.recency = 1.5f;
+    p.solver = solver_kind::cholesky;
+    Eigen::MatrixXd a = 0.5 * Eigen::MatrixXd::Identity(k, k);
+    Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
+    for (int i = 0; i < ni; ++i) {
+        double c = 1.0, pref = 0.0;
+        for (int t = 0; t < 5; ++t)
+            if (row.idx[t] == i) {
+                c = 1.0 + 2.0 * row.val[t] * std::pow(2.0, -ranks[t] / 1.5);
+                pref = 1.0;
+            }
+        const Eigen::VectorXd y = items.row(i).tail(k).transpose().cast<double>();
+        a += c * y * y.transpose();
+        b += c * pref * y;
+    }
+    const Eigen::VectorXd want = a.llt().solve(b);
+    matrix_f self = matrix_f::Zero(1, k + 1);
+    ials_half_step(row, items, self, p);
+    REQUIRE((self.row(0).tail(k).transpose().cast<double>() - want).norm() <= 1e-4 * want.norm());
+    // a fold-in ranks by the order given, oldest first: the j-th of 5 has rank 4 - j
+    std::vector<rated_item> rated;
+    for (int r : {3, 0, 2, 4, 1}) rated.push_back({row.idx[r], row.val[r]});
+    Eigen::MatrixXd a2 = 0.5 * Eigen::MatrixXd::Identity(k, k);
+    Eigen::VectorXd b2 = Eigen::VectorXd::Zero(k);
+    for (int i = 0; i < ni; ++i) {
+        const Eigen::VectorXd y = items.row(i).tail(k).transpose().cast<double>();
+        a2 += y * y.transpose();
+    }
+    for (size_t j = 0; j < rated.size(); ++j) {
+        const Eigen::VectorXd y = items.row(rated[j].item).tail(k).transpose().cast<double>();
+        const double w = 2.0 * rated[j].rating * std::pow(2.0, -(double) (4 - j) / 1.5);
+        a2 += w * y * y.transpose();
+        b2 += (1.0 + w) * y;
+    }
+    result<vector_f> x = ials_fold_in_rows(items, nullptr, p, rated);
+    REQUIRE(x);
+    REQUIRE((x->tail(k).cast<double>() - a2.llt().solve(b2)).norm() <= 1e-4 * b2.norm());
+}
+
+TEST_CASE("ials with recency ranks a user's recent taste first (planted)", "[ials][recency]") {
+    // users of group A rate A's items early; the first 8 users then turn to B (5 of B's items at
+    // later times): with recency their top unseen pick is B's, without it A's (they rated more of A)
+    const int32_t nu = 80, ni = 40, switchers = 8;
+    dataset d;
+    d.items.genres_init_movielens();
+    for (int32_t i = 0; i < ni; ++i) d.items.add(100 + i, "Movie " + std::to_string(i) + " (2001)", 1u);
+    for (int32_t u = 0; u < nu; ++u) d.users.get_or_add(1 + u);
+    rng r(9);
+    for (int32_t u = 0; u < nu; ++u) {
+        const bool a = u < nu / 2;
+        int64_t t = 1000;
+        for (int32_t i = a ? 0 : ni / 2; i < (a ? ni / 2 : ni); ++i)
+            if (r.uniform() < 0.6) d.push(u, i, 4.0f, t++);
+        if (u < switchers)  // 5 of B's items, rated last
+            for (int32_t q = 0; q < 5; ++q) d.push(u, ni / 2 + (int32_t) ((u * 7 + q * 3) % (ni / 2)), 4.0f, 5000 + q);
+    }
+    rating_matrix train = rating_matrix_build(d, {}, true);
+    rating_matrix_set_recency(train, d, {}, true);
+    int b_first[2] = {0, 0};
+    for (int on = 0; on < 2; ++on) {
+        train_params p = ials_params();
+        p.recency = on ? 2.0f : 0.0f;
+        p.iterations = 10;
+        model m = fit(d, train, p);
+        for (int32_t u = 0; u < switchers; ++u) {
+            std::vector<float> s((size_t) ni);
+            kind_ials_ops.score(m, m.users.row(u).transpose(), s.data());
+            std::set<int32_t> seen;
+            for (uint64_t e = train.by_user.ptr[u]; e < train.by_user.ptr[u + 1]; ++e)
+                seen.insert(train.by_user.idx[e]);
+            int32_t best = -1;
+            for (int32_t i = 0; i < ni; ++i)
+                if (!seen.count(i) && (best < 0 || s[(size_t) i] > s[(size_t) best])) best = i;
+            b_first[on] += best >= ni / 2;
+        }
+    }
+    INFO("switchers whose top pick is of B: without recency " << b_first[0] << ", with " << b_first[1]);
+    REQUIRE(b_first[1] >= switchers - 1);
+    REQUIRE(b_first[0] <= 2);
 }
 
 TEST_CASE("ials gives the same model for any thread count", "[ials]") {

@@ -988,6 +988,7 @@ train 36 ratings, test 0; training Ts (0 epochs), total Ts
   "init_std": 0.1000,
   "alpha": 0.5000,
   "confidence": "rating",
+  "recency": 0.0000,
   "burn_in": 50,
   "samples": 300,
   "implicit_features": "on",

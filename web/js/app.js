@@ -232,7 +232,7 @@ function useModel(r, source, info = null, { index = true } = {}) {
 // ------------------------------------------------------------------ computing
 function ratedArrays() {
   const items = [], ratings = [];
-  for (const e of S.store.entries()) {
+  for (const e of S.store.chronological()) {
     const row = S.cat.row.get(e.id);
     // the page rates in half stars 0.5-5 (MovieLens'); a model trained on another scale (e.g.
     // whole stars 1-5) takes the nearest rating on its own scale

@@ -140,6 +140,13 @@ export class RatingStore {
       .sort((a, b) => b.added - a.added);
   }
 
+  // oldest first by when each rating was last set (the order the engine weighs by: the list
+  // recommender counts the recent ratings more, as `mfrec recommend --rate` does its last ones)
+  chronological() {
+    return Array.from(this.map, ([id, v]) => ({ id, rating: v.rating, ts: v.ts, added: v.added }))
+      .sort((a, b) => a.ts - b.ts || a.added - b.added || a.id - b.id);
+  }
+
   toCsv() {
     const withMarks = this.marks.size > 0;
     const lines = [withMarks ? 'userId,movieId,rating,timestamp,status' : 'userId,movieId,rating,timestamp'];
