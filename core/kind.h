@@ -70,13 +70,19 @@ struct kind_ops {
     void (*rate)(const model & m, const vector_f & x, float * out) = nullptr;
     // Optional: the exact split of the score (and the rating) into parts; null with kind_explains:
     // infer.h's explain of the predicted rating.
-    result<explanation> (*explain)(const model & m, const std::vector<rated_item> & rated, int32_t item) = nullptr;
+    // `negatives`: the movies the visitor marked "not interested" (fold_in_negatives)
+    result<explanation> (*explain)(const model & m, const std::vector<rated_item> & rated,
+                                   const std::vector<int32_t> & negatives, int32_t item) = nullptr;
     // Optional: movies like `item` from other vectors than m.items (hybrid: the implicit-ALS rows);
     // null with kind_vectors: cosine of m.items (infer.h: similar_items).
     result<std::vector<similar_item>> (*similar)(const model & m, int32_t item, int32_t n, int32_t min_count) = nullptr;
     // Optional: out[i] = the predictive standard deviation of item i's rating for the visitor row x
     // (kinds with a posterior, e.g. bayes); null when the kind gives no ± (recommendation::sd NaN)
     void (*rate_sd)(const model & m, const vector_f & x, float * out) = nullptr;
+    // Optional, for a kind that learns from "not interested" (ials, hybrid): the row from the
+    // ratings and the item rows the visitor dismissed; null: dismissed movies are only hidden.
+    result<vector_f> (*fold_in_negatives)(const model & m, const std::vector<rated_item> & rated,
+                                          const std::vector<int32_t> & negatives) = nullptr;
 };
 
 // The kind a front end trains when none is named (plain `mfrec train`, the page's trainer): the

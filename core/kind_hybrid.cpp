@@ -255,17 +255,25 @@ int64_t hybrid_visitor_size(const model & m) {
     return (int64_t) m.k + 1 + (y ? y->cols() : 1);
 }
 
-result<vector_f> hybrid_fold_in(const model & m, const std::vector<rated_item> & rated) {
+// "not interested" moves the ranking part only: it is no rating to predict from
+result<vector_f> hybrid_fold_in_negatives(const model & m, const std::vector<rated_item> & rated,
+                                          const std::vector<int32_t> & negatives) {
     using R = result<vector_f>;
     const matrix_f * y = rank_items(m);
     if (!y) return R::fail("hybrid: the model has no implicit-ALS item rows (hyb_items)");
     result<vector_f> xa = fold_in(m, rated);
     if (!xa) return R::fail(xa.error());
-    result<vector_f> xr = ials_fold_in_rows(*y, extra_find(m, gram_name), rank_params(m.params), rated);
+    const train_params rp = rank_params(m.params);
+    result<vector_f> xr =
+        ials_fold_in_rows(*y, extra_find(m, gram_name), rp, rated, &negatives, ials_negative_weight(rp, m.scale.max));
     if (!xr) return R::fail(xr.error());
     vector_f x(xa->size() + xr->size());
     x << *xa, *xr;
     return x;
+}
+
+result<vector_f> hybrid_fold_in(const model & m, const std::vector<rated_item> & rated) {
+    return hybrid_fold_in_negatives(m, rated, {});
 }
 
 // s_i = w y_iᵀ x_rank + (1 - w) (r̂_i - μ) / W   (kind_hybrid.h)
@@ -312,7 +320,8 @@ void hybrid_rate(const model & m, const vector_f & x, float * out) {
     std::copy(r.begin(), r.end(), out);
 }
 
-result<explanation> hybrid_explain(const model & m, const std::vector<rated_item> & rated, int32_t item) {
+result<explanation> hybrid_explain(const model & m, const std::vector<rated_item> & rated,
+                                   const std::vector<int32_t> & negatives, int32_t item) {
     using R = result<explanation>;
     result<explanation> e = explain(m, rated, item);  // the predicted rating's parts
     if (!e) return e;
@@ -321,7 +330,10 @@ result<explanation> hybrid_explain(const model & m, const std::vector<rated_item
     const train_params rp = rank_params(m.params);
     Eigen::MatrixXd a;
     Eigen::VectorXd b;
-    status st = ials_fold_in_system(*y, extra_find(m, gram_name), rp, rated, a, b);
+    // the dismissed movies only shape A (their preference 0 adds no term to b): the split by
+    // rated movie stays exact
+    status st = ials_fold_in_system(*y, extra_find(m, gram_name), rp, rated, a, b, &negatives,
+                                    ials_negative_weight(rp, m.scale.max));
     if (!st) return R::fail(st.error);
     const Eigen::Index kr = y->cols() - 1;
     // y_iᵀ x = Σ_j c_j y_iᵀ A⁻¹ y_j: one solve t = A⁻¹ y_i, then a dot per rated movie
@@ -402,6 +414,8 @@ extern const kind_ops kind_hybrid_ops = {
     hybrid_visitor_size,
     hybrid_rate,
     hybrid_explain,
-    hybrid_similar};
+    hybrid_similar,
+    nullptr,  // rate_sd
+    hybrid_fold_in_negatives};
 
 }  // namespace mf

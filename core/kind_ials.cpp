@@ -209,11 +209,16 @@ result<model> ials_fit(const fit_input & in, const train_params & p, const epoch
     return m;
 }
 
-result<vector_f> ials_fold_in(const model & m, const std::vector<rated_item> & rated) {
+result<vector_f> ials_fold_in_negatives(const model & m, const std::vector<rated_item> & rated,
+                                        const std::vector<int32_t> & negatives) {
     const matrix_f * gram = nullptr;
     for (const model_array & x : m.extra)
         if (x.name == gram_name) gram = &x.data;
-    return ials_fold_in_rows(m.items, gram, m.params, rated);
+    return ials_fold_in_rows(m.items, gram, m.params, rated, &negatives, ials_negative_weight(m.params, m.scale.max));
+}
+
+result<vector_f> ials_fold_in(const model & m, const std::vector<rated_item> & rated) {
+    return ials_fold_in_negatives(m, rated, {});
 }
 
 void ials_score(const model & m, const vector_f & x, float * out) {
@@ -261,7 +266,8 @@ Eigen::MatrixXd ials_gram(const matrix_f & rows) {
 }
 
 status ials_fold_in_system(const matrix_f & items, const matrix_f * gram, const train_params & p,
-                           const std::vector<rated_item> & rated, Eigen::MatrixXd & a, Eigen::VectorXd & b) {
+                           const std::vector<rated_item> & rated, Eigen::MatrixXd & a, Eigen::VectorXd & b,
+                           const std::vector<int32_t> * negatives, float neg_weight) {
     const Eigen::Index k = items.cols() - 1;
     if (k < 0) return status::fail("ials: the item rows are empty");
     // A = YᵀY + λI + Σ_j w_j y_j y_jᵀ,  b = Σ_j (1 + w_j) y_j  (kind_ials.h)
@@ -284,16 +290,25 @@ status ials_fold_in_system(const matrix_f & items, const matrix_f * gram, const 
         a.selfadjointView<Eigen::Lower>().rankUpdate(y, w);
         b += (1.0 + w) * y;
     }
+    if (negatives)
+        for (int32_t n : *negatives) {
+            if (n < 0 || n >= items.rows())
+                return status::fail("item row " + std::to_string(n) + " is outside the model's " +
+                                    std::to_string(items.rows()) + " items");
+            const Eigen::VectorXd y = items.row(n).tail(k).transpose().cast<double>();
+            a.selfadjointView<Eigen::Lower>().rankUpdate(y, (double) neg_weight);
+        }
     a.triangularView<Eigen::StrictlyUpper>() = a.transpose();
     return {};
 }
 
 result<vector_f> ials_fold_in_rows(const matrix_f & items, const matrix_f * gram, const train_params & p,
-                                   const std::vector<rated_item> & rated) {
+                                   const std::vector<rated_item> & rated, const std::vector<int32_t> * negatives,
+                                   float neg_weight) {
     using R = result<vector_f>;
     Eigen::MatrixXd a;
     Eigen::VectorXd b;
-    status st = ials_fold_in_system(items, gram, p, rated, a, b);
+    status st = ials_fold_in_system(items, gram, p, rated, a, b, negatives, neg_weight);
     if (!st) return R::fail(st.error);
     const Eigen::Index k = items.cols() - 1;
     vector_f out = vector_f::Zero(k + 1);
@@ -335,6 +350,13 @@ extern const kind_ops kind_ials_ops = {
     ials_check,
     ials_fit,
     ials_fold_in,
-    ials_score};
+    ials_score,
+    nullptr,  // score_user
+    nullptr,  // visitor_size
+    nullptr,  // rate
+    nullptr,  // explain
+    nullptr,  // similar
+    nullptr,  // rate_sd
+    ials_fold_in_negatives};
 
 }  // namespace mf

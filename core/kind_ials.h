@@ -58,6 +58,13 @@ inline float ials_fold_in_weight(const train_params & p, float r, size_t j, size
     return ials_weight(p, r) * ials_recency(p, (int64_t) (n - 1 - j));
 }
 
+// c - 1 of a movie the visitor marked "not interested": preference 0 held as confidently as the
+// top of the rating scale would be held as 1 (Hu et al.'s p = 0 with c > 1), so the row turns
+// away from it and from movies like it. Not weighed by recency.
+inline float ials_negative_weight(const train_params & p, float top_rating) {
+    return ials_weight(p, top_rating);
+}
+
 // YᵀY over the factor columns 1..k of `rows` (n × (k+1)), k × k, in double.
 Eigen::MatrixXd ials_gram(const matrix_f & rows);
 
@@ -68,15 +75,19 @@ Eigen::MatrixXd ials_gram(const matrix_f & rows);
 void ials_half_step(const sparse_rows & rows, const matrix_f & other, matrix_f & self, const train_params & p,
                     std::vector<double> * sse = nullptr);
 
-// A visitor's row system with the item rows fixed: A = YᵀY + λI + Σ_j w_j y_j y_jᵀ (full, symmetric)
-// and b = Σ_j (1 + w_j) y_j over the rated items (given oldest first: w_j = ials_fold_in_weight); `gram` (k × k, may be
+// A visitor's row system with the item rows fixed: A = YᵀY + λI + Σ_j w_j y_j y_jᵀ + Σ_n w_neg y_n y_nᵀ
+// (full, symmetric) and b = Σ_j (1 + w_j) y_j over the rated items (given oldest first: w_j =
+// ials_fold_in_weight) and the `negatives` (may be null; their preference 0 adds nothing to b); `gram` (k × k, may be
 // null or the wrong size: then computed) is YᵀY. Fails on an item row out of range or a negative confidence.
 [[nodiscard]] status ials_fold_in_system(const matrix_f & items, const matrix_f * gram, const train_params & p,
                                          const std::vector<rated_item> & rated, Eigen::MatrixXd & a,
-                                         Eigen::VectorXd & b);
+                                         Eigen::VectorXd & b, const std::vector<int32_t> * negatives = nullptr,
+                                         float neg_weight = 0.0f);
 // The visitor's row [0, A⁻¹ b] (k+1 wide) for item rows `items` (n × (k+1), column 0 unused).
 [[nodiscard]] result<vector_f> ials_fold_in_rows(const matrix_f & items, const matrix_f * gram, const train_params & p,
-                                                 const std::vector<rated_item> & rated);
+                                                 const std::vector<rated_item> & rated,
+                                                 const std::vector<int32_t> * negatives = nullptr,
+                                                 float neg_weight = 0.0f);
 
 // The kind (registered in kinds.cpp).
 extern const kind_ops kind_ials_ops;

@@ -418,7 +418,8 @@ result<visitor> visitor_known(const model & m, int32_t user_id) {
     return v;
 }
 
-result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rated) {
+result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rated,
+                            const std::vector<int32_t> & not_interested) {
     using R = result<visitor>;
     const kind_ops * kind = kind_get(m.params.kind);
     if (!kind) return R::fail("model kind " + std::to_string((uint32_t) m.params.kind) + " unknown");
@@ -443,7 +444,22 @@ result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rat
         else
             v.rated.push_back(r);
     }
-    result<vector_f> x = kind->fold_in(m, v.rated);
+    std::vector<char> mark;  // 1: rated, 2: already listed as not interested
+    if (!not_interested.empty()) {
+        mark.assign((size_t) m.n_items(), 0);
+        for (const rated_item & r : v.rated) mark[(size_t) r.item] = 1;
+    }
+    for (int32_t n : not_interested) {
+        if (n < 0 || n >= m.n_items())
+            return R::fail("not interested: item row " + std::to_string(n) + " is outside the model's " +
+                           std::to_string(m.n_items()) + " items");
+        if (mark[(size_t) n]) continue;
+        mark[(size_t) n] = 2;
+        v.not_interested.push_back(n);
+    }
+    result<vector_f> x = kind->fold_in_negatives && !v.not_interested.empty()
+                             ? kind->fold_in_negatives(m, v.rated, v.not_interested)
+                             : kind->fold_in(m, v.rated);
     if (!x) return R::fail(x.error());
     v.x = std::move(*x);
     return v;
@@ -511,6 +527,7 @@ result<std::vector<recommendation>> recommend(const model & m, const visitor & v
     rank_filter f = o.filter;
     if (!o.include_seen)
         for (const rated_item & r : v.rated) f.exclude.push_back(r.item);
+    f.exclude.insert(f.exclude.end(), v.not_interested.begin(), v.not_interested.end());
     std::vector<ranked_item> top = rank_top(m, s, f, o.n);
     const bool rates = (kind->caps & kind_rates) != 0;
     const float nan = std::numeric_limits<float>::quiet_NaN();
@@ -544,7 +561,7 @@ result<explanation> visitor_explain(const model & m, const visitor & v, int32_t 
         return result<explanation>::fail(
             std::string("a ") + kind_name(m.params.kind) +
             " model cannot split its scores into parts (explain needs --model als or bias)");
-    if (kind->explain) return kind->explain(m, v.rated, item);
+    if (kind->explain) return kind->explain(m, v.rated, v.not_interested, item);
     return explain(m, v.rated, item);
 }
 

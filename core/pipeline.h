@@ -129,8 +129,11 @@ struct eval_report {
 struct visitor {
     vector_f x;                     // the kind's user row
     std::vector<rated_item> rated;  // their ratings (training ratings for a known user)
-    int32_t user_row = -1;          // -1: a visitor
-    int32_t duplicates = 0;         // repeated movies in the given ratings (the last one counts)
+    // the item rows they marked "not interested": never recommended; a kind with
+    // fold_in_negatives also learns from them (ials, hybrid: a confident "no")
+    std::vector<int32_t> not_interested;
+    int32_t user_row = -1;   // -1: a visitor
+    int32_t duplicates = 0;  // repeated movies in the given ratings (the last one counts)
 };
 
 // For a kind with a predictive sd (kind_ops::rate_sd) the row is the fold-in of the user's
@@ -138,7 +141,9 @@ struct visitor {
 [[nodiscard]] result<visitor> visitor_known(const model & m, int32_t user_id);
 // Ratings of item rows, oldest first (ials and hybrid weigh the recent ones more: recency); a
 // movie given twice keeps its last rating, at its last place (counted in `duplicates`).
-[[nodiscard]] result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rated);
+// `not_interested`: item rows the visitor dismissed (a rated one stays rated).
+[[nodiscard]] result<visitor> visitor_new(const model & m, const std::vector<rated_item> & rated,
+                                          const std::vector<int32_t> & not_interested = {});
 
 struct recommend_options {
     int32_t n = 10;             // 1..recommend_n_max

@@ -187,6 +187,29 @@ std::vector<rated_item> rate_parse(const model & m, const std::string & spec) {
     return out;
 }
 
+std::vector<int32_t> movies_parse(const model & m, const std::string & spec, const std::string & option) {
+    std::vector<int32_t> out;
+    size_t at = 0;
+    int entry = 0;
+    while (at <= spec.size()) {
+        size_t comma = spec.find(',', at);
+        std::string item = spec.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+        at = comma == std::string::npos ? spec.size() + 1 : comma + 1;
+        ++entry;
+        while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+        while (!item.empty() && item.back() == ' ') item.pop_back();
+        if (item.empty()) continue;
+        const std::string where = option + " entry " + std::to_string(entry) + " '" + item + "': ";
+        char * end = nullptr;
+        const long id = std::strtol(item.c_str(), &end, 10);
+        if (*end != 0 || id <= 0 || id > 2147483647L) throw cli_error(where + "movie id is not a positive integer");
+        const int32_t row = m.items_info.find((int32_t) id);
+        if (row < 0) throw cli_error(where + "movie " + item + " is not in the model's catalog");
+        out.push_back(row);
+    }
+    return out;
+}
+
 uint32_t genres_parse(const catalog & c, const std::string & spec) {
     uint32_t mask = 0;
     size_t at = 0;

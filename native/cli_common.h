@@ -60,6 +60,8 @@ void model_save_path(const model & m, const std::string & path);
 
 // "MOVIE:R,MOVIE:R" with MovieLens ids -> item rows; errors name the entry.
 std::vector<rated_item> rate_parse(const model & m, const std::string & spec);
+// "MOVIE,MOVIE,..." (MovieLens ids) -> item rows; `option` names the option in messages
+std::vector<int32_t> movies_parse(const model & m, const std::string & spec, const std::string & option);
 
 // "Action|Comedy" -> mask; errors name an unknown genre and list the known ones.
 uint32_t genres_parse(const catalog & c, const std::string & spec);

@@ -15,6 +15,7 @@ struct query_args {
     int32_t user_id = 0;
     bool has_user = false;
     std::string rate;
+    std::string not_interested;
     int32_t movie_id = 0;
     int32_t n = 10;
     int32_t min_count = 0;
@@ -27,13 +28,15 @@ struct query_args {
 // The visitor: an existing user's row, or a new one folded in from --rate (pipeline.h).
 visitor visitor_make(const model & m, const query_args & a, bool quiet_duplicates = false) {
     if (!a.rate.empty() && a.has_user) throw cli_error("give either --user or --rate, not both");
+    const std::vector<int32_t> dismissed = movies_parse(m, a.not_interested, "--not-interested");
     if (a.has_user) {
         result<visitor> v = visitor_known(m, a.user_id);
         if (!v) throw cli_error(v.error());
+        v->not_interested = dismissed;  // a known user's row is trained: the movies are only hidden
         return std::move(*v);
     }
     if (a.rate.empty()) throw cli_error("give --user ID or --rate \"MOVIE:R,...\"");
-    result<visitor> v = visitor_new(m, rate_parse(m, a.rate));
+    result<visitor> v = visitor_new(m, rate_parse(m, a.rate), dismissed);
     if (!v) throw cli_error(v.error());
     if (v->duplicates > 0 && !quiet_duplicates)
         std::fprintf(stderr, "mfrec: --rate names %d movie(s) more than once: the last rating of each counts\n",
@@ -203,6 +206,9 @@ void add_visitor(CLI::App * c, std::shared_ptr<query_args> a) {
     c->add_option("--rate", a->rate,
                   "a new visitor's ratings: \"MOVIE:R,MOVIE:R,...\" (MovieLens ids, 0.5-5), oldest first: the list "
                   "recommender weighs the recent ones more");
+    c->add_option("--not-interested", a->not_interested,
+                  "movies the visitor dismissed: \"MOVIE,MOVIE,...\" (MovieLens ids): never recommended; the list "
+                  "recommender (hybrid, ials) also turns away from them and movies like them");
 }
 
 }  // namespace

@@ -126,15 +126,22 @@ public:
         return m().item_counts[item] < w_.extras.cold_threshold;
     }
 
+    // foldIn(items, ratings[, notInterested]): notInterested, item rows the visitor dismissed
     val foldIn(val items_in, val ratings_in) const {
+        return foldInNot(std::move(items_in), std::move(ratings_in), val::null());
+    }
+    val foldInNot(val items_in, val ratings_in, val not_in) const {
         val out = val::undefined();
         bool ok = true;
         {
-            val items = std::move(items_in), ratings = std::move(ratings_in);
+            val items = std::move(items_in), ratings = std::move(ratings_in), dismissed_v = std::move(not_in);
             std::vector<rated_item> rated;
+            std::vector<int32_t> dismissed;
             ok = rated_from(items, ratings, "foldIn", rated);
+            if (ok && !(dismissed_v.isUndefined() || dismissed_v.isNull()))
+                ok = to_vector(dismissed_v, "foldIn: notInterested", dismissed);
             if (ok) {
-                result<visitor> v = visitor_new(m(), rated);  // the kind's fold-in
+                result<visitor> v = visitor_new(m(), rated, dismissed);  // the kind's fold-in
                 if (!v)
                     ok = fail("foldIn: " + v.error());
                 else
@@ -232,8 +239,8 @@ public:
 
     // The visitor's list (pipeline.h: recommend): folded in from their ratings, their rated movies
     // excluded, filtered, best first. opts: {n, minCount, genreMask, yearMin, yearMax, exclude,
-    // includeSeen}; returns {items, scores, ratings, duplicates} (ratings NaN for a kind that
-    // does not predict ratings).
+    // notInterested (item rows: hidden, and the list recommender learns from them), includeSeen}; returns {items,
+    // scores, ratings, duplicates} (ratings NaN for a kind that does not predict ratings).
     val recommend(val items_in, val ratings_in, val opts_in) const {
         val out = val::undefined();
         bool ok = true;
@@ -242,6 +249,7 @@ public:
             std::vector<rated_item> rated;
             ok = rated_from(items, ratings, "recommend", rated);
             recommend_options o;
+            std::vector<int32_t> dismissed;
             if (ok && !(opts.isUndefined() || opts.isNull())) {
                 auto num = [&](const char * key, double lo, double hi, double & dst) {
                     val v = opts[key];
@@ -260,6 +268,8 @@ public:
                      num("yearMax", 0, 32767, y1);
                 if (ok && !opts["exclude"].isUndefined() && !opts["exclude"].isNull())
                     ok = to_vector(opts["exclude"], "recommend: exclude", o.filter.exclude);
+                if (ok && !opts["notInterested"].isUndefined() && !opts["notInterested"].isNull())
+                    ok = to_vector(opts["notInterested"], "recommend: notInterested", dismissed);
                 if (ok && !opts["includeSeen"].isUndefined()) o.include_seen = opts["includeSeen"].as<bool>();
                 o.n = (int32_t) n;
                 o.filter.min_count = (int32_t) min_count;
@@ -268,7 +278,7 @@ public:
                 o.filter.year_max = (int16_t) y1;
             }
             if (ok) {
-                result<visitor> v = visitor_new(m(), rated);
+                result<visitor> v = visitor_new(m(), rated, dismissed);
                 if (!v) ok = fail("recommend: " + v.error());
                 result<std::vector<recommendation>> top =
                     ok ? mf::recommend(m(), *v, o) : result<std::vector<recommendation>>::fail("");
@@ -306,15 +316,21 @@ public:
 
     std::string kind() const { return kind_name(m().params.kind); }
 
+    // explain(items, ratings, item[, notInterested])
     val explain(val items_in, val ratings_in, int item) const {
+        return explainNot(std::move(items_in), std::move(ratings_in), item, val::null());
+    }
+    val explainNot(val items_in, val ratings_in, int item, val not_in) const {
         val out = val::undefined();
         bool ok = true;
         {
-            val items = std::move(items_in), ratings = std::move(ratings_in);
+            val items = std::move(items_in), ratings = std::move(ratings_in), dismissed_v = std::move(not_in);
             std::vector<rated_item> rated;
             ok = rated_from(items, ratings, "explain", rated);
+            visitor v;
+            if (ok && !(dismissed_v.isUndefined() || dismissed_v.isNull()))
+                ok = to_vector(dismissed_v, "explain: notInterested", v.not_interested);
             if (ok) {
-                visitor v;
                 v.rated = rated;
                 result<explanation> e = visitor_explain(m(), v, item);
                 if (!e) {
@@ -721,6 +737,7 @@ EMSCRIPTEN_BINDINGS(mfrec) {
         .function("titleOffsets", &Recommender::titleOffsets)
         .function("mapXY", &Recommender::mapXY)
         .function("foldIn", &Recommender::foldIn)
+        .function("foldIn", &Recommender::foldInNot)  // embind picks by the argument count
         .function("scoreAll", &Recommender::scoreAll)
         .function("rateAll", &Recommender::rateAll)
         .function("rank", &Recommender::rank)
@@ -728,6 +745,7 @@ EMSCRIPTEN_BINDINGS(mfrec) {
         .function("ratingScale", &Recommender::ratingScale)
         .function("kind", &Recommender::kind)
         .function("explain", &Recommender::explain)
+        .function("explain", &Recommender::explainNot)
         .function("similar", &Recommender::similar)
         .function("starter", &Recommender::starter)
         .function("coldStart", &Recommender::coldStart)

@@ -368,6 +368,18 @@ async function main() {
   near(et.rankScore, topT.raw[0], 1e-4, 'trained: explain = rank (list score)');
   near(et.rankItem + et.rankByRated.reduce((s, t) => s + t.value, 0), et.rankScore, 1e-4, 'trained: the list parts add up');
   near(et.scoreRaw, tr.rateAll(xt)[topT.items[0]], 1e-4, 'trained: explain = rateAll (predicted rating)');
+  // "not interested" in the top two: hidden, the visitor's row moves away (a confident "no" to the
+  // implicit part), and the explanation of a pick still adds up to its list score
+  const dis = Int32Array.of(topT.items[0], topT.items[1]);
+  const recN = tr.recommend(items, ratings, { n: 20, notInterested: dis });
+  check(recN.items.length === 20 && !recN.items.includes(dis[0]) && !recN.items.includes(dis[1]), 'notInterested: hidden');
+  const xn = tr.foldIn(items, ratings, dis);
+  check(xn.length === xt.length && xn.some((v, i) => Math.abs(v - xt[i]) > 1e-6), 'notInterested: the row moves');
+  check(tr.foldIn(items, ratings, new Int32Array(0)).every((v, i) => v === xt[i]), 'notInterested: none = plain fold-in');
+  const en = tr.explain(items, ratings, recN.items[0], dis);
+  near(en.rankScore, recN.scores[0], 1e-4, 'notInterested: explain = the list score');
+  near(en.rankItem + en.rankByRated.reduce((s, t) => s + t.value, 0), en.rankScore, 1e-4, 'notInterested: the parts add up');
+  throwsMatching(() => tr.recommend(items, ratings, { notInterested: Int32Array.of(n + 3) }), /outside the model/, 'notInterested: bad row');
 
   // ---- 3. the trained model as web bundles; rankings agree with float32
   const sizes = {};

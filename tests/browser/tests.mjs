@@ -366,6 +366,21 @@ export const tests = [
         }), cliTop);
         for (let q = 0; q < 10; q++) near(Math.min(5, Math.max(0.5, shown[q])), cli[q].predicted, 0.006, `predicted rating of ${cliTop[q]}`);
         t.numbers.push(`hybrid page top 10 = mfrec recommend --rate: ${cliTop.join(' ')}`);
+        // "not interested" in the first pick: the page's new list is mfrec recommend --not-interested's
+        // (hidden, and the implicit part folds it in as a confident "no": other picks move too)
+        const ni = pageTop[0];
+        await page.locator(`#recs > li[data-id="${ni}"] [data-mark=notinterested]`).click();
+        await page.mouse.move(2, 2);
+        await page.locator('#search').focus();
+        await page.waitForFunction((id) => ![...document.querySelectorAll('#recs > li[data-id]')].some((li) => Number(li.dataset.id) === id), ni);
+        const pageNi = (await recIds(page)).slice(0, 10);
+        const cliNi = JSON.parse(execFileSync(mfrecBinary(), ['recommend', '--model', model, '--rate',
+          `${a.id}:5,${b.id}:4.5,${c.id}:1.5`, '--not-interested', String(ni), '-n', '10', '--format', 'json'], { encoding: 'utf8' }));
+        assert(JSON.stringify(pageNi) === JSON.stringify(cliNi.map((r) => r.movieId)), `not interested: page ${pageNi} vs mfrec ${cliNi.map((r) => r.movieId)}`);
+        const hiddenOnly = cliTop.slice(1).filter((id) => id !== ni);
+        assert(JSON.stringify(cliNi.map((r) => r.score)) !== JSON.stringify(cli.slice(1, 11).map((r) => r.score)),
+          'not interested moves the other picks\' scores (not only hides the movie)');
+        t.numbers.push(`not interested in ${ni}: page top 10 = mfrec recommend --not-interested: ${pageNi.join(' ')} (was ${hiddenOnly.slice(0, 9).join(' ')} …)`);
         assert(page.errors.length === 0, `no errors on the page: ${page.errors.join(' | ')}`);
         await ctx.close();
       } finally {

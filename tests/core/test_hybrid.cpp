@@ -117,6 +117,31 @@ TEST_CASE("hybrid: the list score is w * implicit score + (1 - w) * (rating - mu
         if (q > 0) REQUIRE(rec.score <= (*top)[q - 1].score);
         for (const rated_item & r : rated) REQUIRE(rec.item != r.item);
     }
+
+    // "not interested" in items 2 and 20 (and in 0, which is rated: it stays rated): each adds
+    // w_neg y_n y_nᵀ to A with preference 0 (nothing to b), w_neg = α × the scale's top; the
+    // rating part is unchanged; both are never recommended
+    result<visitor> vn = visitor_new(m, rated, {2, 20, 0, 2});
+    REQUIRE(vn);
+    REQUIRE(vn->not_interested == std::vector<int32_t>{2, 20});
+    REQUIRE((vn->x.head(m.k + 1) - xa).cwiseAbs().maxCoeff() < 1e-6f);
+    Eigen::MatrixXd an = a;
+    for (int32_t n : {2, 20}) {
+        const Eigen::Vector3d yn = y.row(n).tail(3).transpose().cast<double>();
+        an += alpha * m.scale.max * yn * yn.transpose();
+    }
+    const Eigen::Vector3d xn = an.llt().solve(b);
+    REQUIRE((vn->x.tail(3).cast<double>() - xn).norm() <= 1e-4 * (1.0 + xn.norm()));
+    result<std::vector<float>> sn = visitor_scores(m, *vn);
+    REQUIRE(sn);
+    // their scores fall: by Sherman-Morrison y_nᵀA⁻¹b shrinks towards 0, and here it was positive
+    for (int32_t n : {2, 20}) REQUIRE((*sn)[(size_t) n] < (*s)[(size_t) n]);
+    ro.n = m.n_items();
+    result<std::vector<recommendation>> all = recommend(m, *vn, ro);
+    REQUIRE(all);
+    REQUIRE(all->size() == (size_t) m.n_items() - rated.size() - 2);
+    for (const recommendation & rec : *all) REQUIRE((rec.item != 2 && rec.item != 20));
+    REQUIRE_FALSE(visitor_new(m, rated, {m.n_items()}));
 }
 
 TEST_CASE("hybrid: the explanation of the list score adds up, one part per rated movie", "[hybrid][explain]") {
@@ -124,12 +149,14 @@ TEST_CASE("hybrid: the explanation of the list score adds up, one part per rated
     const fit_result fr = fit_small(pd.d, 0.6f);
     const model & m = fr.m;
     const std::vector<rated_item> rated = {{1, 4.5f}, {4, 2.5f}, {9, 4.0f}};
-    result<visitor> v = visitor_new(m, rated);
+    // with movies dismissed too: they shape the system, not the sum's terms
+    const std::vector<int32_t> dismissed = GENERATE(std::vector<int32_t>{}, std::vector<int32_t>{3, 12});
+    result<visitor> v = visitor_new(m, rated, dismissed);
     REQUIRE(v);
     result<std::vector<float>> s = visitor_scores(m, *v);
     REQUIRE(s);
     for (int32_t item : {0, 5, 17}) {
-        CAPTURE(item);
+        CAPTURE(item, dismissed.size());
         result<explanation> e = visitor_explain(m, *v, item);
         REQUIRE(e);
         REQUIRE(e->has_rank);

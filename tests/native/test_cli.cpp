@@ -335,6 +335,20 @@ TEST_CASE("recommend, similar and explain answer with MovieLens ids", "[cli][e2e
     REQUIRE(ids.count("1") == 1);
     REQUIRE(ids.count("260") == 1);
     REQUIRE(ids.count("1196") == 1);
+    // "not interested" in the first two picks: never listed, and the list moves away from them
+    // (the other picks' scores change; the hybrid folds them in as a confident "no")
+    const std::string first = rows[1][1], second = rows[2][1];
+    const auto dis =
+        csv_rows(run_ok("recommend --model " + model + " --rate \"1:5,260:5,1196:5\" -n 48 --not-interested " + first +
+                        "," + second + " --format csv"));
+    REQUIRE(dis.size() == 49);
+    bool moved = false;
+    for (size_t r = 1; r < dis.size(); ++r) {
+        REQUIRE((dis[r][1] != first && dis[r][1] != second));
+        for (size_t q = 3; q < rows.size(); ++q)
+            if (rows[q][1] == dis[r][1] && rows[q][2] != dis[r][2]) moved = true;
+    }
+    REQUIRE(moved);
 }
 
 namespace {
@@ -513,6 +527,8 @@ TEST_CASE("bad input fails with a message naming what is wrong", "[cli][errors]"
         {"recommend --model " + model + " --rate \"1:9\"", "outside 0.5-5"},
         {"recommend --model " + model + " --rate \"999999999:4\"", "999999999"},
         {"recommend --model " + model + " --rate \"abc\"", "MOVIE:RATING"},
+        {"recommend --model " + model + " --rate \"1:4\" --not-interested 2,x", "--not-interested entry 2 'x'"},
+        {"recommend --model " + model + " --rate \"1:4\" --not-interested 31415926", "31415926"},
         {"recommend --model " + model + " --user 123456789", "123456789"},
         {"similar --model " + model + " --movie 424242424", "424242424"},
         {"info /nonexistent/model.mfm", "/nonexistent/model.mfm"},

@@ -251,7 +251,7 @@ function ratedArrays() {
 function foldIn() {
   ratedArrays();
   const t0 = performance.now();
-  S.x = S.r.foldIn(S.items, S.ratings);
+  S.x = S.r.foldIn(S.items, S.ratings, S.excluded);  // "not interested": a confident no
   S.timings.foldIn.push(performance.now() - t0);
   S.scores = null;
   S.rates = null;
@@ -760,7 +760,7 @@ function renderRecs() {
   try {
     res = S.r.recommend(S.items, S.ratings, {
       n: S.recN, minCount: f.minCount, genreMask: f.genreMask, yearMin: f.yearMin, yearMax: f.yearMax,
-      exclude: S.excluded,
+      notInterested: S.excluded,  // hidden, and the list recommender turns away from them
     });
   } catch (e) {
     $('recs-note').textContent = `The recommendations could not be computed: ${e.message || e}`;
@@ -907,7 +907,7 @@ function whyRow(label, value, scale, { base = false, cls = '', title = '' } = {}
 function whyPanel(row, id) {
   let e;
   try {
-    e = S.r.explain(S.items, S.ratings, row);
+    e = S.r.explain(S.items, S.ratings, row, S.excluded);
   } catch (err) {
     return h('div', { class: 'why', id, text: `No explanation: ${err.message || err}` });
   }
