@@ -81,22 +81,42 @@ void rating_matrix_set_recency(rating_matrix & m, const dataset & d, const std::
     const int64_t n = use_all ? d.size() : (int64_t) sel.size();
     if (d.time.size() != d.rating.size() || n == 0 || n > (int64_t) UINT32_MAX || n != m.nnz()) return;
     auto pos = [&](int64_t k) { return use_all ? k : sel[(size_t) k]; };
-    // the selection's indices grouped by user (counting sort, ascending within a user)
+    auto user_at = [&](int64_t k) { return d.user[(size_t) pos(k)]; };
     const int32_t nu = m.n_users;
-    std::vector<uint64_t> start((size_t) nu + 1, 0);
-    for (int64_t k = 0; k < n; ++k) start[(size_t) d.user[(size_t) pos(k)] + 1]++;
-    for (int32_t u = 0; u < nu; ++u) start[(size_t) u + 1] += start[(size_t) u];
-    std::vector<uint32_t> order((size_t) n);
-    {
+    // each user's selected indices k: one run per user when the file is grouped by user (every
+    // MovieLens release), else a counting sort into `order` (4 bytes a rating, only then)
+    std::vector<uint64_t> start((size_t) nu + 1, 0), count((size_t) nu, 0);
+    bool grouped = true;
+    for (int64_t k = 0; k < n; ++k) {
+        const int32_t u = user_at(k);
+        if (count[(size_t) u] == 0)
+            start[(size_t) u] = (uint64_t) k;
+        else if (user_at(k - 1) != u)
+            grouped = false;
+        count[(size_t) u]++;
+    }
+    std::vector<uint32_t> order;
+    if (!grouped) {
+        start[0] = 0;
+        for (int32_t u = 0; u < nu; ++u) start[(size_t) u + 1] = start[(size_t) u] + count[(size_t) u];
+        order.resize((size_t) n);
         std::vector<uint64_t> fill(start.begin(), start.end() - 1);
-        for (int64_t k = 0; k < n; ++k) order[fill[(size_t) d.user[(size_t) pos(k)]]++] = (uint32_t) k;
+        for (int64_t k = 0; k < n; ++k) order[fill[(size_t) user_at(k)]++] = (uint32_t) k;
     }
     std::vector<uint8_t> rank((size_t) n);
     parallel_for(
-        nu, threads, 64, [] { return 0; },
-        [&](int, int64_t u) {
-            uint32_t * b = order.data() + start[(size_t) u];
-            uint32_t * e = order.data() + start[(size_t) u + 1];
+        nu, threads, 64, [] { return std::vector<uint32_t>(); },
+        [&](std::vector<uint32_t> & run, int64_t u) {
+            const uint64_t c = count[(size_t) u], s0 = start[(size_t) u];
+            uint32_t *b, *e;
+            if (grouped) {
+                run.resize((size_t) c);
+                for (uint64_t q = 0; q < c; ++q) run[(size_t) q] = (uint32_t) (s0 + q);
+                b = run.data();
+            } else {
+                b = order.data() + s0;
+            }
+            e = b + c;
             // newest first; equal times: the later position (a file's later line) first
             std::sort(b, e, [&](uint32_t x, uint32_t y) {
                 const int64_t tx = d.time[(size_t) pos(x)], ty = d.time[(size_t) pos(y)];
@@ -113,7 +133,7 @@ void rating_matrix_set_recency(rating_matrix & m, const dataset & d, const std::
     recency_scatter(
         m, n,
         [&](int64_t k, int32_t & u, int32_t & i) {
-            u = d.user[(size_t) pos(k)];
+            u = user_at(k);
             i = d.item[(size_t) pos(k)];
         },
         rank);
