@@ -22,6 +22,7 @@ constexpr const char * gram_name = "hyb_gram";
 constexpr const char * ndcg_name = "hyb_blend_ndcg";
 constexpr int32_t blend_k = 10;            // NDCG@10 chooses the weight
 constexpr int64_t blend_users_max = 2000;  // validation users scored (evenly spaced)
+constexpr double blend_tie = 0.001;        // NDCG@10 differences below this are ties
 
 const matrix_f * extra_find(const model & m, const char * name) {
     for (const model_array & a : m.extra)
@@ -222,7 +223,13 @@ result<model> hybrid_fit(const fit_input & in, const train_params & p, const epo
         size_t best = 0;
         for (size_t g = 1; g < grid.size(); ++g)
             if (ndcg[g] > ndcg[best]) best = g;
-        q.blend = grid[best];
+        // near-ties (within blend_tie, far inside the curve's ±0.01 interval) go to the weight that
+        // leans most on the predicted rating ("will you like it"); a rule that also keeps the
+        // choice stable when another instruction set moves the curve by 1e-5 (wasm vs native)
+        size_t pick = best;
+        for (size_t g = best + 1; g < grid.size(); ++g)
+            if (ndcg[g] >= ndcg[best] - blend_tie) pick = g;
+        q.blend = grid[pick];
     }
     result<parts> fp = parts_fit(in.train, in, p, in.test, on_epoch);
     if (!fp) return R::fail(fp.error());
