@@ -64,9 +64,15 @@ using per_user_member = std::vector<float> ranking_report::*;
 
 result<model_comparison> models_compare(const model & a, const model & b, const dataset & d,
                                         const std::vector<int64_t> & positions, const eval_options & eo,
-                                        const compare_options & co) {
+                                        const compare_options & co, const compare_progress & progress) {
     using R = result<model_comparison>;
     model_comparison out;
+    const bool rates = eo.rating && kind_rates_of(a) && kind_rates_of(b);
+    const int32_t total = (rates ? 2 : 0) + (eo.ranking ? 2 + 8 : 0);
+    int32_t done = 0;
+    auto step = [&](const std::string & what) {
+        if (progress) progress(++done, total, what);
+    };
     out.n_test = (int64_t) positions.size();
     out.k = eo.rank.k;
     uint64_t j = 0;  // metric index: its own draws
@@ -76,9 +82,10 @@ result<model_comparison> models_compare(const model & a, const model & b, const 
         result<compare_value> v = compare_paired(u, c);
         if (!v) return status::fail(name + ": " + v.error());
         out.metrics.push_back({name, higher, *v});
+        step(name);
         return status{};
     };
-    if (eo.rating && kind_rates_of(a) && kind_rates_of(b)) {
+    if (rates) {
         rating_sums rs = rating_units(a, b, d, positions);
         out.n_rated = rs.n_rated;
         out.rating_users = (int64_t) rs.se.w.size();
@@ -92,8 +99,10 @@ result<model_comparison> models_compare(const model & a, const model & b, const 
         e.similar = false;
         result<eval_report> ra = pipeline_evaluate(a, d, positions, e);
         if (!ra) return R::fail("model A: " + ra.error());
+        step("model A evaluated");
         result<eval_report> rb = pipeline_evaluate(b, d, positions, e);
         if (!rb) return R::fail("model B: " + rb.error());
+        step("model B evaluated");
         const ranking_report & x = ra->ranking;
         const ranking_report & y = rb->ranking;
         // pair by MovieLens id: rows may differ between the two models
@@ -123,7 +132,10 @@ result<model_comparison> models_compare(const model & a, const model & b, const 
                 if (std::isnan(va) || std::isnan(vb)) continue;  // AUC without a non-relevant candidate
                 u.a.push_back(va), u.b.push_back(vb), u.w.push_back(1);
             }
-            if (u.w.empty()) continue;
+            if (u.w.empty()) {
+                step(name);
+                continue;
+            }
             if (status s = add(name, true, u); !s) return R::fail(s.error);
         }
     }

@@ -2,6 +2,7 @@
 // (compare.h gives the interval and the p-value of each metric's difference B - A).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,9 +29,12 @@ struct model_comparison {
 // rating metrics per user of d over the ratings of movies both models know (a_u = sum of squared or
 // absolute errors, w_u = the user's count), ranking metrics per user both models evaluated (by
 // MovieLens id). Metric j's draws use the seed rng_hash(co.seed, j). Fails when the models share no
-// held-out user.
+// held-out user. `progress` (may be empty) is called after each model evaluated and each metric's
+// bootstrap and permutation draws, with the steps done and the steps in all.
+using compare_progress = std::function<void(int32_t done, int32_t total, const std::string & step)>;
 [[nodiscard]] result<model_comparison> models_compare(const model & a, const model & b, const dataset & d,
                                                       const std::vector<int64_t> & positions, const eval_options & eo,
-                                                      const compare_options & co);
+                                                      const compare_options & co,
+                                                      const compare_progress & progress = nullptr);
 
 }  // namespace mf

@@ -7,6 +7,7 @@
 
 #include "anomaly.h"
 #include "cli_common.h"
+#include "progress.h"
 
 namespace mf {
 
@@ -41,8 +42,10 @@ void anomalies_run(anomalies_args & a) {
     const std::vector<int32_t> shills = plant_shilling(d, a.plant_shilling, a.filler, -1, a.data.seed, &target);
     anomaly_options o;
     o.threshold = a.threshold;
+    progress_bar bar("anomalies", 1, a.quiet);
     result<std::vector<user_anomaly>> r = anomalies_score(d, o);
     if (!r) throw cli_error(r.error());
+    bar.finish("scored");
     std::vector<user_anomaly> & all = *r;
     const size_t n_users = all.size();
     const std::set<int32_t> shill_set(shills.begin(), shills.end());

@@ -5,6 +5,7 @@
 
 #include "cli_common.h"
 #include "compare_models.h"
+#include "progress.h"
 
 namespace mf {
 
@@ -43,7 +44,13 @@ void compare_run(compare_args & a) {
     co.bootstrap = a.bootstrap;
     co.permutations = a.permutations;
     co.seed = a.data.seed;
-    result<model_comparison> c = models_compare(ma, mb, ld.d, pos, eo, co);
+    progress_bar bar("compare", 1, a.quiet);
+    result<model_comparison> c =
+        models_compare(ma, mb, ld.d, pos, eo, co, [&](int32_t done, int32_t total, const std::string & step) {
+            bar.total = total;
+            bar.update(done, step);
+        });
+    bar.finish();
     if (!c) throw cli_error(c.error());
     // the verdict's metric: the one asked for, else NDCG@K when ranked, else RMSE
     const metric_comparison * key = nullptr;

@@ -11,6 +11,7 @@
 #include "dataset_summary.h"
 #include "file_io.h"
 #include "output.h"
+#include "progress.h"
 #include "tune.h"
 
 extern const char * const mfrec_report_charts_js;  // native/report_assets.cmake
@@ -145,7 +146,8 @@ std::string interval_spec(const std::vector<row> & r, const std::string & group,
     return spec(values(r), "\"layer\":" + layers, 520, 40 * 9);
 }
 
-void model_charts(const report_input & in, std::vector<chart> & out, std::string & tables) {
+void model_charts(const report_input & in, std::vector<chart> & out, std::string & tables, progress_bar & bar,
+                  int64_t & done) {
     if (in.models.empty()) return;
     eval_options eo;
     eo.rank.k = in.k;
@@ -157,6 +159,7 @@ void model_charts(const report_input & in, std::vector<chart> & out, std::string
     for (auto & [label, m] : in.models) {
         result<eval_report> rep = pipeline_evaluate(*m, *in.d, in.test, eo);
         if (!rep) throw cli_error(label + ": " + rep.error());
+        bar.update(++done, label + " evaluated");
         if (rep->has_rating)
             for (auto [name, v] : {std::pair<const char *, double>{"rmse", rep->rating.rmse}, {"mae", rep->rating.mae}})
                 tables += "<tr><td>" + html_escape(label) + "</td><td>" + name + "</td><td>" + fmt_num(v, 4) +
@@ -188,6 +191,7 @@ void model_charts(const report_input & in, std::vector<chart> & out, std::string
     co.seed = in.seed;
     result<model_comparison> c = models_compare(*in.models[0].second, *in.models[1].second, *in.d, in.test, eo, co);
     if (!c) throw cli_error("comparison: " + c.error());
+    bar.update(++done, "models compared");
     std::vector<row> cr;
     for (const metric_comparison & m : c->metrics) {
         if (m.name.rfind("novelty", 0) == 0) continue;  // bits, another scale
@@ -274,8 +278,13 @@ std::vector<std::string> report_write(const std::string & dir, const report_inpu
             "web/tools/vendor_report.mjs` in the repository, then rebuild");
     std::vector<chart> charts;
     std::string tables;
+    // steps: the data's charts, each model evaluated, their comparison (two models)
+    progress_bar bar("report", 1 + (int64_t) in.models.size() + (in.models.size() == 2 ? 1 : 0), quiet);
+    int64_t done = 0;
     data_charts(*in.d, charts);
-    model_charts(in, charts, tables);
+    bar.update(++done, "data charts");
+    model_charts(in, charts, tables, bar, done);
+    bar.finish();
     epoch_chart(in, charts);
     tune_chart(in, charts);
     std::string body, list = "[";
