@@ -175,7 +175,10 @@ dataset movielens_load(const std::string & dir, const load_options & opt, load_r
         mapped_file file(L.ratings);
         ratings_format f =
             opt.ratings_file.empty() ? L.rfmt : ratings_format_sniff(L.ratings, file.data(), file.size(), L.rfmt);
-        parse_ratings(file.data(), file.size(), f, L.ratings, opt.threads, 64 * 1024, d, errs, st, file.mapped());
+        // the cache keeps the timestamps for later loads that need them
+        const bool keep_time = opt.timestamps || opt.use_cache;
+        parse_ratings(file.data(), file.size(), f, L.ratings, opt.threads, 64 * 1024, d, errs, st, file.mapped(),
+                      keep_time);
     }
     rep.lines = st.lines;
     rep.skipped = errs.skipped;

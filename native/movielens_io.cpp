@@ -59,6 +59,17 @@ void mapped_release(const char * b, const char * e) {
 #endif
 }
 
+void memory_advise_huge(void * p, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t) 2 << 20;
+    const uintptr_t lo = ((uintptr_t) p + huge - 1) & ~(huge - 1), hi = ((uintptr_t) p + bytes) & ~(huge - 1);
+    if (hi > lo) ::madvise((void *) lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void) p;
+    (void) bytes;
+#endif
+}
+
 mapped_file::mapped_file(const std::string & path, bool populate) {
     // O_NONBLOCK: opening a FIFO that has no writer must not hang (it is refused below)
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);

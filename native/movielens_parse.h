@@ -75,9 +75,11 @@ struct ratings_stats {
 // empty file, a header alone, only blank or skipped lines).
 // data_mapped: `data` is a mapped_file's mapping; the parser then releases the pages it has read
 // (mapped_release) so that the file does not stay in the process's RSS.
+// keep_time false: timestamps are checked as always but not stored (d.time stays empty), for a
+// load whose caller never reads them (8 bytes a rating neither written nor allocated).
 void parse_ratings(const char * data, size_t n, ratings_format f, const std::string & name, int threads,
                    size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st,
-                   bool data_mapped = false);
+                   bool data_mapped = false, bool keep_time = true);
 
 // The format of a ratings file: *.csv is csv; otherwise the first line decides ("::" dat, a tab
 // tab, a comma csv); `fallback` when it cannot tell.

@@ -28,8 +28,8 @@
 #include "movielens_io.h"
 #include "movielens_parse.h"
 
-#if defined(__AVX2__)
-#include <immintrin.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
 #endif
 
 namespace mf {
@@ -46,14 +46,25 @@ constexpr int64_t min_record_bytes = 8;
 // a mapped file's pages are released behind the parser in steps of this many bytes
 constexpr ptrdiff_t release_chunk = 8 << 20;
 
+// SSE2 (the x86-64 baseline): per-byte counters of the compare masks, summed with psadbw before
+// they could wrap; near memory bandwidth (a byte loop, or movemask + popcount without the POPCNT
+// instruction of the baseline, took as long as the parse itself).
 size_t count_newlines(const char * b, const char * e) {
     size_t c = 0;
-#if defined(__AVX2__)
-    const __m256i nl = _mm256_set1_epi8('\n');
-    while (e - b >= 32) {
-        __m256i v = _mm256_loadu_si256((const __m256i *) b);
-        c += (size_t) __builtin_popcount((unsigned) _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl)));
-        b += 32;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    while (e - b >= 64) {
+        // 4 compares a block: a byte counter takes at most 4 x 63 = 252 before it is summed
+        size_t blocks = std::min<size_t>((size_t) (e - b) / 64, 63);
+        __m128i acc = _mm_setzero_si128();
+        for (size_t i = 0; i < blocks; ++i, b += 64) {
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) b), nl));
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) (b + 16)), nl));
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) (b + 32)), nl));
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) (b + 48)), nl));
+        }
+        __m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
+        c += (size_t) _mm_cvtsi128_si64(sums) + (size_t) _mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
     }
 #endif
     for (; b < e; ++b) c += *b == '\n';
@@ -228,7 +239,7 @@ struct parse_job {
     int32_t * user;  // raw user ids
     int32_t * item;  // catalog rows, or ~movie id when the flat table does not know the movie
     float * rating;
-    int64_t * time;
+    int64_t * time;           // null: timestamps are checked, not kept
     const int32_t * item_of;  // movie id -> catalog row (-1: none), ids < item_of_size
     uint32_t item_of_size;
     bool release = false;  // mapped_release the bytes parsed
@@ -277,7 +288,7 @@ void parse_range(parse_job & job, range_state & rs, int t) {
         job.user[k] = u;
         job.item[k] = m;
         job.rating[k] = r;
-        job.time[k] = ts;
+        if (job.time) job.time[k] = ts;
         ++k;
         if (u != prev_user) {  // MovieLens files are grouped by user: rare
             prev_user = u;
@@ -370,6 +381,16 @@ void parse_range_any(parse_job & job, range_state & rs, int t) {
             parse_range<ratings_format::tab>(job, rs, t);
             break;
     }
+}
+
+// n entries of fresh memory advised to huge pages before resize() first writes them: the
+// 640 MB of a 32M-rating load then faults in 2 MiB pages, not 160k 4 KiB ones.
+template <class T>
+void vector_size_huge(std::vector<T> & v, size_t n) {
+    std::vector<T>().swap(v);
+    v.reserve(n);
+    memory_advise_huge(v.data(), n * sizeof(T));
+    v.resize(n);
 }
 
 std::string trim(const std::string & s) {
@@ -542,7 +563,8 @@ ratings_format ratings_format_sniff(const std::string & path, const char * data,
 }
 
 void parse_ratings(const char * data, size_t n, ratings_format f, const std::string & name, int threads,
-                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st, bool data_mapped) {
+                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st, bool data_mapped,
+                   bool keep_time) {
     size_t start = 0;
     if (n >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) start = 3;
     if (start == n) throw load_error(name + ": no ratings (the file is empty)");
@@ -600,21 +622,22 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
         r.user_limit = (int32_t) std::min<int64_t>(flat_limit, 8 * bytes_r + 8 * sparse_slack);
         r.errs.skip = errs.skip;
     }
+    const size_t time_slots = keep_time ? (size_t) slots : 0;
     if (T > 1) {
         run_threads(2, [&](int t) {
             if (t == 0) {
-                d.user.resize((size_t) slots);
-                d.item.resize((size_t) slots);
+                vector_size_huge(d.user, (size_t) slots);
+                vector_size_huge(d.item, (size_t) slots);
             } else {
-                d.rating.resize((size_t) slots);
-                d.time.resize((size_t) slots);
+                vector_size_huge(d.rating, (size_t) slots);
+                vector_size_huge(d.time, time_slots);
             }
         });
     } else {
-        d.user.resize((size_t) slots);
-        d.item.resize((size_t) slots);
-        d.rating.resize((size_t) slots);
-        d.time.resize((size_t) slots);
+        vector_size_huge(d.user, (size_t) slots);
+        vector_size_huge(d.item, (size_t) slots);
+        vector_size_huge(d.rating, (size_t) slots);
+        vector_size_huge(d.time, time_slots);
     }
 
     // 3. parse; items are mapped on the fly through a flat table of the catalog
@@ -634,7 +657,7 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
     job.user = d.user.data();
     job.item = d.item.data();
     job.rating = d.rating.data();
-    job.time = d.time.data();
+    job.time = keep_time ? d.time.data() : nullptr;
     job.item_of = item_of.data();
     job.item_of_size = (uint32_t) item_of.size();
     job.release = data_mapped;
@@ -653,7 +676,7 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
             std::memmove(&d.user[to], &d.user[from], cnt * sizeof(int32_t));
             std::memmove(&d.item[to], &d.item[from], cnt * sizeof(int32_t));
             std::memmove(&d.rating[to], &d.rating[from], cnt * sizeof(float));
-            std::memmove(&d.time[to], &d.time[from], cnt * sizeof(int64_t));
+            if (keep_time) std::memmove(&d.time[to], &d.time[from], cnt * sizeof(int64_t));
         }
         r.out = total;
         total += r.count;
@@ -661,7 +684,7 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
     d.user.resize((size_t) total);
     d.item.resize((size_t) total);
     d.rating.resize((size_t) total);
-    d.time.resize((size_t) total);
+    if (keep_time) d.time.resize((size_t) total);
 
     // 4b. movies the flat table did not know, in file order: found in the catalog's map
     // (big ids) or added to the catalog
