@@ -66,6 +66,7 @@ struct train_params {
     int32_t samples = 300;                                 // bayes: Gibbs sweeps kept (predictions averaged over them)
     bool implicit_features = true;                         // bayes: who-rated-what side features (users and movies)
     bool genre_features = true;                            // bayes: genres and release decade as movie side features
+    bool demographic_features = true;                      // bayes: user demographics (dataset::demographics)
     int32_t rank_factors = 64;                             // hybrid: factors of its implicit-ALS part
     float rank_reg = 20.0f;                                // hybrid: λ of its implicit-ALS part
     float blend = -1.0f;  // hybrid: weight w of the ranking part (-1: chosen on a validation part)
