@@ -39,6 +39,8 @@ struct fit_input {
     // For kind_validates: 1 for the entries of train.by_user the kind holds out to tune itself
     // (pipeline_validation_mask), aligned with train.by_user.idx; null: the kind draws its own.
     const std::vector<uint8_t> * validation = nullptr;
+    // user side features by user row (dataset::demographics); null or empty: none
+    const user_features * demographics = nullptr;
 };
 
 struct kind_ops {

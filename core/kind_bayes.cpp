@@ -23,7 +23,16 @@ namespace {
 using matrix_d = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // generator streams of a sweep
-enum stream : uint64_t { s_noise = 1, s_user_hyper, s_item_hyper, s_user_rows, s_item_rows, s_user_side, s_item_side };
+enum stream : uint64_t {
+    s_noise = 1,
+    s_user_hyper,
+    s_item_hyper,
+    s_user_rows,
+    s_item_rows,
+    s_user_side,
+    s_item_side,
+    s_user_demo
+};
 
 constexpr int cg_max_steps = 8;  // per side per sweep, warm-started from the last β
 constexpr double cg_tol = 1e-8;  // on ‖r‖² / ‖b‖² per column
@@ -249,7 +258,7 @@ double sse_all(const sparse_rows & by_user, const matrix_d & users, const matrix
 }
 
 // The side features of the users: the movies they rated, 1/sqrt(n_u) each.
-void user_features(const rating_matrix & train, bool implicit, int dim, side_block & s) {
+void implicit_user_features(const rating_matrix & train, bool implicit, int dim, side_block & s) {
     if (!implicit) return;
     std::vector<std::vector<std::pair<int32_t, float>>> rows((size_t) train.n_users);
     for (int32_t u = 0; u < train.n_users; ++u) {
@@ -259,6 +268,14 @@ void user_features(const rating_matrix & train, bool implicit, int dim, side_blo
             rows[u].push_back({train.by_user.idx[e], c});
     }
     side_build(rows, train.n_items, dim, s);
+}
+
+// The demographic features of the users (one-hot, 1 each); a user without a row has none.
+void demographic_features(const user_features & uf, int32_t n_users, int dim, side_block & s) {
+    std::vector<std::vector<std::pair<int32_t, float>>> rows((size_t) n_users);
+    for (int32_t u = 0; u < n_users && u < (int32_t) uf.cols.size(); ++u)
+        for (int32_t c : uf.cols[(size_t) u]) rows[u].push_back({c, 1.0f});
+    side_build(rows, uf.size(), dim, s);
 }
 
 // The side features of the movies: genres and release decade (1900s..2020s, earlier in the
@@ -339,8 +356,18 @@ result<model> bayes_fit(const fit_input & in, const train_params & p, const epoc
         for (Eigen::Index e = 0; e < xu.size(); ++e) xu.data()[e] = 0.1 * g.normal();
         for (Eigen::Index e = 0; e < yi.size(); ++e) yi.data()[e] = 0.1 * g.normal();
     }
-    side_block su, si;
-    user_features(train, p.implicit_features, dim, su);
+    side_block su, si, sd;  // users' implicit block, the movies' block, users' demographics
+    implicit_user_features(train, p.implicit_features, dim, su);
+    if (p.demographic_features && in.demographics && !in.demographics->empty())
+        demographic_features(*in.demographics, train.n_users, dim, sd);
+    // the users' prior offset: the sum of their blocks' (each block drawn given the other's)
+    matrix_d off_both;
+    auto user_offset = [&]() -> const matrix_d * {
+        if (!sd.on()) return su.on() ? &su.offset : nullptr;
+        if (!su.on()) return &sd.offset;
+        off_both = su.offset + sd.offset;
+        return &off_both;
+    };
     item_features(train, in.items, p.genre_features, p.implicit_features, dim, si);
     Eigen::VectorXd mu_u = Eigen::VectorXd::Zero(dim), mu_i = Eigen::VectorXd::Zero(dim);
     Eigen::MatrixXd lam_u = Eigen::MatrixXd::Identity(dim, dim), lam_i = lam_u;
@@ -348,7 +375,7 @@ result<model> bayes_fit(const fit_input & in, const train_params & p, const epoc
     // accumulators over the kept samples
     matrix_d sum_u = matrix_d::Zero(xu.rows(), dim), sum_i = matrix_d::Zero(yi.rows(), dim);
     matrix_d sq_i = matrix_d::Zero(yi.rows(), dim);
-    matrix_d sum_beta = matrix_d::Zero(su.d, dim);
+    matrix_d sum_beta = matrix_d::Zero(su.d, dim), sum_beta_demo = matrix_d::Zero(sd.d, dim);
     Eigen::VectorXd sum_mu_u = Eigen::VectorXd::Zero(dim);
     Eigen::MatrixXd sum_lam_u = Eigen::MatrixXd::Zero(dim, dim);
     double sum_alpha = 0.0;
@@ -368,10 +395,21 @@ result<model> bayes_fit(const fit_input & in, const train_params & p, const epoc
         }
         {
             rng g = bayes_rng(p.seed, sw, s_user_hyper, 0);
-            hyper_sample(xu, su.on() ? &su.offset : nullptr, g, mu_u, lam_u);
-            if (su.on()) side_sample(su, xu, mu_u, lam_u, p.seed, sw, s_user_side, p.threads);
-            rows_sample(train.by_user, yi, xu, m.mu, alpha, mu_u, lam_u, su.on() ? &su.offset : nullptr, p.seed, sw,
-                        s_user_rows, p.threads);
+            hyper_sample(xu, user_offset(), g, mu_u, lam_u);
+            if (su.on()) {
+                if (sd.on())
+                    side_sample(su, matrix_d(xu - sd.offset), mu_u, lam_u, p.seed, sw, s_user_side, p.threads);
+                else
+                    side_sample(su, xu, mu_u, lam_u, p.seed, sw, s_user_side, p.threads);
+            }
+            if (sd.on()) {
+                if (su.on())
+                    side_sample(sd, matrix_d(xu - su.offset), mu_u, lam_u, p.seed, sw, s_user_demo, p.threads);
+                else
+                    side_sample(sd, xu, mu_u, lam_u, p.seed, sw, s_user_demo, p.threads);
+            }
+            rows_sample(train.by_user, yi, xu, m.mu, alpha, mu_u, lam_u, user_offset(), p.seed, sw, s_user_rows,
+                        p.threads);
         }
         {
             rng g = bayes_rng(p.seed, sw, s_item_hyper, 0);
@@ -387,8 +425,22 @@ result<model> bayes_fit(const fit_input & in, const train_params & p, const epoc
             sum_i += yi;
             sq_i += yi.cwiseProduct(yi);
             if (su.on()) sum_beta += su.beta;
-            sum_mu_u += mu_u;
-            sum_lam_u += lam_u;
+            if (sd.on()) {
+                // a visitor's demographics are unknown: their prior is the population's, the
+                // intercept plus the users' mean demographic offset m̄, with the offsets' spread C
+                // added to the covariance, precision (Λ⁻¹ + C)⁻¹
+                sum_beta_demo += sd.beta;
+                const Eigen::VectorXd mbar = sd.offset.colwise().mean().transpose();
+                const Eigen::MatrixXd dev = sd.offset.rowwise() - mbar.transpose();
+                const Eigen::MatrixXd cov = (dev.transpose() * dev) / std::max(1.0, (double) dev.rows());
+                const Eigen::MatrixXd lam_inv = lam_u.llt().solve(Eigen::MatrixXd::Identity(dim, dim));
+                const Eigen::MatrixXd pop = (lam_inv + cov).llt().solve(Eigen::MatrixXd::Identity(dim, dim));
+                sum_mu_u += mu_u + mbar;
+                sum_lam_u += 0.5 * (pop + pop.transpose());
+            } else {
+                sum_mu_u += mu_u;
+                sum_lam_u += lam_u;
+            }
             sum_alpha += alpha;
         }
         epoch_report rep;
@@ -435,6 +487,13 @@ result<model> bayes_fit(const fit_input & in, const train_params & p, const epoc
     }
     m.extra.push_back(extra_make("bayes_item_var", std::move(var), true));
     if (su.on()) m.extra.push_back(extra_make("bayes_implicit", (sum_beta / ns).cast<float>(), true));
+    if (sd.on()) {
+        // the demographics' link, feature by feature (dataset::demographics' columns): kept for
+        // inspection; fold-in has no demographics (the page has none) and uses the population prior
+        model_array a = extra_make("bayes_demographic", (sum_beta_demo / ns).cast<float>(), false);
+        a.web = false;
+        m.extra.push_back(std::move(a));
+    }
     matrix_f prior(dim + 1, dim);
     prior.row(0) = (sum_mu_u / ns).cast<float>().transpose();
     prior.bottomRows(dim) = (sum_lam_u / ns).cast<float>();
@@ -554,7 +613,7 @@ extern const kind_ops kind_bayes_ops = {
     "bayes",
     "Bayesian MF by Gibbs sampling (BPMF) with side information: a predicted rating and its sd",
     kind_rates | kind_vectors | kind_keeps_basis,
-    "factors burn_in samples implicit_features genre_features threads",
+    "factors burn_in samples implicit_features genre_features demographic_features threads",
     bayes_defaults,
     bayes_check,
     bayes_fit,

@@ -11,6 +11,10 @@
 // link matrices β ~ N(0, (λ_β Λ)⁻¹) are drawn exactly by noise injection,
 //   (FᵀF + λ_β I) β = Fᵀ(X - μ + E₁) + sqrt(λ_β) E₂,  rows of E ~ N(0, Λ⁻¹),
 // solved by warm-started conjugate gradient (d = the other side's count: no d×d factorization).
+// User demographics (fit_input::demographics, one-hot gender / age group / occupation from u.user or
+// users.dat; demographic_features) are a second user block with its own β and λ_β: the prior mean
+// is μ_U + β_implᵀf_u + β_demoᵀh_u, each block drawn given the other's offset. A user without a row
+// in the users file has h_u = 0.
 //
 // A sweep: α; user hyperparameters, β_U, user rows; item hyperparameters, β_I, item rows. Rows are
 // drawn in parallel, each from a generator keyed by (seed, sweep, side, row) (bayes_draw.h), and
@@ -24,7 +28,12 @@
 //                   of the coordinates of q_i (isotropic: unchanged by the bundle's rotation)
 //   bayes_implicit  per item, D wide: posterior mean of β_U (a visitor's prior mean from the
 //                   movies they rated), when implicit_features is on
-//   bayes_user_prior (D+1) × D: row 0 = E[μ_U], rows 1..D = E[Λ_U]
+//   bayes_user_prior (D+1) × D: row 0 = E[μ_U], rows 1..D = E[Λ_U]; with demographics, the
+//                   population's prior (a visitor has no demographics): row 0 = E[μ_U + m̄],
+//                   m̄ the users' mean demographic offset, rows 1..D = E[(Λ_U⁻¹ + C)⁻¹], C the
+//                   offsets' covariance. Known users are folded in with it too (no user row).
+//   bayes_demographic per demographic feature, D wide: posterior mean of β_demo (not in the
+//                   bundle; kept for inspection)
 //   bayes_noise     1 × 1: E[α]
 // A visitor (and a known user, from their training ratings) is folded in as a Bayesian linear
 // regression given the items' posterior: precision P = Λ_U + Σ_j w_j E[z_j z_jᵀ], z_j = [1, q_j],

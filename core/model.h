@@ -65,13 +65,14 @@ struct train_params {
     // ials and hybrid's ranking part: an interaction's weight c - 1 halves with every `recency`
     // more recent ratings of the same user (0 = off; a model file without it: off)
     float recency = 0.0f;
-    int32_t burn_in = 50;           // bayes: Gibbs sweeps discarded before the kept samples
-    int32_t samples = 300;          // bayes: Gibbs sweeps kept (predictions averaged over them)
-    bool implicit_features = true;  // bayes: who-rated-what side features (users and movies)
-    bool genre_features = true;     // bayes: genres and release decade as movie side features
-    int32_t rank_factors = 64;      // hybrid: factors of its implicit-ALS part
-    float rank_reg = 20.0f;         // hybrid: λ of its implicit-ALS part
-    float blend = -1.0f;            // hybrid: weight w of the ranking part (-1: chosen on a validation part)
+    int32_t burn_in = 50;              // bayes: Gibbs sweeps discarded before the kept samples
+    int32_t samples = 300;             // bayes: Gibbs sweeps kept (predictions averaged over them)
+    bool implicit_features = true;     // bayes: who-rated-what side features (users and movies)
+    bool genre_features = true;        // bayes: genres and release decade as movie side features
+    bool demographic_features = true;  // bayes: user demographics (dataset::demographics)
+    int32_t rank_factors = 64;         // hybrid: factors of its implicit-ALS part
+    float rank_reg = 20.0f;            // hybrid: λ of its implicit-ALS part
+    float blend = -1.0f;               // hybrid: weight w of the ranking part (-1: chosen on a validation part)
     uint64_t seed = 42;
     int32_t threads = 0;  // 0 = all
 };

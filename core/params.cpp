@@ -54,6 +54,10 @@ const std::vector<param_spec> & table() {
          param_type::choice, 1, 0, 1, "off|on", true, true},
         {"genre_features", "", "bayes: genres and release decade as movie side features: off | on", param_type::choice,
          1, 0, 1, "off|on", true, true},
+        // not saved: the model keeps the link (bayes_demographic) when it was on and the data had them
+        {"demographic_features", "",
+         "bayes: user demographics (u.user, users.dat: gender, age group, occupation) as user side features: off | on",
+         param_type::choice, 1, 0, 1, "off|on", false, true},
         {"rank_factors", "", "hybrid: factors of the implicit-ALS (ranking) part", param_type::integer, 64, 1, 1024, "",
          true, true},
         {"rank_reg", "", "hybrid: lambda of the implicit-ALS (ranking) part", param_type::real, 20, 0, 1e6, "", true,
@@ -137,6 +141,7 @@ double param_get(const train_params & p, const param_spec & s) {
     if (n == "samples") return p.samples;
     if (n == "implicit_features") return p.implicit_features ? 1 : 0;
     if (n == "genre_features") return p.genre_features ? 1 : 0;
+    if (n == "demographic_features") return p.demographic_features ? 1 : 0;
     if (n == "rank_factors") return p.rank_factors;
     if (n == "rank_reg") return p.rank_reg;
     if (n == "blend") return p.blend;
@@ -190,6 +195,8 @@ status param_set_number(train_params & p, const std::string & name, double v) {
         p.implicit_features = v != 0;
     else if (n == "genre_features")
         p.genre_features = v != 0;
+    else if (n == "demographic_features")
+        p.demographic_features = v != 0;
     else if (n == "rank_factors")
         p.rank_factors = (int32_t) v;
     else if (n == "rank_reg")

@@ -225,6 +225,7 @@ result<fit_result> fit_run(const dataset & d, dataset * release, const fit_optio
     if (validates) validation = pipeline_validation_mask(d, out.split.train, train, p.seed);
     fit_input in{train, d.items, d.users.ids, rates && test.size() > 0 ? &test : nullptr};
     if (validates) in.validation = &validation;
+    if (!d.demographics.empty()) in.demographics = &d.demographics;
     if (release) {
         release->release_ratings();
         out.split = split_result();

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -35,13 +36,25 @@ struct id_map {
     }
 };
 
+// Side features of the users (demographics: one-hot gender, age group, occupation), row = dense
+// user index. Empty (no names) when the data has none; a user with an empty row (not in the users
+// file) has no features, so Bayesian MF gives them the population prior mean.
+struct user_features {
+    std::vector<std::string> names;          // the feature columns ("gender=F", "age=25-34", ...)
+    std::vector<std::vector<int32_t>> cols;  // per user row: the columns that are 1, increasing
+
+    int32_t size() const { return (int32_t) names.size(); }
+    bool empty() const { return names.empty(); }
+};
+
 struct dataset {
     catalog items;  // item index = catalog row
     id_map users;
     std::vector<int32_t> user;  // dense user index per rating
     std::vector<int32_t> item;  // dense item index per rating
     std::vector<float> rating;
-    std::vector<int64_t> time;  // seconds since 1970, 0 when unknown
+    std::vector<int64_t> time;   // seconds since 1970, 0 when unknown
+    user_features demographics;  // from u.user / users.dat when present (native/movielens_users.h)
 
     int64_t size() const { return (int64_t) rating.size(); }
     void reserve(size_t n) {

@@ -5,6 +5,7 @@
 
 #include "movielens_io.h"
 #include "movielens_parse.h"
+#include "movielens_users.h"
 #include "rating_cache.h"
 
 namespace mf {
@@ -105,6 +106,15 @@ catalog load_catalog_file(const std::string & path, movies_format f, const std::
     return cat;
 }
 
+// the users file beside the ratings, when the layout has one and it is there
+void users_attach(const std::string & dir, const load_options & opt, load_report & rep, dataset & d) {
+    users_stats us;
+    rep.users_path = movielens_users_attach(dir, rep.layout, d, opt.skip_bad_lines, &us);
+    if (rep.users_path.empty()) return;
+    rep.users_without_features = us.missing;
+    rep.skipped += us.skipped;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -157,6 +167,7 @@ dataset movielens_load(const std::string & dir, const load_options & opt, load_r
                 rep.unknown_movies = m.unknown_movies;
                 rep.unknown_movie_ratings = m.unknown_movie_ratings;
                 rep.from_cache = true;
+                users_attach(dir, opt, rep, d);
                 rep.seconds = seconds_since(t0);
                 if (report) *report = rep;
                 return d;
@@ -202,6 +213,7 @@ dataset movielens_load(const std::string & dir, const load_options & opt, load_r
     // parsed for the cache (which keeps them for the loads that need them), not kept: 8 bytes a
     // rating that a split without time never reads
     if (!opt.timestamps) d.release_time();
+    users_attach(dir, opt, rep, d);
     rep.seconds = seconds_since(t0);
     if (report) *report = rep;
     return d;

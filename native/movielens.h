@@ -7,6 +7,8 @@
 //   "dat"  ratings.dat + movies.dat   (ml-1m, ml-10m), fields separated by "::", no header.
 //   "100k" u.data + u.item (+ u.genre) (ml-100k): u.data tab-separated user item rating time;
 //          u.item pipe-separated with 19 genre flags (names from u.genre when present).
+// Demographics: users.dat ("dat") or u.user ("100k") beside the ratings, when present, fill
+// dataset::demographics (movielens_users.h); read on every load (the cache holds the ratings).
 // Titles are kept as UTF-8: a title that is not valid UTF-8 (ML-1M, ML-100K are Latin-1) is
 // converted byte by byte from Latin-1. Genre "Children's" becomes "Children" and ML-100K's
 // "unknown" becomes "(no genres listed)"; bits come from catalog::genres_init_movielens().
@@ -55,6 +57,8 @@ struct load_options {
 struct load_report {
     std::string layout;  // "csv", "dat" or "100k"
     std::string ratings_path, movies_path;
+    std::string users_path;                     // users.dat / u.user when read, else ""
+    int64_t users_without_features = 0;         // users with ratings missing from the users file
     int64_t lines = 0;                          // data lines of the ratings file (blank lines not counted)
     int64_t skipped = 0;                        // bad lines skipped (ratings and movies files)
     std::vector<std::string> skipped_examples;  // the first 5 messages, in file order
