@@ -156,18 +156,31 @@ int32_t item_row_or_throw(const model & m, int32_t movie_id) {
     return row;
 }
 
-std::vector<rated_item> rate_parse(const model & m, const std::string & spec) {
-    std::vector<rated_item> out;
+namespace {
+
+// The comma-separated entries of `spec`, trimmed, empty ones dropped, each with its 1-based
+// position among all entries (for messages naming it).
+std::vector<std::pair<int, std::string>> list_entries(const std::string & spec) {
+    std::vector<std::pair<int, std::string>> out;
     size_t at = 0;
     int entry = 0;
     while (at <= spec.size()) {
-        size_t comma = spec.find(',', at);
+        const size_t comma = spec.find(',', at);
         std::string item = spec.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
         at = comma == std::string::npos ? spec.size() + 1 : comma + 1;
         ++entry;
         while (!item.empty() && item.front() == ' ') item.erase(item.begin());
         while (!item.empty() && item.back() == ' ') item.pop_back();
-        if (item.empty()) continue;
+        if (!item.empty()) out.emplace_back(entry, std::move(item));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<rated_item> rate_parse(const model & m, const std::string & spec) {
+    std::vector<rated_item> out;
+    for (const auto & [entry, item] : list_entries(spec)) {
         std::string where = "--rate entry " + std::to_string(entry) + " '" + item + "': ";
         size_t colon = item.find(':');
         if (colon == std::string::npos) throw cli_error(where + "expected MOVIE:RATING, e.g. 318:5");
@@ -189,16 +202,7 @@ std::vector<rated_item> rate_parse(const model & m, const std::string & spec) {
 
 std::vector<int32_t> movies_parse(const model & m, const std::string & spec, const std::string & option) {
     std::vector<int32_t> out;
-    size_t at = 0;
-    int entry = 0;
-    while (at <= spec.size()) {
-        size_t comma = spec.find(',', at);
-        std::string item = spec.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-        at = comma == std::string::npos ? spec.size() + 1 : comma + 1;
-        ++entry;
-        while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-        while (!item.empty() && item.back() == ' ') item.pop_back();
-        if (item.empty()) continue;
+    for (const auto & [entry, item] : list_entries(spec)) {
         const std::string where = option + " entry " + std::to_string(entry) + " '" + item + "': ";
         char * end = nullptr;
         const long id = std::strtol(item.c_str(), &end, 10);
