@@ -135,7 +135,7 @@ void als_genre_step(const matrix_f & items, const catalog & info, const std::vec
 }
 
 model model_train(const rating_matrix & train, const catalog & info, const std::vector<int32_t> & user_ids,
-                  const train_params & params, const test_set * test, const epoch_callback & on_epoch) {
+                  const train_params & params, const test_set * test, const epoch_callback & on_epoch, bool keep_seen) {
     model m;
     m.params = params;
     m.mu = (float) train.mean;
@@ -154,8 +154,10 @@ model model_train(const rating_matrix & train, const catalog & info, const std::
     m.genres = matrix_f::Zero(ng, dim);
     m.user_ids = user_ids;
     m.items_info = info;
-    m.seen = train.by_user;
-    decltype(m.seen.recency)().swap(m.seen.recency);  // training only
+    if (keep_seen) {
+        m.seen = train.by_user;
+        decltype(m.seen.recency)().swap(m.seen.recency);  // training only
+    }
     m.user_counts.resize((size_t) train.n_users);
     m.item_counts.resize((size_t) train.n_items);
     for (int32_t u = 0; u < train.n_users; ++u) m.user_counts[u] = (int32_t) train.by_user.row_size(u);

@@ -35,7 +35,7 @@ using epoch_callback = std::function<void(const epoch_report &)>;
 // the user rows. `test` may be empty. `on_epoch` is called after every epoch.
 model model_train(const rating_matrix & train, const catalog & info, const std::vector<int32_t> & user_ids,
                   const train_params & params, const test_set * test = nullptr,
-                  const epoch_callback & on_epoch = nullptr);
+                  const epoch_callback & on_epoch = nullptr, bool keep_seen = true);
 
 // One half-step: solve every row of `self` given the fixed rows of `other` (exposed for tests
 // and fold-in). rows: CSR of self's ratings, idx into other. prior: per-row prior mean (may be

@@ -37,10 +37,17 @@ struct fit_input {
     const std::vector<int32_t> & user_ids;  // MovieLens ids of the user rows
     const test_set * test;                  // may be null: no per-epoch test error
     // For kind_validates: 1 for the entries of train.by_user the kind holds out to tune itself
-    // (pipeline_validation_mask), aligned with train.by_user.idx; null: the kind draws its own.
+    // (the pipeline's: each user's latest 20%), aligned with train.by_user.idx; null: the kind draws its own.
     const std::vector<uint8_t> * validation = nullptr;
     // user side features by user row (dataset::demographics); null or empty: none
     const user_features * demographics = nullptr;
+    // == &train when the caller lets the kind reorder the matrix for a while (take a validation
+    // part out in place, rating_matrix_hold_out) provided it restores it before returning; null:
+    // the kind copies what it changes
+    rating_matrix * reorder = nullptr;
+    // true: the model's seen rows are left empty (the caller moves the training rows in after the
+    // fit, rather than the kind copying them: a copy of the CSR at full scale)
+    bool no_seen = false;
 };
 
 struct kind_ops {

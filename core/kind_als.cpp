@@ -10,7 +10,7 @@ namespace mf {
 namespace {
 
 result<model> als_fit(const fit_input & in, const train_params & p, const epoch_callback & on_epoch) {
-    return model_train(in.train, in.items, in.user_ids, p, in.test, on_epoch);
+    return model_train(in.train, in.items, in.user_ids, p, in.test, on_epoch, !in.no_seen);
 }
 
 result<vector_f> als_fold_in(const model & m, const std::vector<rated_item> & rated) {

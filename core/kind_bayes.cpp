@@ -342,8 +342,10 @@ result<model> bayes_fit(const fit_input & in, const train_params & p, const epoc
     m.genres = matrix_f::Zero(0, dim);
     m.user_ids = in.user_ids;
     m.items_info = in.items;
-    m.seen = train.by_user;
-    decltype(m.seen.recency)().swap(m.seen.recency);  // training only
+    if (!in.no_seen) {
+        m.seen = train.by_user;
+        decltype(m.seen.recency)().swap(m.seen.recency);  // training only
+    }
     m.user_counts.resize((size_t) train.n_users);
     m.item_counts.resize((size_t) train.n_items);
     for (int32_t u = 0; u < train.n_users; ++u) m.user_counts[u] = (int32_t) train.by_user.row_size(u);

@@ -201,7 +201,7 @@ result<model> ease_fit(const fit_input & in, const train_params & p, const epoch
     m.genres = matrix_f::Zero(0, 1);
     m.user_ids = in.user_ids;
     m.items_info = in.items;
-    m.seen = t.by_user;
+    if (!in.no_seen) m.seen = t.by_user;
     m.user_counts.resize((size_t) t.n_users);
     m.item_counts.resize((size_t) t.n_items);
     for (int32_t u = 0; u < t.n_users; ++u) m.user_counts[u] = (int32_t) t.by_user.row_size(u);

@@ -76,52 +76,17 @@ struct parts {
     model rate, rank;
 };
 
+// keep_seen: whether the rating part keeps the training rows (the rank part never needs them)
 result<parts> parts_fit(const rating_matrix & train, const fit_input & in, const train_params & p,
-                        const test_set * test, const epoch_callback & on_epoch) {
+                        const test_set * test, const epoch_callback & on_epoch, bool keep_seen) {
     parts out;
-    out.rate = model_train(train, in.items, in.user_ids, rate_params(p), test, on_epoch);
-    const fit_input rin{train, in.items, in.user_ids, nullptr};
+    out.rate = model_train(train, in.items, in.user_ids, rate_params(p), test, on_epoch, keep_seen);
+    fit_input rin{train, in.items, in.user_ids, nullptr};
+    rin.no_seen = true;
     result<model> rk = kind_get(model_kind::ials)->fit(rin, rank_params(p), nullptr);
     if (!rk) return result<parts>::fail(rk.error());
     out.rank = std::move(*rk);
     return out;
-}
-
-// Splits the training rows by a holdout mask (split_rows_holdout) into the part both models are
-// fitted on and the held-out rows they are scored on.
-// The kept entries' recency ranks are re-ranked among the kept (the held-out ones, the user's
-// newest under a time holdout, no longer come first).
-void validation_split(const sparse_rows & by_user, int32_t n_items, const std::vector<uint8_t> & mask,
-                      rating_matrix & keep, sparse_rows & held) {
-    std::vector<int32_t> ku, ki, hu, hi;
-    std::vector<float> kr, hr;
-    std::vector<uint8_t> krec;
-    const bool recent = (int64_t) by_user.recency.size() == by_user.nnz();
-    ku.reserve((size_t) by_user.nnz());
-    ki.reserve((size_t) by_user.nnz());
-    kr.reserve((size_t) by_user.nnz());
-    std::vector<std::pair<uint8_t, size_t>> order;  // (old rank, index in krec) of a row's kept entries
-    for (int32_t u = 0; u < by_user.rows(); ++u) {
-        order.clear();
-        for (uint64_t e = by_user.ptr[u]; e < by_user.ptr[u + 1]; ++e) {
-            const bool out = mask[e] != 0;
-            (out ? hu : ku).push_back(u);
-            (out ? hi : ki).push_back(by_user.idx[e]);
-            (out ? hr : kr).push_back(by_user.val[e]);
-            if (recent && !out) {
-                order.push_back({by_user.recency[e], krec.size()});
-                krec.push_back(0);
-            }
-        }
-        std::stable_sort(order.begin(), order.end(),
-                         [](const std::pair<uint8_t, size_t> & a, const std::pair<uint8_t, size_t> & b) {
-                             return a.first < b.first;
-                         });
-        for (size_t q = 0; q < order.size(); ++q)
-            krec[order[q].second] = (uint8_t) std::min<size_t>(q, (size_t) recency_cap);
-    }
-    keep = rating_matrix_from_coo(by_user.rows(), n_items, ku, ki, kr, recent ? &krec : nullptr);
-    held = rating_matrix_from_coo(by_user.rows(), n_items, hu, hi, hr).by_user;
 }
 
 // NDCG@10 of every grid weight for one user: candidates are the items not in `seen`
@@ -209,16 +174,23 @@ result<model> hybrid_fit(const fit_input & in, const train_params & p, const epo
     q.kind = model_kind::hybrid;
     std::vector<double> ndcg;
     if (q.blend < 0) {
-        // choose w on a validation part of the training data, then train on all of it
-        rating_matrix keep;
-        sparse_rows held;
+        // choose w on a validation part of the training data, then train on all of it. The part
+        // is taken out of the matrix in place when the caller allows (fit_input::reorder), else
+        // out of a copy; the kept entries' recency ranks are ranked again among the kept (the
+        // held-out ones, the user's newest under a time holdout, no longer come first)
         const bool given = in.validation && (int64_t) in.validation->size() == in.train.by_user.nnz();
-        const std::vector<uint8_t> mask =
-            given ? *in.validation : split_rows_holdout(in.train.by_user, nullptr, p.seed);
-        validation_split(in.train.by_user, in.train.n_items, mask, keep, held);
-        result<parts> vp = parts_fit(keep, in, p, nullptr, nullptr);
-        if (!vp) return R::fail("hybrid, validation fit: " + vp.error());
-        ndcg = blend_ndcg(*vp, keep, held, p.threads);
+        std::vector<uint8_t> drawn;
+        if (!given) drawn = split_rows_holdout(in.train.by_user, nullptr, p.seed);
+        const std::vector<uint8_t> & mask = given ? *in.validation : drawn;
+        rating_matrix copy;
+        rating_matrix & keep = in.reorder == &in.train ? *in.reorder : (copy = in.train);
+        rating_holdout held = rating_matrix_hold_out(keep, mask, 1, true, p.threads);
+        {
+            result<parts> vp = parts_fit(keep, in, p, nullptr, nullptr, false);
+            if (!vp) return R::fail("hybrid, validation fit: " + vp.error());
+            ndcg = blend_ndcg(*vp, keep, held.held, p.threads);
+        }
+        if (&keep == in.reorder) rating_matrix_restore(keep, held, mask, 1, p.threads);
         const std::vector<float> & grid = hybrid_blend_grid();
         size_t best = 0;
         for (size_t g = 1; g < grid.size(); ++g)
@@ -231,7 +203,7 @@ result<model> hybrid_fit(const fit_input & in, const train_params & p, const epo
             if (ndcg[g] >= ndcg[best] - blend_tie) pick = g;
         q.blend = grid[pick];
     }
-    result<parts> fp = parts_fit(in.train, in, p, in.test, on_epoch);
+    result<parts> fp = parts_fit(in.train, in, p, in.test, on_epoch, !in.no_seen);
     if (!fp) return R::fail(fp.error());
     model m = std::move(fp->rate);
     m.params = q;

@@ -405,6 +405,17 @@ result<mfm_reader> mfm_open(const uint8_t * data, size_t size, bool verify_crc) 
 
 bool mfm_writer::add(const std::string & name, mfm_type type, const void * data, uint64_t rows, uint64_t cols,
                      uint64_t depth) {
+    const uint64_t shape[3] = {rows, cols, depth};
+    return add_section(name, type, data, shape, true);
+}
+
+bool mfm_writer::add_view(const std::string & name, mfm_type type, const void * data, uint64_t rows, uint64_t cols) {
+    const uint64_t shape[3] = {rows, cols, 1};
+    return add_section(name, type, data, shape, false);
+}
+
+bool mfm_writer::add_section(const std::string & name, mfm_type type, const void * data, const uint64_t shape[3],
+                             bool copy) {
     if (!error_.empty()) return false;
     if (!name_ok(name)) {
         error_ = "section \"" + name + "\": invalid name (1 to 31 characters of [A-Za-z0-9_.-])";
@@ -417,7 +428,6 @@ bool mfm_writer::add(const std::string & name, mfm_type type, const void * data,
         }
     }
     const size_t elem = mfm_type_size(type);
-    const uint64_t shape[3] = {rows, cols, depth};
     uint64_t n = 0;
     if (elem == 0 || !shape_bytes(shape, elem, n) || n > (uint64_t) SIZE_MAX / 2 || (n > 0 && !data)) {
         error_ = "section " + name + ": bad type, shape or data";
@@ -429,9 +439,62 @@ bool mfm_writer::add(const std::string & name, mfm_type type, const void * data,
     for (int d = 0; d < 3; ++d) p.meta.shape[d] = shape[d];
     p.meta.size = n;
     const uint8_t * b = static_cast<const uint8_t *>(data);
-    if (n > 0) p.payload.assign(b, b + n);
+    if (n > 0 && copy) p.payload.assign(b, b + n);
+    if (n > 0 && !copy) p.view = b;
     sections_.push_back(std::move(p));
     return true;
+}
+
+uint64_t mfm_writer::layout() {
+    const uint64_t table_end = mfm_header_size + sections_.size() * mfm_entry_size;
+    uint64_t cursor = align_up(table_end);
+    for (auto & p : sections_) {
+        p.meta.offset = cursor;
+        cursor = align_up(cursor + p.meta.size);
+    }
+    return cursor;
+}
+
+bool mfm_writer::finish_to(const std::function<bool(const uint8_t *, size_t)> & sink) {
+    if (!error_.empty()) {
+        sections_.clear();
+        return false;
+    }
+    const uint64_t size = layout();
+    // the header and the table, zero-padded to the first section
+    const uint64_t table_end = mfm_header_size + sections_.size() * mfm_entry_size;
+    std::vector<uint8_t> head((size_t) align_up(table_end), 0);
+    uint8_t * h = head.data();
+    std::memcpy(h, mfm_magic, 8);
+    put_u32(h + 8, mfm_version);
+    put_u32(h + 12, mfm_endian_check);
+    put_u64(h + 16, size);
+    put_u32(h + 24, (uint32_t) sections_.size());
+    put_u64(h + 32, mfm_header_size);
+    for (size_t i = 0; i < sections_.size(); ++i) {
+        const pending & p = sections_[i];
+        uint8_t * e = h + mfm_header_size + i * mfm_entry_size;
+        std::memcpy(e, p.meta.name.data(), p.meta.name.size());
+        put_u32(e + 32, (uint32_t) p.meta.type);
+        for (int d = 0; d < 3; ++d) put_u64(e + 40 + 8 * d, p.meta.shape[d]);
+        put_u64(e + 64, p.meta.offset);
+        put_u64(e + 72, p.meta.size);
+        put_u32(e + 80, crc32_compute(p.data(), (size_t) p.meta.size));
+    }
+    put_u32(h + 56, crc32_compute(h + mfm_header_size, (size_t) (table_end - mfm_header_size)));
+    put_u32(h + 60, crc32_compute(h, 60));
+    bool ok = sink(head.data(), head.size());
+    static const uint8_t zeros[mfm_align] = {};
+    for (pending & p : sections_) {
+        if (!ok) break;
+        if (p.meta.size > 0) ok = sink(p.data(), (size_t) p.meta.size);
+        const uint64_t pad = align_up(p.meta.offset + p.meta.size) - (p.meta.offset + p.meta.size);
+        if (ok && pad > 0) ok = sink(zeros, (size_t) pad);
+        std::vector<uint8_t>().swap(p.payload);  // release as we go
+    }
+    sections_.clear();
+    if (!ok) error_ = "the output refused the bytes";
+    return ok;
 }
 
 std::vector<uint8_t> mfm_writer::finish() {
@@ -440,35 +503,11 @@ std::vector<uint8_t> mfm_writer::finish() {
         sections_.clear();
         return out;
     }
-    const uint64_t table_end = mfm_header_size + sections_.size() * mfm_entry_size;
-    uint64_t cursor = align_up(table_end);
-    for (auto & p : sections_) {
-        p.meta.offset = cursor;
-        cursor = align_up(cursor + p.meta.size);
-    }
-    out.assign((size_t) cursor, 0);
-    uint8_t * h = out.data();
-    std::memcpy(h, mfm_magic, 8);
-    put_u32(h + 8, mfm_version);
-    put_u32(h + 12, mfm_endian_check);
-    put_u64(h + 16, cursor);
-    put_u32(h + 24, (uint32_t) sections_.size());
-    put_u64(h + 32, mfm_header_size);
-    for (size_t i = 0; i < sections_.size(); ++i) {
-        pending & p = sections_[i];
-        uint8_t * e = h + mfm_header_size + i * mfm_entry_size;
-        std::memcpy(e, p.meta.name.data(), p.meta.name.size());
-        put_u32(e + 32, (uint32_t) p.meta.type);
-        for (int d = 0; d < 3; ++d) put_u64(e + 40 + 8 * d, p.meta.shape[d]);
-        put_u64(e + 64, p.meta.offset);
-        put_u64(e + 72, p.meta.size);
-        put_u32(e + 80, crc32_compute(p.payload.data(), p.payload.size()));
-        if (!p.payload.empty()) std::memcpy(h + p.meta.offset, p.payload.data(), p.payload.size());
-        std::vector<uint8_t>().swap(p.payload);  // release as we go
-    }
-    put_u32(h + 56, crc32_compute(h + mfm_header_size, (size_t) (table_end - mfm_header_size)));
-    put_u32(h + 60, crc32_compute(h, 60));
-    sections_.clear();
+    out.reserve((size_t) layout());
+    finish_to([&](const uint8_t * p, size_t n) {
+        out.insert(out.end(), p, p + n);
+        return true;
+    });
     return out;
 }
 

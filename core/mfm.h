@@ -36,6 +36,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -156,6 +157,10 @@ class mfm_writer {
 public:
     bool add(const std::string & name, mfm_type type, const void * data, uint64_t rows, uint64_t cols = 1,
              uint64_t depth = 1);
+    // Like add, but keeps a pointer rather than a copy: `data` must stay valid and unchanged until
+    // finish. For the large arrays of a model being written (a 32M-rating model's training rows and
+    // factors: hundreds of MB that need not exist twice).
+    bool add_view(const std::string & name, mfm_type type, const void * data, uint64_t rows, uint64_t cols = 1);
 
     bool add_u8(const std::string & name, const uint8_t * p, uint64_t rows, uint64_t cols = 1) {
         return add(name, mfm_type::u8, p, rows, cols);
@@ -195,13 +200,21 @@ public:
 
     // the file's bytes (empty after a failed add); the writer is left empty
     std::vector<uint8_t> finish();
+    // The same bytes passed to `sink` in order (header and table, then each section and its
+    // padding) instead of built in memory: a file of any size costs no buffer of its size. False
+    // after a failed add (error() says why) or when sink returns false; the writer is left empty.
+    bool finish_to(const std::function<bool(const uint8_t *, size_t)> & sink);
     const std::string & error() const { return error_; }
 
 private:
     struct pending {
         mfm_section meta;
         std::vector<uint8_t> payload;
+        const uint8_t * view = nullptr;  // add_view: the caller's bytes instead of payload
+        const uint8_t * data() const { return view ? view : payload.data(); }
     };
+    bool add_section(const std::string & name, mfm_type type, const void * data, const uint64_t shape[3], bool copy);
+    uint64_t layout();  // sets each section's offset; the file's size
     std::vector<pending> sections_;
     std::string error_;
 };

@@ -83,11 +83,12 @@ void model_meta_write(mfm_writer & w, const model & m, bool bundle, bool per_ite
     for (const model_array & a : m.extra) {
         if (a.per_item && !per_item_arrays) continue;
         if (bundle && !a.per_item && !a.web) continue;  // a bundle holds no per-user state
-        w.add_f32((a.per_item ? "xi."
-                   : a.web    ? "xw."
-                              : "x.") +
-                      a.name,
-                  a.data.data(), (uint64_t) a.data.rows(), (uint64_t) a.data.cols());
+        // a view: the model outlives the writer in both callers (no second copy of its arrays)
+        w.add_view((a.per_item ? "xi."
+                    : a.web    ? "xw."
+                               : "x.") +
+                       a.name,
+                   mfm_type::f32, a.data.data(), (uint64_t) a.data.rows(), (uint64_t) a.data.cols());
     }
 }
 
@@ -172,19 +173,21 @@ status model_meta_read(const mfm_reader & r, model & m) {
     return {};
 }
 
-std::vector<uint8_t> model_file_write(const model & m) {
-    mfm_writer w;
+namespace {
+
+// the model's sections; the large arrays as views of m (alive until the writer finishes)
+void model_sections(mfm_writer & w, const model & m) {
     w.add_text("kind", model_file_kind);
     w.add_i32("k", &m.k, 1);
     w.add_f32("mu", &m.mu, 1);
     model_meta_write(w, m, false);
     w.add_i32("user_ids", m.user_ids.data(), m.user_ids.size());
     w.add_i32("user_counts", m.user_counts.data(), m.user_counts.size());
-    w.add_f32("user_factors", m.users.data(), m.users.rows(), m.users.cols());
+    w.add_view("user_factors", mfm_type::f32, m.users.data(), (uint64_t) m.users.rows(), (uint64_t) m.users.cols());
     const catalog & c = m.items_info;
     w.add_i32("item_ids", c.movie_id.data(), c.movie_id.size());
     w.add_i32("item_counts", m.item_counts.data(), m.item_counts.size());
-    w.add_f32("item_factors", m.items.data(), m.items.rows(), m.items.cols());
+    w.add_view("item_factors", mfm_type::f32, m.items.data(), (uint64_t) m.items.rows(), (uint64_t) m.items.cols());
     w.add_i16("item_years", c.year.data(), c.year.size());
     w.add_u32("item_genres", c.genres.data(), c.genres.size());
     mfm_strings_add(w, "item_titles", "item_title_offsets", c.title, mfm_type::u64);
@@ -192,11 +195,25 @@ std::vector<uint8_t> model_file_write(const model & m) {
     w.add_f32("genre_factors", m.genres.data(), m.genres.rows(), m.genres.cols());
     // each user's training ratings (CSR): seen movies are excluded from recommendations
     if (m.seen.rows() > 0) {
-        w.add_u64("seen_ptr", m.seen.ptr.data(), m.seen.ptr.size());
-        w.add_i32("seen_items", m.seen.idx.data(), m.seen.idx.size());
-        w.add_f32("seen_ratings", m.seen.val.data(), m.seen.val.size());
+        w.add_view("seen_ptr", mfm_type::u64, m.seen.ptr.data(), m.seen.ptr.size());
+        w.add_view("seen_items", mfm_type::i32, m.seen.idx.data(), m.seen.idx.size());
+        w.add_view("seen_ratings", mfm_type::f32, m.seen.val.data(), m.seen.val.size());
     }
+}
+
+}  // namespace
+
+std::vector<uint8_t> model_file_write(const model & m) {
+    mfm_writer w;
+    model_sections(w, m);
     return w.finish();
+}
+
+status model_file_write_to(const model & m, const std::function<bool(const uint8_t *, size_t)> & sink) {
+    mfm_writer w;
+    model_sections(w, m);
+    if (!w.finish_to(sink)) return status::fail(w.error());
+    return {};
 }
 
 result<model> model_file_read(const uint8_t * data, size_t size) {

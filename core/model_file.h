@@ -40,6 +40,9 @@ constexpr const char * web_bundle_kind = "web_bundle";
 // The model as .mfm bytes (write them with file_write_atomic). Never fails: an inconsistent
 // model (see model_file_check) gives a file that model_file_read rejects.
 std::vector<uint8_t> model_file_write(const model & m);
+// The same bytes passed to `sink` in order, with no buffer of the file's size (a 32M-rating model
+// file is ~400 MB); fails when sink returns false.
+[[nodiscard]] status model_file_write_to(const model & m, const std::function<bool(const uint8_t *, size_t)> & sink);
 
 // Validates the container and every section, then decodes; the error names the wrong section.
 result<model> model_file_read(const uint8_t * data, size_t size);

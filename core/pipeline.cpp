@@ -63,19 +63,6 @@ result<split_result> pipeline_split(const dataset & d, const std::string & spec_
 
 // ---- fit
 
-std::vector<uint8_t> pipeline_validation_mask(const dataset & d, const std::vector<int64_t> & train_positions,
-                                              const rating_matrix & train, uint64_t seed) {
-    const sparse_rows & rows = train.by_user;
-    const bool has_time = d.time.size() == d.rating.size() && (int64_t) train_positions.size() == rows.nnz();
-    if (!has_time) return split_rows_holdout(rows, nullptr, seed);
-    // each row keeps the order of train_positions (ratings.h): entry e of row u is the e-th
-    // training position of user u
-    std::vector<int64_t> time((size_t) rows.nnz());
-    std::vector<uint64_t> cursor(rows.ptr.begin(), rows.ptr.end() - 1);
-    for (int64_t p : train_positions) time[cursor[(size_t) d.user[p]]++] = d.time[p];
-    return split_rows_holdout(rows, time.data(), seed);
-}
-
 status model_check_finite(const model & m) {
     if (!std::isfinite(m.mu)) return status::fail("the global mean is not finite");
     const struct {
@@ -100,38 +87,42 @@ status model_check_finite(const model & m) {
 
 namespace {
 
-// Early stopping: every 20th training rating (by a hash of the seed and its position) is held
-// out, the explicit model is trained on the rest until `early_stopping` epochs pass without a lower
-// validation RMSE, and the epoch count with the lowest is kept in p.stop_epoch; the caller then
-// retrains on the whole training part for that many epochs (as Spark's CrossValidator refits on
-// all the data), so no rating is lost to the validation part. The held-out matrix is freed before
-// the final one is built: the peak memory stays that of one training matrix.
+// A byte per rating during a fit (over the dataset's positions, then over the training matrix's
+// entries, moved along with them): the part of the data it belongs to.
+enum fit_mark : uint8_t {
+    mark_test = 1,      // the split's held-out part
+    mark_unused = 2,    // neither: outside a --validate part
+    mark_stop = 4,      // held out to choose the epoch count (early stopping)
+    mark_validate = 8,  // the part a kind_validates kind tunes on
+};
+
 // ALS-WR's λ and λ_b for reg_auto: chosen on the 32M-shaped synthetic data's validation part
 // (docs/TUNING.md)
 constexpr float reg_by_count_default = 0.1f;
 constexpr float reg_bias_by_count_default = 0.05f;
 
-void pipeline_stop_epoch(const dataset & d, const std::vector<int64_t> & train_positions, train_params & p,
-                         fit_result & out) {
-    constexpr uint64_t every = 20;
-    std::vector<int64_t> keep, held;
-    keep.reserve(train_positions.size());
-    held.reserve(train_positions.size() / every + 16);
-    const uint64_t salt = rng_hash(p.seed, 0x65617279ull);  // "eary": not the split's stream
-    for (int64_t q : train_positions) (rng_hash(salt, (uint64_t) q) % every == 0 ? held : keep).push_back(q);
-    if (held.size() < 100 || keep.empty()) return;  // too few to choose on: train the full count
+// Early stopping: every 20th training rating (mark_stop: by a hash of the seed and its position in
+// the dataset) is taken out of the training matrix in place, the explicit model is trained on the
+// rest until `early_stopping` epochs pass without a lower validation RMSE, and the epoch count
+// with the lowest is kept in p.stop_epoch; the matrix is then restored and the caller trains on the
+// whole training part for that many epochs (as Spark's CrossValidator refits on all the data), so
+// no rating is lost to the validation part and the memory stays that of one matrix.
+void pipeline_stop_epoch(rating_matrix & train, const std::vector<uint8_t> & marks, const catalog & items,
+                         const std::vector<int32_t> & user_ids, train_params & p, fit_result & out) {
+    int64_t n_held = 0;
+    for (uint8_t b : marks) n_held += (b & mark_stop) != 0;
+    if (n_held < 100 || n_held == train.nnz()) return;  // too few to choose on: train the full count
+    rating_holdout h = rating_matrix_hold_out(train, marks, mark_stop, false, p.threads);
     test_set val;
-    val.user.reserve(held.size());
-    val.item.reserve(held.size());
-    val.rating.reserve(held.size());
-    for (int64_t q : held) {
-        val.user.push_back(d.user[q]);
-        val.item.push_back(d.item[q]);
-        val.rating.push_back(d.rating[q]);
-    }
-    std::vector<int64_t>().swap(held);
-    rating_matrix part = rating_matrix_build(d, keep, false, p.threads);
-    std::vector<int64_t>().swap(keep);
+    val.user.reserve((size_t) n_held);
+    val.item.reserve((size_t) n_held);
+    val.rating.reserve((size_t) n_held);
+    for (int32_t u = 0; u < h.held.rows(); ++u)
+        for (uint64_t e = h.held.ptr[u]; e < h.held.ptr[(size_t) u + 1]; ++e) {
+            val.user.push_back(u);
+            val.item.push_back(h.held.idx[e]);
+            val.rating.push_back(h.held.val[e]);
+        }
     // the candidates: the parameters as given, and with reg_auto also ALS-WR's count-scaled λ
     // (λ n_u, λ n_i), which the table's unscaled λ loses to once movies have hundreds of ratings
     // (docs/TUNING.md: ml-latest-small prefers unscaled, the 1M- and 32M-shaped data count-scaled)
@@ -148,8 +139,8 @@ void pipeline_stop_epoch(const dataset & d, const std::vector<int64_t> & train_p
         train_params q = c;
         q.kind = c.kind == model_kind::bias ? model_kind::bias : model_kind::als;  // hybrid: its rating part
         std::vector<double> curve;
-        (void) model_train(part, d.items, d.users.ids, q, &val,
-                           [&](const epoch_report & r) { curve.push_back(r.test_rmse); });
+        (void) model_train(
+            train, items, user_ids, q, &val, [&](const epoch_report & r) { curve.push_back(r.test_rmse); }, false);
         if (curve.empty()) continue;
         const size_t best = (size_t) (std::min_element(curve.begin(), curve.end()) - curve.begin());
         if (!(curve[best] < best_rmse)) continue;
@@ -161,10 +152,12 @@ void pipeline_stop_epoch(const dataset & d, const std::vector<int64_t> & train_p
         p = c;
         p.stop_epoch = stop;
     }
+    rating_matrix_restore(train, h, marks, mark_stop, p.threads);
 }
 
-// pipeline_fit; with `release` (== &d), the dataset's ratings and the split's positions are
-// freed as soon as the matrix, the held-out set and the validation mask are built
+// pipeline_fit; with `release` (== &d), the dataset's ratings are compacted and freed as soon as
+// what the fit needs of them is built: the peak holds the dataset or the matrix, hardly both, and
+// never a list of positions (8 bytes a rating).
 result<fit_result> fit_run(const dataset & d, dataset * release, const fit_options & o,
                            const epoch_callback & progress) {
     using R = result<fit_result>;
@@ -174,62 +167,99 @@ result<fit_result> fit_run(const dataset & d, dataset * release, const fit_optio
     if (!ps) return R::fail(ps.error);
     const kind_ops * kind = kind_get(p.kind);  // params_check found it
     if (d.size() == 0) return R::fail("no ratings");
-
-    result<split_result> sp = pipeline_split(d, o.split, o.seed, o.validate);
-    if (!sp) return R::fail(sp.error());
     fit_result out;
-    out.split = std::move(*sp);
-    if (out.split.train.empty()) return R::fail("split " + o.split + " leaves no training ratings");
 
-    if (p.early_stopping > 0 && kind_uses(*kind, "early_stopping")) {
+    // marks over the dataset's positions: the split, as a byte per rating
+    std::vector<uint8_t> marks;
+    if (release && o.validate.empty()) {
+        result<split_spec> spec = split_parse(o.split);
+        if (!spec) return R::fail(spec.error());
+        result<std::vector<uint8_t>> held = split_mask(d, *spec, o.seed);
+        if (!held) return R::fail(held.error());
+        marks = std::move(*held);  // 1 = mark_test
+    } else {
+        result<split_result> sp = pipeline_split(d, o.split, o.seed, o.validate);
+        if (!sp) return R::fail(sp.error());
+        out.split = std::move(*sp);
+        marks.assign((size_t) d.size(), mark_unused);
+        for (int64_t q : out.split.train) marks[(size_t) q] = 0;
+        for (int64_t q : out.split.test) marks[(size_t) q] = mark_test;
+        if (release) out.split = split_result();
+    }
+    test_set test;  // the dataset's rows are the model's rows
+    int64_t n_train = 0, n_test = 0;
+    for (uint8_t b : marks) {
+        n_train += b == 0;
+        n_test += b == mark_test;
+    }
+    test.user.reserve((size_t) n_test);
+    test.item.reserve((size_t) n_test);
+    test.rating.reserve((size_t) n_test);
+    for (int64_t q = 0; q < d.size(); ++q) {
+        if (marks[(size_t) q] != mark_test) continue;
+        test.user.push_back(d.user[(size_t) q]);
+        test.item.push_back(d.item[(size_t) q]);
+        test.rating.push_back(d.rating[(size_t) q]);
+    }
+    if (n_train == 0) return R::fail("split " + o.split + " leaves no training ratings");
+
+    const bool stops = p.early_stopping > 0 && kind_uses(*kind, "early_stopping");
+    if (stops) {
+        const uint64_t salt = rng_hash(p.seed, 0x65617279ull);  // "eary": not the split's stream
+        for (int64_t q = 0; q < d.size(); ++q)
+            if (marks[(size_t) q] == 0 && rng_hash(salt, (uint64_t) q) % 20 == 0) marks[(size_t) q] = mark_stop;
+    }
+    const uint8_t drop = mark_test | mark_unused;
+    rating_selection sel{marks.data(), drop};
+    if (release) {
+        // the training ratings move to the front of the dataset, their marks along
+        dataset_keep_marked(*release, marks, drop);
+        sel = rating_selection{};
+    }
+
+    const bool validates = (kind->caps & kind_validates) != 0;
+    const bool timed = d.time.size() == d.rating.size();
+    // recency needs the times: without them every interaction weighs alike, and the model says so
+    // (a fold-in then weighs a visitor's ratings alike too)
+    if (kind_uses(*kind, "recency") && !timed) p.recency = 0.0f;
+    const bool recent = kind_uses(*kind, "recency") && p.recency > 0.0f;
+    auto t_matrix = std::chrono::steady_clock::now();
+    std::vector<uint8_t> rank;
+    if (recent) rank = recency_ranks(d, sel, p.threads);
+    // the part a validating kind tunes on: each user's latest 20% (users with at least 5), as a
+    // user-time split would hold out; without times a random 20% per user (below)
+    if (validates && timed) mark_latest_fifth(d, sel, marks, mark_validate);
+    if (release) release->release_time();
+    // marks now follow the matrix: one byte per training entry, aligned with train.by_user
+    rating_matrix train = rating_matrix_build_selected(d, sel, p.threads, recent ? &rank : nullptr, &marks, release);
+    std::vector<uint8_t>().swap(rank);
+    out.matrix_seconds = seconds_since(t_matrix);
+    out.n_train = train.nnz();
+    out.n_test = test.size();
+
+    if (stops) {
         auto t_stop = std::chrono::steady_clock::now();
-        pipeline_stop_epoch(d, out.split.train, p, out);
+        pipeline_stop_epoch(train, marks, d.items, d.users.ids, p, out);
         out.train_seconds += seconds_since(t_stop);
         p.early_stopping = 0;  // the final fit runs best_epoch epochs (stop_epoch)
     }
 
-    test_set test;  // the dataset's rows are the model's rows
-    test.user.reserve(out.split.test.size());
-    test.item.reserve(out.split.test.size());
-    test.rating.reserve(out.split.test.size());
-    for (int64_t q : out.split.test) {
-        test.user.push_back(d.user[q]);
-        test.item.push_back(d.item[q]);
-        test.rating.push_back(d.rating[q]);
-    }
-    const bool validates = (kind->caps & kind_validates) != 0;
-    // recency needs the times: without them every interaction weighs alike, and the model says so
-    // (a fold-in then weighs a visitor's ratings alike too)
-    if (kind_uses(*kind, "recency") && d.time.size() != d.rating.size()) p.recency = 0.0f;
-    const bool recent = kind_uses(*kind, "recency") && p.recency > 0.0f;
-    auto t_matrix = std::chrono::steady_clock::now();
-    rating_matrix train;
-    if (release && !validates) {
-        // the training ratings moved to the front of the dataset and their positions freed
-        // before the matrix is built: the build's peak holds neither the positions (8 bytes a
-        // rating) nor a second copy; the matrix is the same (same ratings, same order)
-        dataset_keep(*release, out.split.train);
-        out.split = split_result();
-        train = rating_matrix_build(d, {}, true, p.threads);
-        if (recent) rating_matrix_set_recency(train, d, {}, true, p.threads);
-    } else {
-        train = rating_matrix_build(d, out.split.train, false, p.threads);
-        if (recent) rating_matrix_set_recency(train, d, out.split.train, false, p.threads);
-    }
-    out.matrix_seconds = seconds_since(t_matrix);
-    out.n_train = train.nnz();
-
-    out.n_test = test.size();
     const bool rates = (kind->caps & kind_rates) != 0;
     std::vector<uint8_t> validation;
-    if (validates) validation = pipeline_validation_mask(d, out.split.train, train, p.seed);
+    if (validates) {
+        if (timed) {
+            validation.swap(marks);
+            for (uint8_t & b : validation) b = (b & mark_validate) != 0;
+        } else {
+            validation = split_rows_holdout(train.by_user, nullptr, p.seed);
+        }
+    }
+    std::vector<uint8_t>().swap(marks);
     fit_input in{train, d.items, d.users.ids, rates && test.size() > 0 ? &test : nullptr};
     if (validates) in.validation = &validation;
     if (!d.demographics.empty()) in.demographics = &d.demographics;
-    if (release) {
-        release->release_ratings();
-        out.split = split_result();
-    }
+    in.reorder = &train;  // a kind may take its validation part out in place
+    in.no_seen = true;    // the model gets the training rows below, moved rather than copied
 
     if (o.baselines && test.size() > 0) {
         const model_kind base[2] = {model_kind::mean, model_kind::bias};
@@ -241,7 +271,8 @@ result<fit_result> fit_run(const dataset & d, dataset * release, const fit_optio
             bp.threads = p.threads;
             bp.seed = p.seed;
             const kind_ops * bk = kind_get(base[b]);
-            const fit_input bin{train, d.items, d.users.ids, nullptr};
+            fit_input bin{train, d.items, d.users.ids, nullptr};
+            bin.no_seen = true;
             result<model> bm = bk->fit(bin, bp, nullptr);
             if (!bm) return R::fail(std::string(names[b]) + ": " + bm.error());
             out.baselines.emplace_back(names[b], model_accuracy(*bm, test, p.threads));
@@ -255,6 +286,10 @@ result<fit_result> fit_run(const dataset & d, dataset * release, const fit_optio
     });
     out.train_seconds += seconds_since(t_train);
     if (!m) return R::fail(m.error());
+    validation = std::vector<uint8_t>();
+    train.by_item = sparse_rows();
+    m->seen = std::move(train.by_user);
+    decltype(m->seen.recency)().swap(m->seen.recency);  // training only
     status fin = model_check_finite(*m);
     if (!fin)
         return R::fail("training diverged (" + fin.error +

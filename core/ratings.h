@@ -133,12 +133,41 @@ struct rating_matrix {
 
 constexpr int32_t recency_cap = 255;
 
+// A selection of a dataset's ratings without a list of positions (8 bytes a rating): those whose
+// byte in `marks` (one per rating, may be null = all) has none of the `drop` bits set.
+struct rating_selection {
+    const uint8_t * marks = nullptr;
+    uint8_t drop = 0;
+
+    bool has(int64_t q) const { return !marks || (marks[q] & drop) == 0; }
+};
+
 // Keeps the ratings of d at `positions` (increasing), in that order, at the front of its arrays
 // (in place; d.size() becomes positions.size()).
 void dataset_keep(dataset & d, const std::vector<int64_t> & positions);
+// The same for the ratings whose marks have none of the `drop` bits; marks is compacted alongside.
+void dataset_keep_marked(dataset & d, std::vector<uint8_t> & marks, uint8_t drop);
 
-// Builds the dual matrix from the ratings of `d` at positions `sel` (all ratings when sel is
-// empty and use_all is true). Counting sort: O(n), rows keep input order.
+// Per rating of d (one byte per position; 0 for ratings outside `sel`): its rank among its user's
+// selected ratings by time, newest first (equal times share a rank: the count of strictly newer),
+// capped at recency_cap. Empty when d has no times. Parallel over users.
+std::vector<uint8_t> recency_ranks(const dataset & d, rating_selection sel, int threads = 0);
+
+// Sets `bit` in marks[q] for the latest floor(n_u / 5) selected ratings of each user with n_u >= 5
+// selected (ties in time: the earlier position first), as user-time:0.2 would hold out. Needs times.
+void mark_latest_fifth(const dataset & d, rating_selection sel, std::vector<uint8_t> & marks, uint8_t bit);
+
+// The dual matrix of the selected ratings of d: CSR by a counting sort (each row keeps the input
+// order), CSC its transpose (rows_transpose). `rank` (may be null; a byte per position, as
+// recency_ranks gives) becomes sparse_rows::recency of both sides; with `carry`, carry[q] of each
+// selected rating is moved into by_user's order (carry then holds nnz bytes aligned with by_user).
+// With `release` (== &d), d's ratings are freed once the CSR is built, before the CSC.
+rating_matrix rating_matrix_build_selected(const dataset & d, rating_selection sel, int threads,
+                                           const std::vector<uint8_t> * rank = nullptr,
+                                           std::vector<uint8_t> * carry = nullptr, dataset * release = nullptr);
+
+// The same for the ratings of d at positions `sel` (increasing; all ratings when sel is empty and
+// use_all is true).
 rating_matrix rating_matrix_build(const dataset & d, const std::vector<int64_t> & sel, bool use_all, int threads = 0);
 
 // The same from raw coordinates (used by tests and the in-browser trainer); `recency` (may be
@@ -148,9 +177,34 @@ rating_matrix rating_matrix_from_coo(int32_t n_users, int32_t n_items, const std
                                      const std::vector<uint8_t> * recency = nullptr);
 
 // Fills m.by_user.recency and m.by_item.recency for the matrix rating_matrix_build(d, sel,
-// use_all) made: each rating ranked among its user's selected ratings by time, newest first (equal
-// times: the later position first). No-op when d has no times. O(n log n_u) per user, in parallel.
+// use_all) made (recency_ranks of those ratings). No-op when d has no times.
 void rating_matrix_set_recency(rating_matrix & m, const dataset & d, const std::vector<int64_t> & sel, bool use_all,
                                int threads = 0);
+
+// dst = the transpose of src (n_cols columns): dst row c holds src's entries of column c ordered by
+// their src row, then by their place in it; recency travels along. dst's arrays are reused (no
+// reallocation when their capacity suffices). Parallel over pieces of src's rows, the result the
+// same for any thread count.
+void rows_transpose(const sparse_rows & src, int32_t n_cols, sparse_rows & dst, int threads = 0);
+
+// A validation part taken out of a training matrix in place (rather than copying the rest): the
+// memory of one matrix, not two.
+struct rating_holdout {
+    sparse_rows held;                     // the held-out entries by user row, in row order
+    uninit_vector<uint8_t> kept_recency;  // with rerank: the kept entries' ranks before it
+    double mean = 0.0;                    // m.mean before
+    bool reranked = false;
+};
+
+// Takes the entries e of m.by_user with (mask[e] & bit) out of m: both sides then hold only the
+// kept entries (by_item the transpose of the kept by_user) and m.mean is their mean. With rerank
+// (and recency present), each user's kept entries are ranked again 0, 1, 2, ... in the order of
+// their old ranks (the held-out ones, the newest under a time holdout, no longer count).
+// mask is aligned with m.by_user as it is before the call.
+[[nodiscard]] rating_holdout rating_matrix_hold_out(rating_matrix & m, const std::vector<uint8_t> & mask, uint8_t bit,
+                                                    bool rerank, int threads = 0);
+// Undoes rating_matrix_hold_out (same mask and bit): m is again bit for bit what it was.
+void rating_matrix_restore(rating_matrix & m, rating_holdout & h, const std::vector<uint8_t> & mask, uint8_t bit,
+                           int threads = 0);
 
 }  // namespace mf

@@ -27,6 +27,21 @@ int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
     return era * 146097 + doe - 719468;
 }
 
+// exactly round(F n) of the n = held.size() positions set to 1: a seeded partial Fisher-Yates
+template <class Pos>
+void split_random_draw(std::vector<uint8_t> & held, double fraction, uint64_t seed) {
+    const int64_t n = (int64_t) held.size();
+    const int64_t n_test = (int64_t) std::llround(fraction * (double) n);
+    std::vector<Pos> perm((size_t) n);
+    for (int64_t k = 0; k < n; ++k) perm[(size_t) k] = (Pos) k;
+    rng r(seed);
+    for (int64_t k = 0; k < n_test; ++k) {
+        const int64_t j = k + (int64_t) r.below((uint64_t) (n - k));
+        std::swap(perm[(size_t) k], perm[(size_t) j]);
+        held[(size_t) perm[(size_t) k]] = 1;
+    }
+}
+
 }  // namespace
 
 result<split_spec> split_parse(const std::string & text) {
@@ -71,26 +86,22 @@ bool split_needs_time(const split_spec & spec) {
     return spec.kind == split_spec::user_time || spec.kind == split_spec::last || spec.kind == split_spec::time;
 }
 
-result<split_result> split_apply(const dataset & d, const split_spec & spec, uint64_t seed) {
-    split_result out;
+result<std::vector<uint8_t>> split_mask(const dataset & d, const split_spec & spec, uint64_t seed) {
     const int64_t n = d.size();
     if (split_needs_time(spec) && (int64_t) d.time.size() != n)
-        return result<split_result>::fail("split " + spec.text + ": the ratings were loaded without timestamps");
+        return result<std::vector<uint8_t>>::fail("split " + spec.text +
+                                                  ": the ratings were loaded without timestamps");
     std::vector<uint8_t> held((size_t) n, 0);
     switch (spec.kind) {
         case split_spec::none:
             break;
         case split_spec::random: {
             // exactly round(F n) held out: a seeded partial Fisher-Yates over positions
-            int64_t n_test = (int64_t) std::llround(spec.fraction * (double) n);
-            std::vector<int64_t> perm((size_t) n);
-            for (int64_t k = 0; k < n; ++k) perm[k] = k;
-            rng r(seed);
-            for (int64_t k = 0; k < n_test; ++k) {
-                int64_t j = k + (int64_t) r.below((uint64_t) (n - k));
-                std::swap(perm[k], perm[j]);
-                held[perm[k]] = 1;
-            }
+            // (positions as 32 bits when they fit: half the memory, the same draws)
+            if (n <= (int64_t) UINT32_MAX)
+                split_random_draw<uint32_t>(held, spec.fraction, seed);
+            else
+                split_random_draw<int64_t>(held, spec.fraction, seed);
             break;
         }
         case split_spec::user_time:
@@ -120,7 +131,14 @@ result<split_result> split_apply(const dataset & d, const split_spec & spec, uin
             for (int64_t k = 0; k < n; ++k) held[k] = d.time[k] >= spec.cut;
             break;
     }
-    for (int64_t k = 0; k < n; ++k) (held[k] ? out.test : out.train).push_back(k);
+    return held;
+}
+
+result<split_result> split_apply(const dataset & d, const split_spec & spec, uint64_t seed) {
+    result<std::vector<uint8_t>> held = split_mask(d, spec, seed);
+    if (!held) return result<split_result>::fail(held.error());
+    split_result out;
+    for (int64_t k = 0; k < d.size(); ++k) ((*held)[(size_t) k] ? out.test : out.train).push_back(k);
     return out;
 }
 

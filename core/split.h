@@ -35,6 +35,9 @@ struct split_result {
 // Whether the split reads timestamps (user-time, last, time).
 bool split_needs_time(const split_spec & spec);
 
+// Per rating of d: 1 held out (test), 0 training. Time-based kinds need d.time (fails without it).
+[[nodiscard]] result<std::vector<uint8_t>> split_mask(const dataset & d, const split_spec & spec, uint64_t seed);
+
 // Time-based kinds need d.time (one per rating; fails without it); the others never read it.
 [[nodiscard]] result<split_result> split_apply(const dataset & d, const split_spec & spec, uint64_t seed);
 

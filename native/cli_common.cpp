@@ -146,8 +146,14 @@ model model_load_path(const std::string & path) {
 }
 
 void model_save_path(const model & m, const std::string & path) {
-    std::vector<uint8_t> bytes = model_file_write(m);
-    file_write_atomic(path, bytes.data(), bytes.size());
+    // streamed: the file (400 MB for a 32M-rating model) is never a second copy in memory
+    file_write_atomic_stream(path, [&](const file_writer & write) {
+        status s = model_file_write_to(m, [&](const uint8_t * p, size_t n) {
+            write(p, n);
+            return true;
+        });
+        if (!s) throw cli_error(path + ": " + s.error);
+    });
 }
 
 int32_t item_row_or_throw(const model & m, int32_t movie_id) {

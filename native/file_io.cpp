@@ -105,6 +105,10 @@ std::vector<uint8_t> file_read_all(const std::string & path, uint64_t max_bytes)
 }
 
 void file_write_atomic(const std::string & path, const void * data, size_t n) {
+    file_write_atomic_stream(path, [&](const file_writer & write) { write(data, n); });
+}
+
+void file_write_atomic_stream(const std::string & path, const std::function<void(const file_writer &)> & produce) {
     const std::string dir = dir_of(path);
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) fail_not_regular(path, st.st_mode);
@@ -118,16 +122,25 @@ void file_write_atomic(const std::string & path, const void * data, size_t n) {
         ::unlink(tmp.c_str());
         fail_errno(path, what, err);
     };
-    const uint8_t * p = static_cast<const uint8_t *>(data);
-    size_t left = n;
-    while (left > 0) {
-        ssize_t put = ::write(f.fd, p, left < ((size_t) 1 << 30) ? left : ((size_t) 1 << 30));
-        if (put < 0) {
-            if (errno == EINTR) continue;
-            abandon("write failed", errno);
+    const file_writer write = [&](const void * data, size_t n) {
+        const uint8_t * p = static_cast<const uint8_t *>(data);
+        size_t left = n;
+        while (left > 0) {
+            ssize_t put = ::write(f.fd, p, left < ((size_t) 1 << 30) ? left : ((size_t) 1 << 30));
+            if (put < 0) {
+                if (errno == EINTR) continue;
+                abandon("write failed", errno);
+            }
+            p += put;
+            left -= (size_t) put;
         }
-        p += put;
-        left -= (size_t) put;
+    };
+    try {
+        produce(write);
+    } catch (...) {
+        if (f.fd >= 0) ::close(f.release());
+        ::unlink(tmp.c_str());
+        throw;
     }
     if (::fsync(f.fd) != 0) abandon("fsync failed", errno);
     if (::close(f.release()) != 0) abandon("close failed", errno);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ std::vector<uint8_t> file_read_all(const std::string & path, uint64_t max_bytes)
 // (remove_stale_temp_files, movielens_io.h). An existing `path` that is not a regular file (a
 // directory, a device, a FIFO) is never replaced. The new file gets mode 0666 minus the umask.
 void file_write_atomic(const std::string & path, const void * data, size_t n);
+// The same for bytes produced piece by piece: `produce` calls its writer with each piece in order
+// (no buffer of the whole file). If produce throws, the temporary file is removed, `path` is left
+// as it was and the exception goes on.
+using file_writer = std::function<void(const void * data, size_t n)>;
+void file_write_atomic_stream(const std::string & path, const std::function<void(const file_writer &)> & produce);
 
 // Throws unless a file_write_atomic(path, ...) can be expected to succeed: the directory of
 // `path` exists and a file can be created in it (checked by creating and removing a temporary

@@ -232,6 +232,41 @@ TEST_CASE("hybrid: the blend is chosen on a validation part and kept with the mo
     REQUIRE((array_of(two->m, "hyb_items") - array_of(fr.m, "hyb_items")).cwiseAbs().maxCoeff() == 0.0f);
 }
 
+TEST_CASE("hybrid: the validation part taken out in place gives the model of a copy, and the matrix back",
+          "[hybrid][kind]") {
+    planted_data pd = planted_make(70, 40, 3, 0.35, 0.3f, 8);
+    rating_matrix m = rating_matrix_build(pd.d, {}, true);
+    rating_matrix_set_recency(m, pd.d, {}, true);
+    REQUIRE((int64_t) m.by_user.recency.size() == m.nnz());
+    const rating_matrix before = m;
+    const std::vector<uint8_t> mask = split_rows_holdout(m.by_user, nullptr, 4);
+    const train_params p = small_params(-1.0f);
+    const kind_ops * k = kind_get(model_kind::hybrid);
+    fit_input copy{m, pd.d.items, pd.d.users.ids, nullptr};
+    copy.validation = &mask;
+    result<model> a = k->fit(copy, p, nullptr);
+    REQUIRE(a);
+    fit_input in_place = copy;
+    in_place.reorder = &m;
+    in_place.no_seen = true;
+    result<model> b = k->fit(in_place, p, nullptr);
+    REQUIRE(b);
+    CHECK(b->params.blend == a->params.blend);
+    CHECK(array_of(*b, "hyb_blend_ndcg") == array_of(*a, "hyb_blend_ndcg"));
+    CHECK(b->items == a->items);
+    CHECK(array_of(*b, "hyb_items") == array_of(*a, "hyb_items"));
+    CHECK(a->seen.nnz() == m.nnz());  // the copy path keeps the training rows; no_seen leaves them
+    CHECK(b->seen.nnz() == 0);
+    // the matrix is restored byte for byte
+    CHECK(m.mean == before.mean);
+    CHECK(m.by_user.ptr == before.by_user.ptr);
+    CHECK(m.by_user.idx == before.by_user.idx);
+    CHECK(m.by_user.val == before.by_user.val);
+    CHECK(m.by_user.recency == before.by_user.recency);
+    CHECK(m.by_item.idx == before.by_item.idx);
+    CHECK(m.by_item.recency == before.by_item.recency);
+}
+
 TEST_CASE("split_rows_holdout: each row's latest fifth by time, or a seeded random fifth", "[hybrid][split]") {
     // rows of 3, 5, 10 and 11 entries; times descending in row 2 so the latest are the first
     std::vector<int32_t> u, i;

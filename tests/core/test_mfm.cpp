@@ -131,6 +131,49 @@ TEST_CASE("mfm: write then read gives the same sections, views into the caller's
     CHECK(!r->has("nope"));
 }
 
+TEST_CASE("mfm: views and streaming give the bytes of copies and finish()", "[mfm]") {
+    std::vector<float> big(1000);
+    for (size_t i = 0; i < big.size(); ++i) big[i] = 0.25f * (float) i;
+    const int32_t small[3] = {7, -8, 9};
+    auto fill = [&](mfm_writer & w, bool view) {
+        REQUIRE(w.add_i32("small", small, 3));
+        if (view)
+            REQUIRE(w.add_view("big", mfm_type::f32, big.data(), 10, 100));
+        else
+            REQUIRE(w.add_f32("big", big.data(), 10, 100));
+        REQUIRE(w.add_text("tail", "x"));
+    };
+    mfm_writer a, b, c;
+    fill(a, false);
+    fill(b, true);
+    fill(c, true);
+    const std::vector<uint8_t> copied = a.finish();
+    const std::vector<uint8_t> viewed = b.finish();
+    CHECK(viewed == copied);
+    // streamed in pieces: the same bytes, every piece in order
+    std::vector<uint8_t> streamed;
+    int pieces = 0;
+    REQUIRE(c.finish_to([&](const uint8_t * p, size_t n) {
+        streamed.insert(streamed.end(), p, p + n);
+        ++pieces;
+        return true;
+    }));
+    CHECK(streamed == copied);
+    CHECK(pieces > 3);
+    auto r = mfm_open(streamed.data(), streamed.size());
+    REQUIRE(r.ok());
+    auto got = r->f32("big", 10, 100);
+    REQUIRE(got.ok());
+    CHECK((*got)[999] == 0.25f * 999.0f);
+    // a sink that refuses stops the writer with an error
+    mfm_writer d;
+    fill(d, true);
+    int calls = 0;
+    CHECK_FALSE(d.finish_to([&](const uint8_t *, size_t) { return ++calls < 2; }));
+    CHECK(calls == 2);
+    CHECK_FALSE(d.error().empty());
+}
+
 TEST_CASE("mfm: every element type round trips", "[mfm]") {
     const uint8_t a[3] = {0, 128, 255};
     const int8_t b[3] = {-128, 0, 127};

@@ -66,6 +66,26 @@ TEST_CASE("file_io: write then read back, overwrite replaces the whole file, no 
     CHECK((st.st_mode & 0777) == (0666 & ~mask));
 }
 
+TEST_CASE("file_io: a streamed write is the concatenation; a throwing producer leaves the old file", "[file_io]") {
+    temp_dir d;
+    const std::string p = (d.path / "model.mfm").string();
+    file_write_atomic(p, "old", 3);
+    file_write_atomic_stream(p, [](const file_writer & write) {
+        write("ab", 2);
+        write("", 0);
+        write("cde", 3);
+    });
+    CHECK(file_read_all(p, 100) == bytes_of("abcde"));
+    CHECK_THROWS_WITH(file_write_atomic_stream(p,
+                                               [](const file_writer & write) {
+                                                   write("partial", 7);
+                                                   throw std::runtime_error("no more");
+                                               }),
+                      "no more");
+    CHECK(file_read_all(p, 100) == bytes_of("abcde"));
+    CHECK(d.names() == std::vector<std::string>{"model.mfm"});  // no temporary file left
+}
+
 TEST_CASE("file_io: a relative path in the current directory works", "[file_io]") {
     temp_dir d;
     const fs::path old = fs::current_path();
