@@ -36,13 +36,6 @@ namespace mf {
 [[nodiscard]] result<bool> pipeline_needs_time(const std::string & spec, const std::string & validate = "",
                                                model_kind kind = model_kind::mean);
 
-// The validation part a kind_validates kind tunes on, as a mask over train.by_user's entries: the
-// latest 20% of each user's training ratings (split_rows_holdout: users with at least 5), as a
-// user-time split would hold out, when d has timestamps; else a random 20%, drawn from (seed,
-// user). `train` was built from d at `train_positions`.
-std::vector<uint8_t> pipeline_validation_mask(const dataset & d, const std::vector<int64_t> & train_positions,
-                                              const rating_matrix & train, uint64_t seed);
-
 // ---- fit
 
 struct fit_options {
