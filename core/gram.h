@@ -128,6 +128,8 @@ struct kernel_set {
     double (*sse_row)(const float *, const float *, int, const int32_t *, const float *, int64_t, float, float, float);
     void (*sse_pairs)(const float *, const float *, int, const int32_t *, const int32_t *, const float *, int64_t,
                       float, float, float, double &, double &);
+    // out = Σ_e val[e] x_(idx[e]) (rows of x dp wide at stride dp, dp a multiple of lanes, aligned)
+    void (*spmm_row)(const int32_t *, const float *, int64_t, const float *, int, float *);
     isa path;
 };
 const kernel_set & kernels_for(int k);

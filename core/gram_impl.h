@@ -805,6 +805,62 @@ void axpy_padded(float c, const float * x, float * y, int dp) {
     for (int q = 0; q < dp; q += W) vstore(y + q, vfma(vload(x + q), vc, vload(y + q)));
 }
 
+// ---- out = Σ_e val[e] x_(idx[e]) over n rows of x (dp aligned floats each, stride dp): a
+// sparse row times a dense matrix (the side-information products of the Bayesian sampler)
+namespace {
+template <int NV>
+MFREC_INLINE void spmm_block(const int32_t * idx, const float * val, int64_t n, const float * x, int dp, int q0,
+                             float * out) {
+    constexpr int64_t ahead = 8;
+    const int lines = (dp * (int) sizeof(float) + 63) / 64;
+    vf acc[NV];
+    for (int v = 0; v < NV; ++v) acc[v] = vzero();
+    for (int64_t e = 0; e < n; ++e) {
+        if (q0 == 0 && e + ahead < n) {
+            const char * pf = (const char *) (x + (int64_t) idx[e + ahead] * dp);
+            for (int l = 0; l < lines; ++l) MFREC_PREFETCH(pf + 64 * l);
+        }
+        const float * xr = x + (int64_t) idx[e] * dp + q0;
+        const vf c = vset1(val[e]);
+        for (int v = 0; v < NV; ++v) acc[v] = vfma(vload(xr + v * W), c, acc[v]);
+    }
+    for (int v = 0; v < NV; ++v) vstore(out + q0 + v * W, acc[v]);
+}
+}  // namespace
+
+void spmm_row(const int32_t * idx, const float * val, int64_t n, const float * x, int dp, float * out) {
+    for (int q0 = 0; q0 < dp;) {
+        const int nv = (dp - q0) / W;
+        switch (nv >= 8 ? 8 : nv) {
+            case 1:
+                spmm_block<1>(idx, val, n, x, dp, q0, out);
+                break;
+            case 2:
+                spmm_block<2>(idx, val, n, x, dp, q0, out);
+                break;
+            case 3:
+                spmm_block<3>(idx, val, n, x, dp, q0, out);
+                break;
+            case 4:
+                spmm_block<4>(idx, val, n, x, dp, q0, out);
+                break;
+            case 5:
+                spmm_block<5>(idx, val, n, x, dp, q0, out);
+                break;
+            case 6:
+                spmm_block<6>(idx, val, n, x, dp, q0, out);
+                break;
+            case 7:
+                spmm_block<7>(idx, val, n, x, dp, q0, out);
+                break;
+            default:
+                spmm_block<8>(idx, val, n, x, dp, q0, out);
+                break;
+        }
+        q0 += (nv >= 8 ? 8 : nv) * W;
+    }
+}
+
 // ---- the RMSE passes: r̂ = mu + a[0] + b[0] + a[1..)ᵀb[1..), clamped to the scale [lo, hi]
 namespace {
 MFREC_INLINE float predict_clamped(const float * a, const float * b, int dim, float mu, float lo, float hi) {
@@ -897,10 +953,10 @@ void sse_pairs(const float * U, const float * I, int dim, const int32_t * u, con
 
 // ---- this file's kernels as one set (MFREC_GRAM_PATH: the run-time path it belongs to)
 const ::mf::kern::kernel_set & kernel_table() {
-    static const ::mf::kern::kernel_set set{W,           padded,         pack_rows, pack_rows_half, gram_accum,
-                                            chol_factor, chol_solve,     zz_apply,  dot_padded,     axpy_padded,
-                                            sse_packed,  half_supported, half_fill, dot_any,        sse_row,
-                                            sse_pairs,   MFREC_GRAM_PATH};
+    static const ::mf::kern::kernel_set set{W,           padded,         pack_rows,      pack_rows_half, gram_accum,
+                                            chol_factor, chol_solve,     zz_apply,       dot_padded,     axpy_padded,
+                                            sse_packed,  half_supported, half_fill,      dot_any,        sse_row,
+                                            sse_pairs,   spmm_row,       MFREC_GRAM_PATH};
     return set;
 }
 

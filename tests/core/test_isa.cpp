@@ -196,3 +196,32 @@ TEST_CASE("every path gives the same Gram matrix and solve on a larger random ca
         for (size_t p = 1; p < grams.size(); ++p) REQUIRE(grams[p] == grams[0]);
     }
 }
+
+TEST_CASE("every path's sparse row times dense rows matches the sum computed here", "[isa]") {
+    // small integers again: exact in float, so each path must give the reference bit for bit;
+    // widths of 1 to more than 8 vectors, rows repeated, an empty row
+    for (int d : {3, 11, 33, 70, 140}) {
+        INFO("width " << d);
+        const int64_t n_x = 19;
+        std::vector<int32_t> idx = {4, 0, 18, 4, 7, 11, 2};
+        std::vector<float> val = {2.0f, -1.0f, 3.0f, 1.0f, -2.0f, 0.5f, 4.0f};
+        for (isa path : paths_here()) {
+            INFO("path " << isa_name(path));
+            const kern::kernel_set & ks = *kern::kernels_of(path, d);
+            const int dp = ks.padded(d);
+            aligned_floats x, out;
+            x.reserve_at_least((size_t) (n_x * dp));
+            out.reserve_at_least((size_t) dp);
+            for (int64_t r = 0; r < n_x; ++r)
+                for (int c = 0; c < dp; ++c) x.data()[r * dp + c] = c < d ? (float) ((r * 31 + c * 7) % 13 - 6) : 0.0f;
+            ks.spmm_row(idx.data(), val.data(), (int64_t) idx.size(), x.data(), dp, out.data());
+            for (int c = 0; c < dp; ++c) {
+                double want = 0.0;
+                for (size_t e = 0; e < idx.size(); ++e) want += (double) val[e] * (double) x.data()[idx[e] * dp + c];
+                REQUIRE((double) out.data()[c] == want);
+            }
+            ks.spmm_row(idx.data(), val.data(), 0, x.data(), dp, out.data());
+            for (int c = 0; c < dp; ++c) REQUIRE(out.data()[c] == 0.0f);
+        }
+    }
+}
