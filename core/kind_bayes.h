@@ -50,6 +50,8 @@ namespace mf {
 // Passes with less work than this (rows × D², or nonzeros × D) run on one thread whatever
 // p.threads says; the results are the same either way. Tests set 0 to exercise the parallel paths.
 extern int64_t bayes_parallel_min_work;
+// work (ratings × (k+1)²) from which a pass sums its products in single precision (kind_bayes.cpp)
+extern int64_t bayes_float_min_work;
 
 // The visitor row's length: D + D(D+1)/2, D = k+1.
 int64_t bayes_visitor_size(const model & m);

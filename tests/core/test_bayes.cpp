@@ -110,6 +110,26 @@ TEST_CASE("bayes gives the same model for a seed whatever the thread count", "[b
     REQUIRE(std::memcmp(a.m.items.data(), c.m.items.data(), sizeof(float) * (size_t) a.m.items.size()) != 0);
 }
 
+TEST_CASE("bayes in single precision (large data's path): same model for any thread count, as accurate",
+          "[bayes]") {
+    const int64_t keep_par = bayes_parallel_min_work, keep_float = bayes_float_min_work;
+    bayes_parallel_min_work = 0;
+    bayes_float_min_work = 0;  // every pass through the float kernels, as at full scale
+    const fit_result a = fit(bayes_options(1));
+    const fit_result b = fit(bayes_options(2));
+    bayes_parallel_min_work = keep_par;
+    bayes_float_min_work = keep_float;
+    REQUIRE(a.m.items.size() == b.m.items.size());
+    REQUIRE(std::memcmp(a.m.users.data(), b.m.users.data(), sizeof(float) * (size_t) a.m.users.size()) == 0);
+    REQUIRE(std::memcmp(a.m.items.data(), b.m.items.data(), sizeof(float) * (size_t) a.m.items.size()) == 0);
+    // another path than the double one (the sums round differently), the same accuracy
+    const fit_result & exact = fitted();
+    REQUIRE(std::memcmp(a.m.items.data(), exact.m.items.data(), sizeof(float) * (size_t) a.m.items.size()) != 0);
+    REQUIRE(a.has_test);
+    REQUIRE(std::abs(a.test.rmse - exact.test.rmse) < 0.01);
+    REQUIRE(a.test.rmse < 1.15 * planted_sigma);
+}
+
 TEST_CASE("bayes predictive sd is calibrated on planted data", "[bayes]") {
     const fit_result & r = fitted();
     test_set t = test_set_for_model(r.m, planted().d, r.split.test, nullptr);
