@@ -279,7 +279,7 @@ void hyper_sample(const matrix_d & x, const matrix_d * offset, rng & g, Eigen::V
 }
 
 struct row_scratch {
-    aligned_floats z, a;  // a chunk of design rows (dp floats each), their Gram (dp × dp, column-major)
+    aligned_floats z, a;    // a chunk of design rows (dp floats each), their Gram (dp × dp, column-major)
     Eigen::MatrixXd p, zd;  // zd: the design rows in double (below bayes_float_min_work)
     Eigen::VectorXd b, bz, x, t;
 };

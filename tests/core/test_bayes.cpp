@@ -110,8 +110,7 @@ TEST_CASE("bayes gives the same model for a seed whatever the thread count", "[b
     REQUIRE(std::memcmp(a.m.items.data(), c.m.items.data(), sizeof(float) * (size_t) a.m.items.size()) != 0);
 }
 
-TEST_CASE("bayes in single precision (large data's path): same model for any thread count, as accurate",
-          "[bayes]") {
+TEST_CASE("bayes in single precision (large data's path): same model for any thread count, as accurate", "[bayes]") {
     const int64_t keep_par = bayes_parallel_min_work, keep_float = bayes_float_min_work;
     bayes_parallel_min_work = 0;
     bayes_float_min_work = 0;  // every pass through the float kernels, as at full scale
