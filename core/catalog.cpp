@@ -7,6 +7,14 @@ int32_t catalog::find(int32_t id) const {
     return it == index.end() ? -1 : it->second;
 }
 
+void catalog::reserve(size_t n) {
+    movie_id.reserve(n);
+    title.reserve(n);
+    year.reserve(n);
+    genres.reserve(n);
+    index.reserve(n);
+}
+
 int32_t catalog::add(int32_t id, std::string t, uint32_t genre_mask) {
     if (index.count(id)) return -1;
     int32_t row = size();

@@ -24,6 +24,9 @@ struct catalog {
     int32_t size() const { return (int32_t) movie_id.size(); }
     // row of a movie id, -1 when unknown
     int32_t find(int32_t id) const;
+    // room for n movies: a loader that knows the count avoids regrowing (each regrowth of a big
+    // array is fresh memory, page faults included)
+    void reserve(size_t n);
     // appends a movie; returns its row, or -1 when the id is already present
     int32_t add(int32_t id, std::string title, uint32_t genre_mask);
     // bit of a genre by name, registering it when new; -1 when all 32 bits are taken

@@ -180,16 +180,21 @@ dataset movielens_load(const std::string & dir, const load_options & opt, load_r
 
     line_errors errs;
     errs.skip = opt.skip_bad_lines;
-    d.items = load_catalog_file(L.movies, L.mfmt, L.genre, errs);
     ratings_stats st;
     {
-        mapped_file file(L.ratings);
-        ratings_format f =
-            opt.ratings_file.empty() ? L.rfmt : ratings_format_sniff(L.ratings, file.data(), file.size(), L.rfmt);
+        file_reader file(L.ratings);
+        ratings_format f = L.rfmt;
+        if (!opt.ratings_file.empty()) {
+            std::string head(std::min<size_t>(file.size(), 4096), '\0');
+            if (!head.empty()) file.read_at(0, &head[0], head.size());
+            f = ratings_format_sniff(L.ratings, head.data(), head.size(), L.rfmt);
+        }
         // the cache keeps the timestamps for later loads that need them
         const bool keep_time = opt.timestamps || opt.use_cache;
-        parse_ratings(file.data(), file.size(), f, L.ratings, opt.threads, 64 * 1024, d, errs, st, file.mapped(),
-                      keep_time);
+        // the catalog is read beside the ratings' first pass (its errors come first in errs)
+        std::function<catalog()> load_catalog = [&]() { return load_catalog_file(L.movies, L.mfmt, L.genre, errs); };
+        parse_ratings(file, f, L.ratings, opt.threads, 64 * 1024, d, errs, st, keep_time, (size_t) 1 << 18,
+                      load_catalog);
     }
     rep.lines = st.lines;
     rep.skipped = errs.skipped;

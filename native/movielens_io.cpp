@@ -70,41 +70,32 @@ void memory_advise_huge(void * p, size_t bytes) {
 #endif
 }
 
-mapped_file::mapped_file(const std::string & path, bool populate) {
-    // O_NONBLOCK: opening a FIFO that has no writer must not hang (it is refused below)
+namespace {
+
+// Opens a regular file read-only and stats it; load_error when it cannot be opened or is not a
+// regular file (a device such as /dev/zero never ends, a FIFO or socket may block). Opening
+// never blocks (O_NONBLOCK: a FIFO without a writer is refused, not waited for).
+int open_regular(const std::string & path, struct stat & st) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) throw load_error(path + ": cannot open: " + errno_text(errno));
     fd_guard guard{fd};
-    struct stat st;
     if (::fstat(fd, &st) != 0) throw load_error(path + ": cannot stat: " + errno_text(errno));
     if (S_ISDIR(st.st_mode)) throw load_error(path + ": is a directory, expected a file");
-    // a device (/dev/zero never ends) or a FIFO/socket (may block or never end): refused
     if (!S_ISREG(st.st_mode)) throw load_error(path + ": not a regular file (" + file_kind_name(st.st_mode) + ")");
-    if (st.st_size > 0) {
-        size_t n = (size_t) st.st_size;
-        int flags = MAP_PRIVATE;
-#ifdef MAP_POPULATE
-        if (populate) flags |= MAP_POPULATE;
-#else
-        (void) populate;
-#endif
-        void * p = ::mmap(nullptr, n, PROT_READ, flags, fd, 0);
-        if (p != MAP_FAILED) {
-            map_ = p;
-            data_ = (const char *) p;
-            size_ = n;
-            return;
-        }
-    }
-    // fallback: read() the file (mmap refused, or a file without a size such as /proc's): the
-    // size seen by fstat when there is one, else to EOF up to unsized_read_limit bytes
+    guard.fd = -1;
+    return fd;
+}
+
+// The whole file with read(): the size fstat reported when there is one, else to EOF up to
+// unsized_read_limit bytes (files without a size, such as /proc's)
+std::vector<char> read_whole(int fd, const struct stat & st, const std::string & path) {
     const bool sized = st.st_size > 0;
     const size_t want = sized ? (size_t) st.st_size : unsized_read_limit;
-    buf_.resize(sized ? want : std::min<size_t>(want, 65536));
+    std::vector<char> buf(sized ? want : std::min<size_t>(want, 65536));
     size_t have = 0;
     while (have < want) {
-        if (have == buf_.size()) buf_.resize(std::min(want, buf_.size() * 2));
-        ssize_t r = ::read(fd, buf_.data() + have, buf_.size() - have);
+        if (have == buf.size()) buf.resize(std::min(want, buf.size() * 2));
+        ssize_t r = ::read(fd, buf.data() + have, buf.size() - have);
         if (r < 0) {
             if (errno == EINTR) continue;
             throw load_error(path + ": cannot read: " + errno_text(errno));
@@ -118,9 +109,71 @@ mapped_file::mapped_file(const std::string & path, bool populate) {
             throw load_error(path + ": file without a size is larger than the limit of " +
                              std::to_string(unsized_read_limit) + " bytes");
     }
-    buf_.resize(have);
+    buf.resize(have);
+    return buf;
+}
+
+}  // namespace
+
+mapped_file::mapped_file(const std::string & path, bool populate) {
+    struct stat st;
+    fd_guard guard{open_regular(path, st)};
+    if (st.st_size > 0) {
+        size_t n = (size_t) st.st_size;
+        int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+        if (populate) flags |= MAP_POPULATE;
+#else
+        (void) populate;
+#endif
+        void * p = ::mmap(nullptr, n, PROT_READ, flags, guard.fd, 0);
+        if (p != MAP_FAILED) {
+            map_ = p;
+            data_ = (const char *) p;
+            size_ = n;
+            return;
+        }
+    }
+    // mmap refused, or a file without a size such as /proc's
+    buf_ = read_whole(guard.fd, st, path);
     data_ = buf_.data();
-    size_ = have;
+    size_ = buf_.size();
+}
+
+file_reader::file_reader(const std::string & path) : path_(path) {
+    struct stat st;
+    fd_ = open_regular(path, st);
+    if (st.st_size > 0) {
+        size_ = (size_t) st.st_size;
+        return;
+    }
+    fd_guard guard{fd_};
+    fd_ = -1;
+    buf_ = read_whole(guard.fd, st, path);
+    size_ = buf_.size();
+}
+
+file_reader::~file_reader() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void file_reader::read_at(size_t off, char * buf, size_t len) const {
+    if (off > size_ || len > size_ - off) throw load_error(path_ + ": read past the end of the file");
+    if (fd_ < 0) {
+        std::memcpy(buf, buf_.data() + off, len);
+        return;
+    }
+    while (len > 0) {
+        ssize_t r = ::pread(fd_, buf, len, (off_t) off);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            throw load_error(path_ + ": cannot read: " + errno_text(errno));
+        }
+        if (r == 0) throw load_error(path_ + ": the file shrank while it was read");
+        buf += r;
+        off += (size_t) r;
+        len -= (size_t) r;
+    }
 }
 
 mapped_file::~mapped_file() {

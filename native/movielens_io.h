@@ -31,6 +31,30 @@ private:
     std::vector<char> buf_;
 };
 
+// A regular file read in pieces with pread (a file with a size), or whole into memory when the
+// system reports no size (/proc's). Same checks and errors as mapped_file. For one pass over a
+// big file: reading into a small buffer that stays in the cache costs a copy, while touching a
+// mapping costs a page fault per 16 pages, 2.6x the time of the copy in a virtual machine.
+class file_reader {
+public:
+    explicit file_reader(const std::string & path);
+    ~file_reader();
+    file_reader(const file_reader &) = delete;
+    file_reader & operator=(const file_reader &) = delete;
+
+    size_t size() const { return size_; }
+    // the bytes when the file was read whole, else null
+    const char * data() const { return fd_ < 0 ? buf_.data() : nullptr; }
+    // bytes [off, off + len) into buf; load_error when they cannot be read (or are gone)
+    void read_at(size_t off, char * buf, size_t len) const;
+
+private:
+    std::string path_;
+    int fd_ = -1;
+    size_t size_ = 0;
+    std::vector<char> buf_;
+};
+
 // Drops the pages wholly inside [b, e) of a read-only file mapping (a mapped() mapped_file's
 // data) from the process's resident memory: they stay in the page cache and a later read maps
 // them again. A parser calls it behind itself so that a file read once never sits whole in the

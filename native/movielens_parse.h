@@ -4,10 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "movielens.h"
+#include "movielens_io.h"
 
 namespace mf {
 
@@ -73,13 +75,32 @@ struct ratings_stats {
 // Of several ratings of one (user, movie) only the last in file order is kept (st.duplicates
 // counts the others). Throws load_error "NAME: no ratings (...)" when no rating is left (an
 // empty file, a header alone, only blank or skipped lines).
-// data_mapped: `data` is a mapped_file's mapping; the parser then releases the pages it has read
-// (mapped_release) so that the file does not stay in the process's RSS.
 // keep_time false: timestamps are checked as always but not stored (d.time stays empty), for a
 // load whose caller never reads them (8 bytes a rating neither written nor allocated).
 void parse_ratings(const char * data, size_t n, ratings_format f, const std::string & name, int threads,
                    size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st,
-                   bool data_mapped = false, bool keep_time = true);
+                   bool keep_time = true);
+
+// The same from a file: read with pread in windows of `window` bytes a thread (tests use tiny
+// ones), so the file never sits in the process's memory; the bytes themselves when the file was
+// read whole (no size reported). catalog_load, when given, makes d.items on a thread of its own
+// while the ratings' lines are counted (its error wins over the ratings').
+void parse_ratings(const file_reader & file, ratings_format f, const std::string & name, int threads,
+                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st,
+                   bool keep_time = true, size_t window = (size_t) 1 << 18,
+                   const std::function<catalog()> & catalog_load = {});
+
+// Where parse_ratings reads: `data` (size bytes in memory) or else `file`; the catalog from
+// catalog_load when set, else d.items as it is.
+struct ratings_source {
+    const char * data = nullptr;
+    const file_reader * file = nullptr;
+    size_t size = 0;
+    size_t window = (size_t) 1 << 18;
+    const std::function<catalog()> * catalog_load = nullptr;
+};
+void parse_ratings(const ratings_source & src, ratings_format f, const std::string & name, int threads,
+                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st, bool keep_time);
 
 // The format of a ratings file: *.csv is csv; otherwise the first line decides ("::" dat, a tab
 // tab, a comma csv); `fallback` when it cannot tell.

@@ -3,8 +3,9 @@
 // 1. The data (after the header) is cut into one byte range per thread at line starts.
 // 2. Each thread counts its '\n's: an exact upper bound of its records, so every thread writes
 //    straight into its slice of the dataset arrays with no merge copy.
-// 3. Each thread parses its lines: a fast path for well-formed lines (hand-written integers, the
-//    "d.d" rating shortcut, fast_float otherwise), and on any surprise the slow path, which
+// 3. Each thread parses its lines: a fast path for well-formed lines (a line of up to 31 bytes
+//    classified 32 bytes at a time with SSE2 and its ids converted 8 digits at once; else
+//    hand-written integers, the "d.d" rating shortcut, fast_float), and on any surprise the slow path, which
 //    splits the line properly and either accepts it or names the bad field. Movie ids become
 //    catalog rows on the fly (flat table of the catalog's ids when they are < 2^26 and not
 //    sparse); each thread lists the users new to its range, in order.
@@ -16,6 +17,8 @@
 // 5. Duplicates: of the ratings of one (user, movie) the last in file order stays. Files grouped
 //    by user (every MovieLens release) are checked run by run in parallel (a run whose movies
 //    increase needs no table); other files are grouped by a counting sort first.
+// A file is read with pread in windows of a few hundred KiB a thread (steps 2 and 3), never
+// mapped: in a virtual machine the page faults of a mapping cost 2.6x the copy.
 // Allocations are bounded by the file's size: the output arrays by its records (a record takes
 // at least 8 bytes), the flat id tables by the number of ratings (sparse ids use hash maps).
 #include <fast_float/fast_float.h>
@@ -24,6 +27,9 @@
 #include <atomic>
 #include <climits>
 #include <cstring>
+#include <exception>
+#include <functional>
+#include <thread>
 
 #include "movielens_io.h"
 #include "movielens_parse.h"
@@ -43,8 +49,8 @@ constexpr int64_t sparse_factor = 4;
 constexpr int64_t sparse_slack = 1 << 20;
 // the shortest record line: "1,1,1,1\n"
 constexpr int64_t min_record_bytes = 8;
-// a mapped file's pages are released behind the parser in steps of this many bytes
-constexpr ptrdiff_t release_chunk = 8 << 20;
+// readable bytes past a window's end: the SIMD line parser loads 32 bytes and then 8 more
+constexpr size_t simd_pad = 64;
 
 // SSE2 (the x86-64 baseline): per-byte counters of the compare masks, summed with psadbw before
 // they could wrap; near memory bandwidth (a byte loop, or movemask + popcount without the POPCNT
@@ -107,6 +113,18 @@ inline bool eight_digits(const char * p, uint64_t & out) {
         32;
     out = v;
     return true;
+}
+
+// value of the 1 <= len <= 8 ASCII digits at p (8 readable bytes): they are shifted to the top
+// of the word, the bytes below become leading zeros (c & 0x0F is the digit of an ASCII digit)
+inline uint64_t swar_digits(const char * p, unsigned len) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    v = (v << (8 * (8 - len))) & 0x0F0F0F0F0F0F0F0Full;
+    v = (v * 10) + (v >> 8);  // adjacent pairs
+    return (((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+            (((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
+           32;
 }
 
 // positive int32 of at most 10 digits; stops at the first non-digit
@@ -176,6 +194,85 @@ inline bool fast_line(const char *& p, const char * limit, int32_t & u, int32_t 
     return true;
 }
 
+#if defined(__SSE2__)
+inline uint32_t mask32(__m128i lo, __m128i hi) {
+    return (uint32_t) _mm_movemask_epi8(lo) | ((uint32_t) _mm_movemask_epi8(hi) << 16);
+}
+
+// lowest set bit's index, and clears it; x != 0
+inline unsigned pop_low(uint32_t & x) {
+    unsigned i = (unsigned) __builtin_ctz(x);
+    x &= x - 1;
+    return i;
+}
+
+// The first try for a csv or tab line of at most 31 bytes before its '\n' (every line of the
+// MovieLens releases with a separator of one byte): its 32 bytes classified at once into
+// separators, digits and the '\n', the line checked as masks (exactly 3 separators, nothing but
+// digits around them save the rating's '.'), the ids converted 8 digits at a time. Accepts the
+// same lines as fast_line, less a few rare forms (more than 8 digits in an id, other ratings
+// than "d" and "d.d", a signed or 17+ digit kept timestamp), which it leaves to fast_line.
+// 64 bytes at p are readable. want_time false: the timestamp's digits are checked, not converted.
+template <char Sep>
+inline bool simd_line(const char *& p, bool want_time, int32_t & u, int32_t & m, float & r, int64_t & ts) {
+    const __m128i lo = _mm_loadu_si128((const __m128i *) p), hi = _mm_loadu_si128((const __m128i *) (p + 16));
+    const __m128i nl = _mm_set1_epi8('\n'), sep = _mm_set1_epi8(Sep);
+    uint32_t nls = mask32(_mm_cmpeq_epi8(lo, nl), _mm_cmpeq_epi8(hi, nl));
+    if (nls == 0) return false;
+    // digit: (c - '0') < 10 unsigned, i.e. as signed bytes (c - '0' - 128) < 10 - 128
+    const __m128i shift = _mm_set1_epi8((char) (0x30 + 0x80)), lim = _mm_set1_epi8((char) (10 - 128));
+    const uint32_t dig =
+        mask32(_mm_cmplt_epi8(_mm_sub_epi8(lo, shift), lim), _mm_cmplt_epi8(_mm_sub_epi8(hi, shift), lim));
+    const uint32_t seps = mask32(_mm_cmpeq_epi8(lo, sep), _mm_cmpeq_epi8(hi, sep));
+    const unsigned n = (unsigned) __builtin_ctz(nls);
+    const unsigned end = n > 0 && p[n - 1] == '\r' ? n - 1 : n;
+    const uint32_t body = (1u << end) - 1;  // end <= 31
+    uint32_t s = seps & body;
+    if (s == 0) return false;
+    const unsigned s1 = pop_low(s);
+    if (s == 0) return false;
+    const unsigned s2 = pop_low(s);
+    if (s == 0) return false;
+    const unsigned s3 = pop_low(s);
+    if (s != 0) return false;
+    const uint32_t other = body & ~dig & ~seps;  // neither digit nor separator
+    const unsigned ulen = s1, mlen = s2 - s1 - 1, rlen = s3 - s2 - 1, tlen = end - s3 - 1;
+    if (ulen - 1 >= 8 || mlen - 1 >= 8 || tlen - 1 >= 18) return false;  // 1..8, 1..8, 1..18 digits
+    const unsigned a = digit(p[s2 + 1]);
+    float rr;
+    if (rlen == 1) {  // "d"
+        if (other != 0 || a < 1 || a > 5) return false;
+        rr = (float) a;
+    } else if (rlen == 3) {  // "d.d"
+        if (other != 1u << (s2 + 2) || p[s2 + 2] != '.') return false;
+        const unsigned t = a * 10 + digit(p[s2 + 3]);
+        if (t < 5 || t > 50) return false;
+        rr = tenths_table.v[t];
+    } else {
+        return false;
+    }
+    const uint64_t uu = swar_digits(p, ulen), mm = swar_digits(p + s1 + 1, mlen);
+    if (uu == 0 || mm == 0) return false;
+    int64_t t = 0;
+    if (want_time) {
+        const char * q = p + s3 + 1;
+        if (tlen <= 8) {
+            t = (int64_t) swar_digits(q, tlen);
+        } else if (tlen <= 16) {
+            t = (int64_t) (swar_digits(q, tlen - 8) * 100000000ull + swar_digits(q + tlen - 8, 8));
+        } else {
+            return false;
+        }
+    }
+    u = (int32_t) uu;
+    m = (int32_t) mm;
+    r = rr;
+    ts = t;
+    p += n + 1;
+    return true;
+}
+#endif
+
 enum class slow_result { record, blank, bad };
 
 // A line [b, e) without its '\n': splits it into fields and checks each; sets `msg` when bad.
@@ -216,9 +313,10 @@ slow_result slow_line(const char * b, const char * e, ratings_format f, std::vec
 }
 
 struct range_state {
-    const char * b = nullptr;  // range [b, e) of the file, starting at a line start
-    const char * e = nullptr;
+    size_t b = 0;  // range [b, e) of the source, starting at a line start
+    size_t e = 0;
     size_t newlines = 0;
+    bool partial = false;            // the range's last byte is not a '\n'
     int64_t first_line = 0;          // file line number of the range's first line
     int64_t out = 0;                 // first output slot
     int64_t count = 0;               // records written
@@ -227,13 +325,51 @@ struct range_state {
     std::vector<int32_t> new_users;  // user ids new to this range, in order (flat ids only)
     int32_t user_limit = 0;          // user ids below it go through the range's bitmap
     bool big_user = false;           // a user id >= user_limit was seen
+    // for proving the range free of duplicates without the duplicates pass: each user's ratings
+    // form one run and a run's movie ids increase
+    bool user_returned = false;                                                  // a user's ratings came in two runs
+    bool not_increasing = false;                                                 // a run's movie ids did not increase
+    int32_t first_user = -1, first_movie = -1, last_user = -1, last_movie = -1;  // raw ids
     line_errors errs;
     bool failed = false;  // strict mode: stopped at `error`
     std::string error;
 };
 
+// A thread's reads of the source: bytes [off, off + len) and simd_pad readable bytes after
+// them (in memory: the source's own bytes up to its end; from a file: a buffer of the thread)
+struct window_reader {
+    const ratings_source & src;
+    std::vector<char> buf;
+
+    const char * view(size_t off, size_t len, const char *& readable_end) {
+        if (src.data) {
+            readable_end = src.data + src.size;
+            return src.data + off;
+        }
+        if (buf.size() < len + simd_pad) buf.resize(len + simd_pad, 0);
+        src.file->read_at(off, buf.data(), len);
+        readable_end = buf.data() + len + simd_pad;
+        return buf.data();
+    }
+};
+
+// the start of the line after the first '\n' at or after `from`, or `end` when there is none
+size_t next_line_start(window_reader & wr, size_t from, size_t end) {
+    size_t win = std::max<size_t>(wr.src.window, 1);
+    while (from < end) {
+        size_t len = std::min(win, end - from);
+        const char * re;
+        const char * w = wr.view(from, len, re);
+        const char * nl = (const char *) std::memchr(w, '\n', len);
+        if (nl) return from + (size_t) (nl - w) + 1;
+        from += len;
+    }
+    return end;
+}
+
 struct parse_job {
     ratings_format f;
+    const ratings_source * src;
     const std::string * name;
     bool skip;
     int32_t * user;  // raw user ids
@@ -242,128 +378,178 @@ struct parse_job {
     int64_t * time;           // null: timestamps are checked, not kept
     const int32_t * item_of;  // movie id -> catalog row (-1: none), ids < item_of_size
     uint32_t item_of_size;
-    bool release = false;  // mapped_release the bytes parsed
     std::atomic<int> first_failed{INT_MAX};
 };
 
+// one line: the SIMD try first (csv and tab) when 64 bytes are readable, then the byte path
+template <ratings_format F>
+inline bool any_fast_line(const char *& p, const char * limit, const char * readable_end, bool want_time, int32_t & u,
+                          int32_t & m, float & r, int64_t & ts) {
+#if defined(__SSE2__)
+    if (F != ratings_format::dat && readable_end - p >= (ptrdiff_t) simd_pad && simd_line < F == ratings_format::csv
+            ? ','
+            : '\t' > (p, want_time, u, m, r, ts))
+        return true;
+#else
+    (void) readable_end;
+    (void) want_time;
+#endif
+    return fast_line<F>(p, limit, u, m, r, ts);
+}
+
+// A user id starting a run: listed in the range's new users (bitmap `seen` of the ids below
+// rs.user_limit), or flagged when its ratings came in an earlier run too. Out of the parse loop.
+void user_run_start(range_state & rs, std::vector<uint64_t> & seen, int32_t u) {
+    if (u >= rs.user_limit) {  // its bitmap would dwarf the range: the hash map path
+        rs.big_user = true;
+        return;
+    }
+    const size_t seen_words = ((size_t) rs.user_limit + 63) / 64;
+    size_t w = (size_t) u >> 6;
+    if (w >= seen.size()) seen.resize(std::min(std::max(w + 1, seen.size() * 2), seen_words), 0);
+    uint64_t bit = 1ull << (u & 63);
+    if (!(seen[w] & bit)) {
+        seen[w] |= bit;
+        rs.new_users.push_back(u);
+    } else {
+        rs.user_returned = true;
+    }
+}
+
+// The slow path of one line [ls, le) without its '\n', number `line`: a record (u, m, r, ts),
+// a blank line, or a bad one (listed when skipping; else the range fails: returns bad).
+template <ratings_format F>
+slow_result parse_slow(parse_job & job, range_state & rs, int t, std::vector<std::string> & fields, const char * ls,
+                       const char * le, int64_t line, int32_t & u, int32_t & m, float & r, int64_t & ts) {
+    std::string msg;
+    slow_result s = slow_line(ls, le, job.f, fields, u, m, r, ts, msg);
+    if (s == slow_result::blank) return s;
+    ++rs.lines;
+    if (s == slow_result::record) return s;
+    std::string full = *job.name + ":" + std::to_string(line) + ": " + msg;
+    if (job.skip) {
+        rs.errs.add(full);
+        return slow_result::blank;
+    }
+    rs.failed = true;
+    rs.error = full;
+    int cur = job.first_failed.load();
+    while (t < cur && !job.first_failed.compare_exchange_weak(cur, t)) {
+    }
+    return slow_result::bad;
+}
+
+// The hot loop keeps its state in locals that no out-of-line call sees (the compiler keeps them
+// in registers); the rare work (a new user, the slow path) is in the functions above.
 template <ratings_format F>
 void parse_range(parse_job & job, range_state & rs, int t) {
-    const char * p = rs.b;
-    const char * e = rs.e;
-    // the last '\n' of the range: lines before it are terminated (the fast path relies on it)
-    const char * fast_end = p;
-    if (e > p) {
-        const char * q = e;
-        while (q > p && q[-1] != '\n') --q;
-        fast_end = q;
-    }
+    window_reader wr{*job.src, {}};
+    int32_t * const user = job.user;
+    int32_t * const item = job.item;
+    float * const rating = job.rating;
+    int64_t * const time = job.time;
+    const bool want_time = time != nullptr;
+    const int32_t * const item_of = job.item_of;
+    const uint32_t item_of_size = job.item_of_size;
     int64_t k = rs.out;
     int64_t unmapped = 0;
-    int32_t prev_user = -1;
+    int64_t mapped = k;  // items before it are catalog rows
+    int32_t prev_user = -1, prev_movie = -1;
+    bool not_increasing = false;
     std::vector<uint64_t> seen;  // bitmap of user ids met in this range (ids < rs.user_limit)
-    const size_t seen_words = ((size_t) rs.user_limit + 63) / 64;
     std::vector<std::string> fields;
-    const char * counted = p;  // newlines before `counted` are in `line_base`
-    int64_t line_base = rs.first_line;
-    const int32_t * item_of = job.item_of;
-    const uint32_t item_of_size = job.item_of_size;
+    int64_t n_fast = 0, n_other = 0;  // lines: fast, and slow or blank
     // movie ids -> catalog rows, a cache-resident chunk at a time: independent table lookups in
     // a tight loop overlap their cache misses (inside the parse loop they stalled it)
-    int64_t mapped = k;
-    const char * released = p;  // bytes before it were given back (job.release)
     auto map_items = [&]() {
-        int32_t * it = job.item;
         for (int64_t j = mapped; j < k; ++j) {
-            int32_t m = it[j];
-            int32_t row = (uint32_t) m < item_of_size ? item_of[m] : -1;
+            int32_t mv = item[j];
+            int32_t row = (uint32_t) mv < item_of_size ? item_of[mv] : -1;
             if (row < 0) {
-                row = ~m;
+                row = ~mv;
                 ++unmapped;
             }
-            it[j] = row;
+            item[j] = row;
         }
         mapped = k;
     };
     auto record = [&](int32_t u, int32_t m, float r, int64_t ts) {
-        job.user[k] = u;
-        job.item[k] = m;
-        job.rating[k] = r;
-        if (job.time) job.time[k] = ts;
+        user[k] = u;
+        item[k] = m;
+        rating[k] = r;
+        if (want_time) time[k] = ts;
         ++k;
         if (u != prev_user) {  // MovieLens files are grouped by user: rare
-            prev_user = u;
-            if (u >= rs.user_limit) {  // its bitmap would dwarf the range: the hash map path
-                rs.big_user = true;
-            } else {
-                size_t w = (size_t) u >> 6;
-                if (w >= seen.size()) seen.resize(std::min(std::max(w + 1, seen.size() * 2), seen_words), 0);
-                uint64_t bit = 1ull << (u & 63);
-                if (!(seen[w] & bit)) {
-                    seen[w] |= bit;
-                    rs.new_users.push_back(u);
-                }
+            if (prev_user < 0) {
+                rs.first_user = u;
+                rs.first_movie = m;
             }
+            prev_user = u;
+            user_run_start(rs, seen, u);
+        } else {
+            not_increasing |= m <= prev_movie;
         }
+        prev_movie = m;
     };
-    // returns false when parsing must stop
+    // the slow path for [ls, le); false when parsing must stop
     auto slow = [&](const char * ls, const char * le) -> bool {
         int32_t u = 0, m = 0;
         float r = 0;
         int64_t ts = 0;
-        std::string msg;
-        slow_result s = slow_line(ls, le, job.f, fields, u, m, r, ts, msg);
-        if (s == slow_result::blank) return true;
-        ++rs.lines;
-        if (s == slow_result::record) {
-            record(u, m, r, ts);
-            return true;
-        }
-        line_base += (int64_t) count_newlines(counted, ls);
-        counted = ls;
-        std::string full = *job.name + ":" + std::to_string(line_base) + ": " + msg;
-        if (job.skip) {
-            rs.errs.add(full);
-            return true;
-        }
-        rs.failed = true;
-        rs.error = full;
-        int cur = job.first_failed.load();
-        while (t < cur && !job.first_failed.compare_exchange_weak(cur, t)) {
-        }
-        return false;
+        const int64_t line = rs.first_line + n_fast + n_other++;
+        slow_result s = parse_slow<F>(job, rs, t, fields, ls, le, line, u, m, r, ts);
+        if (s == slow_result::record) record(u, m, r, ts);
+        return s != slow_result::bad;
     };
-    int64_t n_fast = 0;
     bool stop = false;
-    while (p < fast_end) {
-        int32_t u, m;
-        float r;
-        int64_t ts;
-        if (fast_line<F>(p, e, u, m, r, ts)) {
-            record(u, m, r, ts);
-            if ((++n_fast & 0xFFF) == 0) {
-                map_items();
-                if (job.release && p - released >= release_chunk) {
-                    mapped_release(released, p);
-                    released = p;
-                }
-                if (job.first_failed.load(std::memory_order_relaxed) < t) {
-                    stop = true;  // strict mode: an earlier range failed, its error wins
-                    break;
-                }
+    size_t off = rs.b;
+    size_t win = std::max<size_t>(job.src->window, 1);
+    while (off < rs.e && !stop) {
+        const size_t len = std::min(win, rs.e - off);
+        const char * readable_end;
+        const char * p = wr.view(off, len, readable_end);
+        const char * const w = p;
+        const char * const e = p + len;
+        // the window's last '\n': lines before it are terminated (the fast path relies on it)
+        const char * fast_end = e;
+        while (fast_end > p && fast_end[-1] != '\n') --fast_end;
+        if (fast_end == p) {
+            if (off + len < rs.e) {  // a line longer than the window: a bigger window
+                win *= 2;
+                continue;
             }
-            continue;
-        }
-        const char * ls = p;
-        const char * nl = (const char *) std::memchr(ls, '\n', (size_t) (fast_end - ls));
-        p = nl + 1;
-        if (!slow(ls, nl)) {
-            stop = true;
+            slow(p, e);  // the file's last line, without a '\n'
             break;
         }
+        while (p < fast_end) {
+            int32_t u, m;
+            float r;
+            int64_t ts;
+            if (any_fast_line<F>(p, e, readable_end, want_time, u, m, r, ts)) {
+                record(u, m, r, ts);
+                if ((++n_fast & 0xFFF) == 0) {
+                    map_items();
+                    if (job.first_failed.load(std::memory_order_relaxed) < t) {
+                        stop = true;  // strict mode: an earlier range failed, its error wins
+                        break;
+                    }
+                }
+                continue;
+            }
+            const char * ls = p;
+            const char * nl = (const char *) std::memchr(ls, '\n', (size_t) (fast_end - ls));
+            p = nl + 1;
+            if (!slow(ls, nl)) {
+                stop = true;
+                break;
+            }
+        }
+        off += (size_t) (fast_end - w);
     }
-    if (!stop && fast_end < e) slow(fast_end, e);
     map_items();
-    if (job.release) mapped_release(released, e);
+    rs.not_increasing = not_increasing;
+    rs.last_user = prev_user;
+    rs.last_movie = prev_movie;
     rs.lines += n_fast;
     rs.count = k - rs.out;
     rs.unmapped = unmapped;
@@ -563,50 +749,143 @@ ratings_format ratings_format_sniff(const std::string & path, const char * data,
 }
 
 void parse_ratings(const char * data, size_t n, ratings_format f, const std::string & name, int threads,
-                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st, bool data_mapped,
-                   bool keep_time) {
+                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st, bool keep_time) {
+    ratings_source src;
+    src.data = data;
+    src.size = n;
+    parse_ratings(src, f, name, threads, min_bytes_per_thread, d, errs, st, keep_time);
+}
+
+void parse_ratings(const file_reader & file, ratings_format f, const std::string & name, int threads,
+                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st, bool keep_time,
+                   size_t window, const std::function<catalog()> & catalog_load) {
+    ratings_source src;
+    if (catalog_load) src.catalog_load = &catalog_load;
+    src.data = file.data();
+    src.file = src.data ? nullptr : &file;
+    src.size = file.size();
+    src.window = window;
+    parse_ratings(src, f, name, threads, min_bytes_per_thread, d, errs, st, keep_time);
+}
+
+static std::string source_head(const ratings_source & src, size_t max_bytes) {
+    size_t len = std::min(src.size, max_bytes);
+    if (src.data) return std::string(src.data, len);
+    std::string head(len, '\0');
+    if (len > 0) src.file->read_at(0, &head[0], len);
+    return head;
+}
+
+namespace {
+
+// A catalog load on a thread of its own, beside the newline count (the catalog is needed from the
+// parse on). take() waits and rethrows its error; the destructor waits too, so an error of the
+// ratings never leaves it running. When both fail, report_first() gives the catalog's error, as
+// when the catalog was loaded first.
+class catalog_task {
+public:
+    explicit catalog_task(const std::function<catalog()> * load) {
+        if (!load) return;
+        th_ = std::thread([this, load] {
+            try {
+                cat_ = (*load)();
+            } catch (...) {
+                err_ = std::current_exception();
+            }
+        });
+    }
+    ~catalog_task() {
+        if (th_.joinable()) th_.join();
+    }
+    catalog_task(const catalog_task &) = delete;
+    catalog_task & operator=(const catalog_task &) = delete;
+
+    bool active() const { return th_.joinable(); }
+    catalog take() {
+        report_first();
+        return std::move(cat_);
+    }
+    void report_first() {
+        if (th_.joinable()) th_.join();
+        if (err_) std::rethrow_exception(err_);
+    }
+
+private:
+    std::thread th_;
+    catalog cat_;
+    std::exception_ptr err_;
+};
+
+void parse_ratings_steps(const ratings_source & src, ratings_format f, const std::string & name, int threads,
+                         size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st,
+                         bool keep_time, catalog_task & cat_task);
+
+}  // namespace
+
+void parse_ratings(const ratings_source & src, ratings_format f, const std::string & name, int threads,
+                   size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st, bool keep_time) {
+    catalog_task cat_task(src.catalog_load);
+    try {
+        parse_ratings_steps(src, f, name, threads, min_bytes_per_thread, d, errs, st, keep_time, cat_task);
+    } catch (...) {
+        cat_task.report_first();
+        throw;
+    }
+}
+
+namespace {
+
+void parse_ratings_steps(const ratings_source & src, ratings_format f, const std::string & name, int threads,
+                         size_t min_bytes_per_thread, dataset & d, line_errors & errs, ratings_stats & st,
+                         bool keep_time, catalog_task & cat_task) {
+    const size_t n = src.size;
+    // the first line (the header, or the first record), grown until its '\n' or the file's end
+    std::string head;
+    for (size_t want = 1 << 16;; want *= 4) {
+        head = source_head(src, want);
+        if (head.size() == n || head.find('\n') != std::string::npos) break;
+    }
     size_t start = 0;
-    if (n >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) start = 3;
+    if (n >= 3 && std::memcmp(head.data(), "\xEF\xBB\xBF", 3) == 0) start = 3;
     if (start == n) throw load_error(name + ": no ratings (the file is empty)");
     int64_t first_line = 1;
     if (f == ratings_format::csv) {
-        start = skip_csv_header(data, n, start, name);
+        start = skip_csv_header(head.data(), head.size(), start, name);
         first_line = 2;
     }
-    const char * b = data + start;
-    const char * e = data + n;
-    size_t bytes = (size_t) (e - b);
+    const size_t bytes = n - start;
     int T = threads_for(threads, bytes, min_bytes_per_thread);
 
     // 1. ranges at line starts
     std::vector<range_state> rs((size_t) T);
-    const char * cut = b;
-    for (int t = 0; t < T; ++t) {
-        rs[(size_t) t].b = cut;
-        const char * want = b + (size_t) ((double) bytes * (t + 1) / T);
-        if (t == T - 1 || want >= e) {
-            want = e;
-        } else if (want < cut) {
-            want = cut;
-        } else {
-            const char * nl = (const char *) std::memchr(want, '\n', (size_t) (e - want));
-            want = nl ? nl + 1 : e;
+    {
+        window_reader wr{src, {}};
+        size_t cut = start;
+        for (int t = 0; t < T; ++t) {
+            rs[(size_t) t].b = cut;
+            size_t want = start + (size_t) ((double) bytes * (t + 1) / T);
+            if (t == T - 1 || want >= n)
+                want = n;
+            else if (want < cut)
+                want = cut;
+            else
+                want = next_line_start(wr, want, n);
+            rs[(size_t) t].e = want;
+            cut = want;
         }
-        rs[(size_t) t].e = want;
-        cut = want;
     }
     // 2. newline counts: line numbers and output slots
     run_threads(T, [&](int t) {
         range_state & r = rs[(size_t) t];
-        if (!data_mapped) {
-            r.newlines = count_newlines(r.b, r.e);
-            return;
-        }
-        // a chunk at a time, each released once counted: the file never sits whole in the RSS
-        for (const char * c = r.b; c < r.e; c += release_chunk) {
-            const char * ce = r.e - c > release_chunk ? c + release_chunk : r.e;
-            r.newlines += count_newlines(c, ce);
-            mapped_release(c, ce);
+        if (r.e == r.b) return;
+        window_reader wr{src, {}};
+        const size_t win = std::max<size_t>(src.window, 1);
+        for (size_t off = r.b; off < r.e; off += win) {
+            const size_t len = std::min(win, r.e - off);
+            const char * re;
+            const char * w = wr.view(off, len, re);
+            r.newlines += count_newlines(w, w + len);
+            if (off + len == r.e) r.partial = w[len - 1] != '\n';
         }
     });
     int64_t slots = 0, line = first_line;
@@ -614,10 +893,9 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
         r.first_line = line;
         r.out = slots;
         line += (int64_t) r.newlines;
-        bool partial = r.e > r.b && r.e[-1] != '\n';
         // records: at most one a line, and one per min_record_bytes (blank lines take no slot)
         const int64_t bytes_r = (int64_t) (r.e - r.b);
-        slots += std::min<int64_t>((int64_t) r.newlines + (partial ? 1 : 0),
+        slots += std::min<int64_t>((int64_t) r.newlines + (r.partial ? 1 : 0),
                                    (bytes_r + min_record_bytes - 1) / min_record_bytes);
         r.user_limit = (int32_t) std::min<int64_t>(flat_limit, 8 * bytes_r + 8 * sparse_slack);
         r.errs.skip = errs.skip;
@@ -641,6 +919,7 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
     }
 
     // 3. parse; items are mapped on the fly through a flat table of the catalog
+    if (cat_task.active()) d.items = cat_task.take();
     catalog & cat = d.items;
     const int32_t known_rows = cat.size();
     int32_t max_movie = 0;
@@ -652,6 +931,7 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
     }
     parse_job job;
     job.f = f;
+    job.src = &src;
     job.name = &name;
     job.skip = errs.skip;
     job.user = d.user.data();
@@ -660,7 +940,6 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
     job.time = keep_time ? d.time.data() : nullptr;
     job.item_of = item_of.data();
     job.item_of_size = (uint32_t) item_of.size();
-    job.release = data_mapped;
     run_threads(T, [&](int t) { parse_range_any(job, rs[(size_t) t], t); });
     for (range_state & r : rs) {
         if (r.failed) throw load_error(r.error);
@@ -722,12 +1001,23 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
     }
     // sparse ids (a few users with ids near 2^26): a table by id would be mostly empty
     if (max_user > sparse_factor * total + sparse_slack) big = true;
+    // no duplicate when every range is grouped by user with increasing movie ids, and a user met
+    // in two ranges is the one whose run the cut split (the ids keep increasing across the cut)
+    bool no_duplicates = !big;
+    for (const range_state & r : rs) no_duplicates = no_duplicates && !r.user_returned && !r.not_increasing;
     if (!big) {
         std::vector<int32_t> user_of((size_t) max_user + 1, -1);
+        const range_state * before = nullptr;  // the last range with records
         for (const range_state & r : rs) {
             for (int32_t u : r.new_users) {
-                if (user_of[(size_t) u] < 0) user_of[(size_t) u] = d.users.get_or_add(u);
+                if (user_of[(size_t) u] < 0) {
+                    user_of[(size_t) u] = d.users.get_or_add(u);
+                } else if (!(before && u == r.first_user && u == before->last_user &&
+                             r.first_movie > before->last_movie)) {
+                    no_duplicates = false;
+                }
             }
+            if (r.count > 0) before = &r;
         }
         run_threads(T, [&](int t) {
             const range_state & r = rs[(size_t) t];
@@ -746,11 +1036,13 @@ void parse_ratings(const char * data, size_t n, ratings_format f, const std::str
     }
 
     // 5. duplicates: the last rating of a (user, movie) in file order stays
-    st.duplicates = drop_duplicates(d, T);
+    st.duplicates = no_duplicates ? 0 : drop_duplicates(d, T);
     if (st.duplicates > 0 && st.unknown_movies > 0) {
         st.unknown_movie_ratings = 0;
         for (int32_t it : d.item) st.unknown_movie_ratings += it >= known_rows;
     }
 }
+
+}  // namespace
 
 }  // namespace mf

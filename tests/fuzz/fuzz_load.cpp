@@ -63,13 +63,18 @@ void fuzz_ratings(const char * p, size_t n, mf::ratings_format f) {
         ta = true;
     }
     try {
-        mf::parse_ratings(p, n, f, "r", 3, 1, b, eb, sb);
+        // 3 threads, windows of 13 bytes: lines cut by windows, longer than them
+        mf::ratings_source src;
+        src.data = p;
+        src.size = n;
+        src.window = 13;
+        mf::parse_ratings(src, f, "r", 3, 1, b, eb, sb, true);
     } catch (const mf::load_error &) {
         tb = true;
     }
-    check(ta == tb, "threads agree on failure");
+    check(ta == tb, "threads and windows agree on failure");
     if (ta) return;
-    check(same(a, b), "threads agree on the dataset");
+    check(same(a, b), "threads and windows agree on the dataset");
     check(ea.skipped == eb.skipped && ea.examples == eb.examples, "threads agree on skipped lines");
     check(sa.lines == sb.lines && sa.unknown_movies == sb.unknown_movies, "threads agree on stats");
     check_dataset(a);

@@ -255,6 +255,13 @@ TEST_CASE("bad input names file, line and field", "[load]") {
     CHECK(load_error_of(t.str()) == t.str() + "/movies.csv:2: expected 3 fields, found 2");
     t.file("movies.csv", "id,title,genres\n");
     CHECK_THAT(load_error_of(t.str()), Catch::Contains("movies.csv:1: expected the header \"movieId,title,genres\""));
+    // both files bad: the movies file's error is the one reported, although the catalog is read
+    // on a thread of its own beside the ratings (which fail first)
+    t.file("movies.csv", "movieId,title,genres\n1,A\n");
+    for (const char * ratings : {"", "userId,movieId,rating,timestamp\n1,1,x,1\n", "u,m,r,t\n"}) {
+        t.file("ratings.csv", ratings);
+        CHECK(load_error_of(t.str()) == t.str() + "/movies.csv:2: expected 3 fields, found 2");
+    }
 }
 
 TEST_CASE("bad .dat and u.data lines, missing directories and files", "[load]") {

@@ -24,8 +24,7 @@ std::string ratings_text(int users, const char * eol) {
 mf::dataset parse(const std::string & text, int threads, bool keep_time, mf::ratings_stats & st) {
     mf::dataset d;
     mf::line_errors e;
-    mf::parse_ratings(text.data(), text.size(), mf::ratings_format::csv, "r.csv", threads, 1, d, e, st, false,
-                      keep_time);
+    mf::parse_ratings(text.data(), text.size(), mf::ratings_format::csv, "r.csv", threads, 1, d, e, st, keep_time);
     return d;
 }
 
