@@ -9,6 +9,22 @@ namespace mf {
 
 namespace {
 
+// nnz entries in s.idx and s.val, storage that is big enough kept; new storage is advised to
+// huge pages before its first touch: resize leaves it uninitialised (uninit_allocator), so the
+// scatter that follows faults it in once per 2 MiB, not once per 4 KiB
+void rows_reserve(sparse_rows & s, size_t nnz) {
+    if (s.idx.capacity() < nnz) {
+        decltype(s.idx)().swap(s.idx);
+        decltype(s.val)().swap(s.val);
+        s.idx.reserve(nnz);
+        s.val.reserve(nnz);
+        kern::prefer_huge_pages(s.idx.data(), sizeof(int32_t) * nnz);
+        kern::prefer_huge_pages(s.val.data(), sizeof(float) * nnz);
+    }
+    s.idx.resize(nnz);
+    s.val.resize(nnz);
+}
+
 // Counting sort of (row, col, val) triplets into compressed rows; rows keep the input order.
 // get(k, row, col, v) returns false for a triplet that is not selected; place(k, w) is told where
 // selected triplet k went (after size(nnz) was called once). The input is cut into `parts`
@@ -44,14 +60,7 @@ sparse_rows rows_build(int32_t n_rows, int64_t n, Get get, Size size, Place plac
         s.ptr[(size_t) r + 1] = o;
     }
     const size_t nnz = (size_t) s.ptr.back();
-    // huge pages for the two arrays, advised before their first touch: resize leaves them
-    // uninitialised (uninit_allocator), so the scatter below faults them in, once per 2 MiB
-    s.idx.reserve(nnz);
-    s.val.reserve(nnz);
-    kern::prefer_huge_pages(s.idx.data(), sizeof(int32_t) * nnz);
-    kern::prefer_huge_pages(s.val.data(), sizeof(float) * nnz);
-    s.idx.resize(nnz);
-    s.val.resize(nnz);
+    rows_reserve(s, nnz);
     size((int64_t) nnz, s);
     over_pieces([&](int64_t p, int64_t k, int32_t row, int32_t col, float v) {
         uint64_t w = at[(size_t) p][(size_t) row]++;
@@ -192,16 +201,7 @@ void rows_transpose(const sparse_rows & src, int32_t n_cols, sparse_rows & dst, 
         }
         dst.ptr[(size_t) c + 1] = o;
     }
-    if (dst.idx.capacity() < nnz) {
-        decltype(dst.idx)().swap(dst.idx);
-        decltype(dst.val)().swap(dst.val);
-        dst.idx.reserve(nnz);
-        dst.val.reserve(nnz);
-        kern::prefer_huge_pages(dst.idx.data(), sizeof(int32_t) * nnz);
-        kern::prefer_huge_pages(dst.val.data(), sizeof(float) * nnz);
-    }
-    dst.idx.resize(nnz);
-    dst.val.resize(nnz);
+    rows_reserve(dst, nnz);
     dst.recency.resize(rec ? nnz : 0);
     parallel_for(
         parts, (int) parts, 1, [] { return 0; },

@@ -75,7 +75,8 @@ int main(int argc, char ** argv) {
     }
     std::sort(map_s.begin(), map_s.end());
     std::sort(read_s.begin(), read_s.end());
-    std::printf("{\"bytes\": %zu, \"lines\": %zu, \"same_lines\": %s, \"mmap_seconds\": %.4f, \"pread_seconds\": %.4f}\n", n,
-                lines[0], lines[0] == lines[1] ? "true" : "false", map_s[1], read_s[1]);
+    std::printf(
+        "{\"bytes\": %zu, \"lines\": %zu, \"same_lines\": %s, \"mmap_seconds\": %.4f, \"pread_seconds\": %.4f}\n", n,
+        lines[0], lines[0] == lines[1] ? "true" : "false", map_s[1], read_s[1]);
     return lines[0] == lines[1] ? 0 : 1;
 }

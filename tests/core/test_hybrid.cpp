@@ -11,6 +11,7 @@
 #include "bundle.h"
 #include "kind_hybrid.h"
 #include "kind_ials.h"
+#include "matrix_same.h"
 #include "model_file.h"
 #include "params.h"
 #include "pipeline.h"
@@ -258,13 +259,7 @@ TEST_CASE("hybrid: the validation part taken out in place gives the model of a c
     CHECK(a->seen.nnz() == m.nnz());  // the copy path keeps the training rows; no_seen leaves them
     CHECK(b->seen.nnz() == 0);
     // the matrix is restored byte for byte
-    CHECK(m.mean == before.mean);
-    CHECK(m.by_user.ptr == before.by_user.ptr);
-    CHECK(m.by_user.idx == before.by_user.idx);
-    CHECK(m.by_user.val == before.by_user.val);
-    CHECK(m.by_user.recency == before.by_user.recency);
-    CHECK(m.by_item.idx == before.by_item.idx);
-    CHECK(m.by_item.recency == before.by_item.recency);
+    require_same_matrix(m, before);
 }
 
 TEST_CASE("split_rows_holdout: each row's latest fifth by time, or a seeded random fifth", "[hybrid][split]") {

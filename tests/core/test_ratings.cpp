@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <tuple>
 
+#include "matrix_same.h"
 #include "ratings.h"
 #include "rng.h"
 
@@ -48,16 +49,6 @@ std::vector<std::tuple<int32_t, int32_t, float, int>> entries(const sparse_rows 
         for (uint64_t e = s.ptr[r]; e < s.ptr[(size_t) r + 1]; ++e)
             out.emplace_back(r, s.idx[e], s.val[e], s.recency.empty() ? -1 : (int) s.recency[e]);
     return out;
-}
-
-void require_same(const rating_matrix & a, const rating_matrix & b) {
-    REQUIRE(a.n_users == b.n_users);
-    REQUIRE(a.n_items == b.n_items);
-    CHECK(a.mean == b.mean);
-    CHECK(a.by_user.ptr == b.by_user.ptr);
-    CHECK(a.by_item.ptr == b.by_item.ptr);
-    CHECK(entries(a.by_user) == entries(b.by_user));
-    CHECK(entries(a.by_item) == entries(b.by_item));
 }
 
 }  // namespace
@@ -112,7 +103,7 @@ TEST_CASE("a part held out in place is the matrix of the rest, and restoring giv
                 for (size_t q = 0; q < at.size(); ++q) kept[at[q]].rec = (uint8_t) q;
             }
         rating_holdout h = rating_matrix_hold_out(m, mask, 2, rerank, 2);
-        require_same(m, matrix_of(9, 6, kept, true));
+        require_same_matrix(m, matrix_of(9, 6, kept, true));
         // the held-out entries by user, with their ranks as they were
         REQUIRE(h.held.rows() == 9);
         std::vector<std::tuple<int32_t, int32_t, float, int>> want;
@@ -120,7 +111,7 @@ TEST_CASE("a part held out in place is the matrix of the rest, and restoring giv
         CHECK(entries(h.held) == want);
 
         rating_matrix_restore(m, h, mask, 2, 2);
-        require_same(m, before);
+        require_same_matrix(m, before);
     }
 }
 
@@ -177,6 +168,6 @@ TEST_CASE("a selection by marks builds the matrix of those ratings; ranks and th
     std::vector<uint8_t> carry2 = marks;
     const rating_matrix r = rating_matrix_build_selected(e, sel, 1, &rank, &carry2, &e);
     CHECK(e.size() == 0);
-    require_same(r, m);
+    require_same_matrix(r, m);
     CHECK(carry2 == carry);
 }
