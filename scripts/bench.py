@@ -215,6 +215,115 @@ def section_ingest(doc, data_dir, runs=5):
             INGEST_END, "")
 
 
+PEERS_BEGIN = "<!-- peers: begin (scripts/bench.py --only peers) -->"
+PEERS_END = "<!-- peers: end -->"
+PEERS_DIR = "/tmp/mfrec-bench-peers"
+
+
+def libmf_dir():
+    """LIBMF built from its public source outside the repository: $MFREC_LIBMF, ../peers/libmf, or mf-train on PATH."""
+    for d in (os.environ.get("MFREC_LIBMF", ""), os.path.join(os.path.dirname(ROOT), "peers", "libmf")):
+        if d and os.path.exists(os.path.join(d, "mf-train")):
+            return d
+    found = shutil.which("mf-train")
+    return os.path.dirname(found) if found else None
+
+
+def peers_split(data_dir, out, seed=1, test_share=0.1):
+    """A seeded random split of DIR/ratings.csv written for both tools: train.csv/test.csv (mfrec --ratings)
+    and train.txt/test.txt (LIBMF: "user item rating")."""
+    import random
+    rnd = random.Random(seed)
+    os.makedirs(out, exist_ok=True)
+    shutil.copy(os.path.join(data_dir, "movies.csv"), os.path.join(out, "movies.csv"))
+    names = ("train.csv", "test.csv", "train.txt", "test.txt")
+    files = [open(os.path.join(out, n), "w") for n in names]
+    with open(os.path.join(data_dir, "ratings.csv")) as f:
+        head = f.readline()
+        files[0].write(head)
+        files[1].write(head)
+        for line in f:
+            t = rnd.random() < test_share
+            files[1 if t else 0].write(line)
+            u, i, r, _ = line.split(",", 3)
+            files[3 if t else 2].write(f"{u} {i} {r}\n")
+    for x in files:
+        x.close()
+
+
+def section_peers(doc, data_dir, k=64):
+    """mfrec beside LIBMF on one split of the same data: seconds per epoch, test RMSE, time to an RMSE."""
+    libmf = libmf_dir()
+    _, cpuinfo = isa_paths(PORTABLE)
+    lines = [PEERS_BEGIN, "### Beside LIBMF (same split, same machine, same run)", ""]
+    if not libmf:
+        doc.add(*lines, "Skipped: LIBMF not found. Build it the way its users do, outside this repository "
+                "(`git clone https://github.com/cjlin1/libmf ../peers/libmf && make -C ../peers/libmf all "
+                "DFLAG=\"-DUSEAVX -DUSEOMP\"`; or set MFREC_LIBMF to its folder) and rerun "
+                "`python3 scripts/bench.py --only peers --data-32m DIR`.", PEERS_END, "")
+        return
+    load0 = os.getloadavg()
+    peers_split(data_dir, PEERS_DIR)
+    tr_txt, te_txt = os.path.join(PEERS_DIR, "train.txt"), os.path.join(PEERS_DIR, "test.txt")
+    # LIBMF: per-iteration test RMSE (-p) with the time each line arrives
+    cmd = [os.path.join(libmf, "mf-train"), "-k", str(k), "-t", "20", "-l2", "0.05", "-s", "2", "-p", te_txt, tr_txt,
+           os.path.join(PEERS_DIR, "libmf.model")]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    stamps, rmses = [], []
+    for line in proc.stdout:
+        f = line.split()
+        if len(f) >= 3 and f[0].isdigit():
+            stamps.append(time.perf_counter() - t0)
+            rmses.append(float(f[2]))
+    proc.wait()
+    wall = time.perf_counter() - t0
+    lib_epoch = statistics.median(b - a for a, b in zip(stamps, stamps[1:]))
+    lib_best = min(rmses)
+    # mfrec on the same training file: the plain command (every default: the hybrid, whose explicit
+    # ALS predicts the ratings, early stopping on a part of the training file) and the explicit ALS
+    # alone (the same job as LIBMF's); test RMSE on the same test file
+    model = os.path.join(PEERS_DIR, "mfrec.mfm")
+    rows = []
+    for label, extra in (("plain command (hybrid: ratings and lists)", []), ("`--model als` (ratings only)", ["--model", "als"])):
+        mtrain = [PORTABLE, "train", "--data", PEERS_DIR, "--ratings", os.path.join(PEERS_DIR, "train.csv"), "--split",
+                  "none", "--factors", str(k), *extra, "--no-cache", "--format", "json", "--quiet", "--out", model]
+        t1 = time.perf_counter()
+        r = json.loads(timed(mtrain)[1])
+        mwall = time.perf_counter() - t1
+        e = json.loads(timed([PORTABLE, "eval", "--model", model, "--data", PEERS_DIR, "--ratings",
+                              os.path.join(PEERS_DIR, "test.csv"), "--split", "none", "--metrics", "rating", "--no-cache",
+                              "--format", "json", "--quiet"])[1])
+        rows.append((label, mtrain, r, e, mwall))
+    hit = next((j for j, x in enumerate(rmses) if x <= 0.745), None)
+    load = os.getloadavg()
+    rel = lambda p: p.replace(PEERS_DIR, "SPLIT")
+    table = [f"| LIBMF (SGD, λ = 0.05) | {lib_epoch:.2f} | {len(rmses)} | {lib_epoch * len(rmses):.1f} | {lib_best:.4f} "
+             f"(best of the {len(rmses)}) | {wall:.1f} |"]
+    for label, mtrain, r, e, mwall in rows:
+        table.append(f"| mfrec, {label}: {r.get('solver', '')} | {statistics.median(r['epoch_seconds']):.2f} | "
+                     f"{len(r['epoch_seconds'])} | {sum(r['epoch_seconds']):.1f} | {e['test_rmse']:.4f} | {mwall:.1f} |")
+    als = rows[1]
+    als_epoch = statistics.median(als[2]["epoch_seconds"])
+    doc.add(*lines,
+            f"CPU: **{cpuinfo['cpu']}**, {os.cpu_count()} cores, k = {k}. The ML-32M-shaped synthetic set split at random "
+            f"(seed 1, 10% held out) by `scripts/bench.py` into SPLIT/train and SPLIT/test, written for each tool. "
+            f"LIBMF (github.com/cjlin1/libmf, built outside this repository with its Makefile, AVX + OpenMP, `-march=native`): "
+            f"`{' '.join(['mf-train'] + [rel(x) for x in cmd[1:]])}`, each iteration's line timed as it arrives. "
+            f"mfrec (portable build): `{' '.join(['mfrec'] + [rel(x) for x in rows[0][1][1:]])}` [`--model als`], then "
+            "`mfrec eval --model M --data SPLIT --ratings SPLIT/test.csv --split none --metrics rating`. "
+            "Wall: the whole command (LIBMF: text parse and training; mfrec: CSV parse, early stopping's validation, the "
+            "hybrid's ranking model when it is trained, the model written).", "",
+            "| | seconds per epoch | epochs | seconds of epochs | test RMSE | wall s |", "|---|---|---|---|---|---|", *table, "",
+            f"LIBMF first reaches a test RMSE ≤ 0.745 after {hit + 1 if hit is not None else '—'} epochs "
+            f"({(hit + 1) * lib_epoch:.1f} s of epochs); " if hit is not None else "LIBMF does not reach a test RMSE ≤ 0.745 in 20 epochs; ",
+            f"mfrec's explicit ALS ends at {als[3]['test_rmse']:.4f} after {len(als[2]['epoch_seconds'])} epochs "
+            f"({sum(als[2]['epoch_seconds']):.1f} s). Ratios, `mfrec --model als` over LIBMF: seconds per epoch "
+            f"**{als_epoch / lib_epoch:.2f}×**, seconds of epochs **{sum(als[2]['epoch_seconds']) / (lib_epoch * len(rmses)):.2f}×**, "
+            f"test RMSE **{als[3]['test_rmse'] / lib_best:.4f}×**, wall **{als[4] / wall:.2f}×**. "
+            f"Load average at the start {load0[0]:.1f}, at the end {load[0]:.1f}.", PEERS_END, "")
+
+
 def section_32m(doc, peak, quick):
     if not os.path.exists(CATALOG_32M):
         doc.add("## Full scale", "", f"skipped: {CATALOG_32M} not found", "")
@@ -236,6 +345,7 @@ def section_32m(doc, peak, quick):
     section_ingest(doc, SYNTH_DIR)
 
     section_epoch(doc, peak, SYNTH_DIR, info, quick)
+    section_peers(doc, SYNTH_DIR)
 
     # time to accuracy: ALS-WR's λ chosen on a validation split carved out of the training part
     base = ["--data", SYNTH_DIR, "--split", "random:0.1", "--factors", "64", "--solver", "cg", "--reg-by-count", "--reg-bias", "0.05"]
@@ -366,8 +476,8 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--skip-32m", action="store_true")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "BENCHMARKS.md"))
-    ap.add_argument("--only", choices=["ranking", "epoch", "ingest"], help="regenerate one section in place")
-    ap.add_argument("--data-32m", default=SYNTH_DIR, help="--only epoch|ingest: an existing ML-32M-shaped synthetic set")
+    ap.add_argument("--only", choices=["ranking", "epoch", "ingest", "peers"], help="regenerate one section in place")
+    ap.add_argument("--data-32m", default=SYNTH_DIR, help="--only epoch|ingest|peers: an existing ML-32M-shaped synthetic set")
     ap.add_argument("--epoch-k", type=int, action="append", help="--only epoch: these factor counts only (repeatable)")
     a = ap.parse_args()
     name, isa = cpu()
@@ -379,6 +489,9 @@ def main():
         elif a.only == "ingest":
             section_ingest(doc, a.data_32m)
             begin, end = INGEST_BEGIN, INGEST_END
+        elif a.only == "peers":
+            section_peers(doc, a.data_32m)
+            begin, end = PEERS_BEGIN, PEERS_END
         else:
             info = json.load(open(os.path.join(a.data_32m, "synth.json")))
             section_epoch(doc, section_peak(Doc()), a.data_32m, info, a.quick, a.epoch_k)
