@@ -18,7 +18,8 @@
 //    by user (every MovieLens release) are checked run by run in parallel (a run whose movies
 //    increase needs no table); other files are grouped by a counting sort first.
 // A file is read with pread in windows of a few hundred KiB a thread (steps 2 and 3), never
-// mapped: in a virtual machine the page faults of a mapping cost 2.6x the copy.
+// mapped: in a virtual machine the page faults of a mapping cost about 3x the copy
+// (build/mfrec_read_bench, tests/bench/read_bench.cpp).
 // Allocations are bounded by the file's size: the output arrays by its records (a record takes
 // at least 8 bytes), the flat id tables by the number of ratings (sparse ids use hash maps).
 #include <fast_float/fast_float.h>

@@ -173,3 +173,46 @@ TEST_CASE("a parse without timestamps drops them after writing the cache, which 
     REQUIRE(r2.from_cache);
     CHECK(cached.time == std::vector<int64_t>{100, 200});
 }
+
+TEST_CASE("a repeated rating is dropped wherever the range cuts fall, even in a file otherwise free of them",
+          "[load]") {
+    // users 1..40 rate movies 1..25 in increasing order (the parse proves such a file free of
+    // duplicates and skips the duplicates pass); one line repeated right after itself with
+    // another rating; parsed wherever a range cut of 2, 3 or 4 threads falls between the two (the
+    // check across ranges) and at a few other places
+    auto text_with_repeat = [](int at) {
+        std::string text = "userId,movieId,rating,timestamp\n";
+        for (int k = 0; k < 1000; ++k) {
+            const std::string head = std::to_string(1 + k / 25) + "," + std::to_string(1 + k % 25) + ",";
+            text += head + "3," + std::to_string(k) + "\n";
+            if (k == at) text += head + "4.5," + std::to_string(k) + "\n";
+        }
+        return text;
+    };
+    // where the parse cuts T ranges: the line start after byte start + bytes·t/T (t = 1..T-1)
+    auto cut_between = [](const std::string & text, int threads) {
+        const size_t second = text.rfind('\n', text.find("4.5,")) + 1;  // the repeat's line
+        const size_t data = text.find('\n') + 1, bytes = text.size() - data;
+        for (int t = 1; t < threads; ++t)
+            if (text.find('\n', data + (size_t) ((double) bytes * t / threads)) + 1 == second) return true;
+        return false;
+    };
+    int split_pairs = 0;  // repeats that a cut separated from their first rating
+    for (int threads : {1, 2, 3, 4}) {
+        for (int at = 0; at < 1000; ++at) {
+            const std::string text = text_with_repeat(at);
+            const bool split = cut_between(text, threads);
+            if (!split && at % 97 != 0) continue;  // the split cases, and a few others
+            split_pairs += split;
+            mf::dataset d;
+            mf::line_errors e;
+            mf::ratings_stats st;
+            mf::parse_ratings(text.data(), text.size(), mf::ratings_format::csv, "r.csv", threads, 1, d, e, st);
+            INFO("repeat after line " << at << ", threads " << threads << (split ? " (a cut between the two)" : ""));
+            CHECK(st.duplicates == 1);
+            REQUIRE(d.size() == 1000);
+            CHECK(d.rating[(size_t) at] == 4.5f);  // the later rating stays, in the first one's place
+        }
+    }
+    CHECK(split_pairs == 1 + 2 + 3);  // every cut of 2, 3 and 4 threads met once
+}
