@@ -2,6 +2,7 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <vector>
 
 #include "ratings.h"
 
@@ -18,4 +19,17 @@ inline void require_same_dataset(const mf::dataset & a, const mf::dataset & b) {
     REQUIRE(a.items.genre_names == b.items.genre_names);
     REQUIRE(a.items.index == b.items.index);
     REQUIRE(a.users.index == b.users.index);
+}
+
+// d holds exactly the records of `want` in order, by raw ids (R: user, movie, rating, time)
+template <class R>
+void require_records(const mf::dataset & d, const std::vector<R> & want) {
+    REQUIRE(d.size() == (int64_t) want.size());
+    for (size_t k = 0; k < want.size(); ++k) {
+        INFO("record " << k);
+        REQUIRE(d.users.ids[(size_t) d.user[k]] == want[k].user);
+        REQUIRE(d.items.movie_id[(size_t) d.item[k]] == want[k].movie);
+        REQUIRE(d.rating[k] == want[k].rating);
+        REQUIRE(d.time[k] == want[k].time);
+    }
 }

@@ -379,16 +379,6 @@ std::vector<ref_rating> reference_dedupe(const std::vector<ref_rating> & lines, 
     return out;
 }
 
-void require_matches(const mf::dataset & d, const std::vector<ref_rating> & want) {
-    REQUIRE(d.size() == (int64_t) want.size());
-    for (size_t k = 0; k < want.size(); ++k) {
-        REQUIRE(d.users.ids[(size_t) d.user[k]] == want[k].user);
-        REQUIRE(d.items.movie_id[(size_t) d.item[k]] == want[k].movie);
-        REQUIRE(d.rating[k] == want[k].rating);
-        REQUIRE(d.time[k] == want[k].time);
-    }
-}
-
 }  // namespace
 
 TEST_CASE("load input: duplicates - the last rating of a (user, movie) in file order wins, counted", "[load][input]") {
@@ -453,7 +443,7 @@ TEST_CASE("load input: duplicates - the last rating of a (user, movie) in file o
             INFO("round " << round << ", threads " << threads);
             CHECK(st.duplicates == want_dropped);
             CHECK(st.lines == (int64_t) lines.size());
-            require_matches(got, want);
+            require_records(got, want);
         }
         if (round != 10) CHECK(want_dropped > 0);
         int64_t core_dropped = -1;
@@ -461,7 +451,7 @@ TEST_CASE("load input: duplicates - the last rating of a (user, movie) in file o
             mf::ratings_csv_parse((const uint8_t *) csv.data(), csv.size(), cat, "r.csv", &core_dropped);
         REQUIRE(core.ok());
         CHECK(core_dropped == want_dropped);
-        require_matches(*core, want);
+        require_records(*core, want);
     }
 }
 

@@ -12,6 +12,7 @@
 #include "movielens.h"
 #include "movielens_io.h"
 #include "movielens_parse.h"
+#include "native/dataset_same.h"
 #include "native/temp_dir.h"
 
 namespace {
@@ -69,17 +70,6 @@ std::string record_text(std::mt19937_64 & rng, planted & p) {
            ts + eol;
 }
 
-void check_planted(const mf::dataset & d, const std::vector<planted> & want) {
-    REQUIRE(d.size() == (int64_t) want.size());
-    for (size_t k = 0; k < want.size(); ++k) {
-        INFO("record " << k);
-        REQUIRE(d.users.ids[(size_t) d.user[k]] == want[k].user);
-        REQUIRE(d.items.movie_id[(size_t) d.item[k]] == want[k].movie);
-        REQUIRE(d.rating[k] == want[k].rating);
-        REQUIRE(d.time[k] == want[k].time);
-    }
-}
-
 }  // namespace
 
 TEST_CASE("records of every form parse to their planted values, in memory and from a file", "[load]") {
@@ -113,7 +103,7 @@ TEST_CASE("records of every form parse to their planted values, in memory and fr
         mf::line_errors e;
         mf::ratings_stats st;
         mf::parse_ratings(text.data(), text.size(), mf::ratings_format::csv, "r.csv", threads, 1, d, e, st);
-        check_planted(d, want);
+        require_records(d, want);
         CHECK(st.lines == (int64_t) want.size());
     }
     temp_dir t;
@@ -123,7 +113,7 @@ TEST_CASE("records of every form parse to their planted values, in memory and fr
         mf::line_errors e;
         mf::ratings_stats st;
         mf::parse_ratings(f, mf::ratings_format::csv, "r.csv", 2, 1, d, e, st, true, window);
-        check_planted(d, want);
+        require_records(d, want);
     }
 }
 
